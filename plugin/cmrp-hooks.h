@@ -1,0 +1,67 @@
+/* cmrp-hooks.h — the contract between the NDR walker and the hand-written decoders.
+ *
+ * The walker does all NDR work (pointers, conformance, variance, alignment, NDR64) and hands a
+ * hook only the bytes of one buffer, as a tvb subset of exactly the marshalled element count, or
+ * one scalar. Hooks never see NDR framing and cannot read past their buffer.
+ *
+ * idl/cmrp.cnf names the hooks (HOOK lines); the generator declares every hook's function in
+ * cmrp-gen.h, so a hook without a C function is a link error.
+ */
+#ifndef CMRP_HOOKS_H
+#define CMRP_HOOKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <epan/packet.h>
+#include <epan/expert.h>
+
+#define CMRP_MAX_PARAMS 24
+
+/* The stored call: filled from the request on the first pass, read again by its response. */
+typedef struct cmrp_call {
+    uint32_t opnum;
+    uint32_t req_frame;
+    uint32_t rsp_frame;
+    uint64_t in_val[CMRP_MAX_PARAMS];   /* scalar [in] values, by parameter index */
+    uint32_t in_have;                   /* bit i set: in_val[i] is valid */
+    const char *in_str[CMRP_MAX_PARAMS];/* [in] string parameters, by parameter index */
+    const char *object_name;            /* name of the object the request's first handle refers to */
+    bool have_in_handle;
+    uint8_t in_handle[20];              /* the request's first context handle (closers close it) */
+} cmrp_call_t;
+
+typedef struct cmrp_hook_ctx {
+    packet_info *pinfo;
+    uint32_t opnum;
+    bool request;                       /* true in a request, false in a response */
+    bool v2;                            /* ClusAPI 2.0 (connectionless, v2 signatures) */
+    bool ndr64;
+    unsigned drep_enc;                  /* ENC_LITTLE_ENDIAN or ENC_BIG_ENDIAN for integers */
+    unsigned depth;                     /* nesting depth so far; hooks that recurse add to it */
+    cmrp_call_t *call;                  /* never NULL; zeroed if the request was not seen */
+    /* scalar [out] values already read in this response, by parameter index */
+    uint64_t out_val[CMRP_MAX_PARAMS];
+    uint32_t out_have;
+} cmrp_hook_ctx_t;
+
+/* Value of the scalar parameter `name` of the current method: an [in] parameter from the request
+ * (also in the response, through the stored call), or an [out] parameter already read in this
+ * response. Returns false if it is not known. */
+bool cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value);
+
+/* A buffer hook: `tvb` holds exactly the buffer's bytes (may be 0 bytes). `tree` is the subtree of
+ * the buffer's item. Add items, expert infos and Info text as needed. */
+typedef void (*cmrp_buffer_hook_fn)(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx);
+
+/* A scalar hook: the hook adds the item for the scalar at tvb/offset (length 4 or 8 bytes) itself,
+ * with encoding ctx->drep_enc. `value` is the value already read. */
+typedef void (*cmrp_scalar_hook_fn)(tvbuff_t *tvb, int offset, int length, proto_tree *tree,
+                                    cmrp_hook_ctx_t *ctx, uint64_t value);
+
+/* Maximum nesting a hook may reach (property lists inside enumerations inside notifications). */
+#define CMRP_MAX_DEPTH 16
+
+/* Info column: append " text" once per PDU in a DCE/RPC-friendly way. */
+void cmrp_info_append(packet_info *pinfo, const char *text);
+
+#endif

@@ -1,0 +1,1347 @@
+/* packet-cmrp-proplist.c - MS-CMRP PROPERTY_LIST (2.2.3.10), value lists and their values.
+ *
+ * A PROPERTY_LIST is a little-endian custom-marshaled buffer:
+ *   propertyCount (4)
+ *   per property: CLUSPROP_SYNTAX_NAME (4), size (4), UTF-16 name, padding to 4,
+ *                 one or more values: syntax (4), size (4), data, padding to 4,
+ *                 CLUSPROP_SYNTAX_ENDMARK (4)
+ *   optionally one more CLUSPROP_SYNTAX_ENDMARK after the last property (Samba writes it).
+ * A value list (control-code outputs such as CLUSCTL_RESOURCE_STORAGE_GET_DISK_INFO) is the value
+ * part alone. Values carry the CLUSTER_PROPERTY_SYNTAX of 2.2.2.3 plus the SDK-only syntaxes.
+ *
+ * Robustness: every loop is bounded by the bytes left and must make progress; nothing is
+ * allocated from a wire count; nesting (value lists and property lists inside values, security
+ * descriptors) is bounded by CMRP_MAX_DEPTH. Total work is linear in the buffer size.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/to_str.h>
+#include <epan/dissectors/packet-windows-common.h>
+#include <wsutil/nstime.h>
+
+#include "cmrp-hooks.h"
+#include "packet-cmrp-proplist.h"
+
+/* CLUSTER_PROPERTY_SYNTAX values (MS-CMRP 2.2.2.3; SDK ClusAPI.h for the last ones) */
+#define SYNTAX_ENDMARK                      0x00000000u
+#define SYNTAX_NAME                         0x00040003u
+#define SYNTAX_RESCLASS                     0x00020002u
+#define SYNTAX_DISK_SIGNATURE               0x00050002u
+#define SYNTAX_SCSI_ADDRESS                 0x00060002u
+#define SYNTAX_DISK_NUMBER                  0x00070002u
+#define SYNTAX_PARTITION_INFO               0x00080001u
+#define SYNTAX_FTSET_INFO                   0x00090001u
+#define SYNTAX_DISK_SERIALNUMBER            0x000a0003u
+#define SYNTAX_DISK_GUID                    0x000b0003u
+#define SYNTAX_DISK_SIZE                    0x000c0006u
+#define SYNTAX_PARTITION_INFO_EX            0x000d0001u
+#define SYNTAX_PARTITION_INFO_EX2           0x000e0001u
+#define SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR 0x000f0001u
+
+/* CLUSTER_PROPERTY_FORMAT (2.2.2.2; VALUE_LIST, PROPERTY_LIST and USER from the SDK) */
+#define FMT_UNKNOWN             0x0000
+#define FMT_BINARY              0x0001
+#define FMT_DWORD               0x0002
+#define FMT_SZ                  0x0003
+#define FMT_EXPAND_SZ           0x0004
+#define FMT_MULTI_SZ            0x0005
+#define FMT_ULARGE_INTEGER      0x0006
+#define FMT_LONG                0x0007
+#define FMT_EXPANDED_SZ         0x0008
+#define FMT_SECURITY_DESCRIPTOR 0x0009
+#define FMT_LARGE_INTEGER       0x000a
+#define FMT_WORD                0x000b
+#define FMT_FILETIME            0x000c
+#define FMT_VALUE_LIST          0x000d
+#define FMT_PROPERTY_LIST       0x000e
+#define FMT_USER                0x8000
+
+/* CLUSTER_PROPERTY_TYPE (2.2.2.1; RESERVED1, FTSET_INFO, STORAGE_DEVICE_ID_DESCRIPTOR, USER: SDK) */
+#define TYPE_LIST_VALUE         0x0001
+#define TYPE_USER               0x8000
+
+/* Fixed structure sizes */
+#define SCSI_ADDRESS_LEN        4
+#define PARTITION_INFO_LEN      1120    /* 2.2.3.9 */
+#define PARTITION_INFO_EX_LEN   1160    /* 2.2.3.11 */
+#define PARTITION_INFO_EX2_LEN  1700    /* 2.2.3.45 */
+#define CSV_VOLUME_INFO_LEN     640     /* 2.2.3.18 */
+
+static int hf_prop_list = -1;
+static int hf_prop_count = -1;
+static int hf_prop_property = -1;
+static int hf_prop_name = -1;
+static int hf_prop_syntax = -1;
+static int hf_prop_syntax_format = -1;
+static int hf_prop_syntax_type = -1;
+static int hf_prop_size = -1;
+static int hf_prop_value = -1;
+static int hf_prop_value_list = -1;
+static int hf_prop_endmark = -1;
+static int hf_prop_list_endmark = -1;
+static int hf_prop_padding = -1;
+static int hf_prop_dword = -1;
+static int hf_prop_long = -1;
+static int hf_prop_word = -1;
+static int hf_prop_ularge = -1;
+static int hf_prop_large = -1;
+static int hf_prop_sz = -1;
+static int hf_prop_binary = -1;
+static int hf_prop_filetime = -1;
+static int hf_prop_format = -1;
+static int hf_prop_resclass = -1;
+static int hf_prop_disk_signature = -1;
+static int hf_prop_disk_number = -1;
+static int hf_prop_disk_size = -1;
+static int hf_prop_trailing = -1;
+
+static int hf_scsi_port = -1;
+static int hf_scsi_path_id = -1;
+static int hf_scsi_target_id = -1;
+static int hf_scsi_lun = -1;
+
+static int hf_part_flags = -1;
+static int hf_part_flags_sticky = -1;
+static int hf_part_flags_usable = -1;
+static int hf_part_flags_default_quorum = -1;
+static int hf_part_device_name = -1;
+static int hf_part_volume_label = -1;
+static int hf_part_serial_number = -1;
+static int hf_part_max_component_length = -1;
+static int hf_part_fs_flags = -1;
+static int hf_part_file_system = -1;
+static int hf_part_total_size = -1;
+static int hf_part_free_size = -1;
+static int hf_part_device_number = -1;
+static int hf_part_partition_number = -1;
+static int hf_part_volume_guid = -1;
+static int hf_part_gpt_partition_id = -1;
+static int hf_part_partition_name = -1;
+static int hf_part_encryption = -1;
+static int hf_part_enc_enabled = -1;
+static int hf_part_enc_decrypted = -1;
+static int hf_part_enc_encrypted = -1;
+static int hf_part_enc_decrypting = -1;
+static int hf_part_enc_encrypting = -1;
+static int hf_part_enc_paused = -1;
+
+static int hf_csv_volume_offset = -1;
+static int hf_csv_partition_number = -1;
+static int hf_csv_fault_state = -1;
+static int hf_csv_backup_state = -1;
+static int hf_csv_friendly_name = -1;
+static int hf_csv_volume_name = -1;
+
+static int hf_sd = -1;
+static int hf_sd_revision = -1;
+static int hf_sd_sbz1 = -1;
+static int hf_sd_control = -1;
+static int hf_sd_control_od = -1;
+static int hf_sd_control_gd = -1;
+static int hf_sd_control_dp = -1;
+static int hf_sd_control_dd = -1;
+static int hf_sd_control_sp = -1;
+static int hf_sd_control_sd = -1;
+static int hf_sd_control_ss = -1;
+static int hf_sd_control_dt = -1;
+static int hf_sd_control_di = -1;
+static int hf_sd_control_si = -1;
+static int hf_sd_control_pd = -1;
+static int hf_sd_control_ps = -1;
+static int hf_sd_control_rm = -1;
+static int hf_sd_control_sr = -1;
+static int hf_sd_owner_offset = -1;
+static int hf_sd_group_offset = -1;
+static int hf_sd_sacl_offset = -1;
+static int hf_sd_dacl_offset = -1;
+static int hf_sd_acl = -1;
+static int hf_sd_acl_revision = -1;
+static int hf_sd_acl_size = -1;
+static int hf_sd_acl_count = -1;
+static int hf_sd_ace = -1;
+static int hf_sd_ace_type = -1;
+static int hf_sd_ace_flags = -1;
+static int hf_sd_ace_flags_oi = -1;
+static int hf_sd_ace_flags_ci = -1;
+static int hf_sd_ace_flags_np = -1;
+static int hf_sd_ace_flags_io = -1;
+static int hf_sd_ace_flags_id = -1;
+static int hf_sd_ace_flags_sa = -1;
+static int hf_sd_ace_flags_fa = -1;
+static int hf_sd_ace_size = -1;
+static int hf_sd_ace_mask = -1;
+static int hf_sd_ace_object_flags = -1;
+static int hf_sd_ace_object_type = -1;
+static int hf_sd_ace_inherited_object_type = -1;
+static int hf_sd_ace_data = -1;
+
+static gint ett_prop_list = -1;
+static gint ett_prop_property = -1;
+static gint ett_prop_value = -1;
+static gint ett_prop_syntax = -1;
+static gint ett_prop_value_list = -1;
+static gint ett_part_flags = -1;
+static gint ett_part_encryption = -1;
+static gint ett_sd = -1;
+static gint ett_sd_control = -1;
+static gint ett_sd_acl = -1;
+static gint ett_sd_ace = -1;
+static gint ett_sd_ace_flags = -1;
+
+static expert_field ei_prop_count_overrun = EI_INIT;
+static expert_field ei_prop_size_overrun = EI_INIT;
+static expert_field ei_prop_missing_endmark = EI_INIT;
+static expert_field ei_prop_bad_padding = EI_INIT;
+static expert_field ei_prop_unterminated = EI_INIT;
+static expert_field ei_prop_unknown_syntax = EI_INIT;
+static expert_field ei_prop_name_expected = EI_INIT;
+static expert_field ei_prop_no_value = EI_INIT;
+static expert_field ei_prop_bad_value_size = EI_INIT;
+static expert_field ei_prop_truncated = EI_INIT;
+static expert_field ei_prop_too_deep = EI_INIT;
+static expert_field ei_prop_trailing = EI_INIT;
+static expert_field ei_sd_bad_offset = EI_INIT;
+
+static const value_string syntax_vals[] = {
+    { 0x00000000, "CLUSPROP_SYNTAX_ENDMARK" },
+    { 0x00010001, "CLUSPROP_SYNTAX_LIST_VALUE_BINARY" },
+    { 0x00010002, "CLUSPROP_SYNTAX_LIST_VALUE_DWORD" },
+    { 0x00010003, "CLUSPROP_SYNTAX_LIST_VALUE_SZ" },
+    { 0x00010004, "CLUSPROP_SYNTAX_LIST_VALUE_EXPAND_SZ" },
+    { 0x00010005, "CLUSPROP_SYNTAX_LIST_VALUE_MULTI_SZ" },
+    { 0x00010006, "CLUSPROP_SYNTAX_LIST_VALUE_ULARGE_INTEGER" },
+    { 0x00010007, "CLUSPROP_SYNTAX_LIST_VALUE_LONG" },
+    { 0x00010008, "CLUSPROP_SYNTAX_LIST_VALUE_EXPANDED_SZ" },
+    { 0x00010009, "CLUSPROP_SYNTAX_LIST_VALUE_SECURITY_DESCRIPTOR" },
+    { 0x0001000a, "CLUSPROP_SYNTAX_LIST_VALUE_LARGE_INTEGER" },
+    { 0x0001000b, "CLUSPROP_SYNTAX_LIST_VALUE_WORD" },
+    { 0x0001000c, "CLUSPROP_SYNTAX_LIST_VALUE_FILETIME" },
+    { 0x0001000e, "CLUSPROP_SYNTAX_LIST_VALUE_PROPERTY_LIST" },
+    { 0x00020002, "CLUSPROP_SYNTAX_RESCLASS" },
+    { 0x00040003, "CLUSPROP_SYNTAX_NAME" },
+    { 0x00050002, "CLUSPROP_SYNTAX_DISK_SIGNATURE" },
+    { 0x00060002, "CLUSPROP_SYNTAX_SCSI_ADDRESS" },
+    { 0x00070002, "CLUSPROP_SYNTAX_DISK_NUMBER" },
+    { 0x00080001, "CLUSPROP_SYNTAX_PARTITION_INFO" },
+    { 0x00090001, "CLUSPROP_SYNTAX_FTSET_INFO" },
+    { 0x000a0003, "CLUSPROP_SYNTAX_DISK_SERIALNUMBER" },
+    { 0x000b0003, "CLUSPROP_SYNTAX_DISK_GUID" },
+    { 0x000c0006, "CLUSPROP_SYNTAX_DISK_SIZE" },
+    { 0x000d0001, "CLUSPROP_SYNTAX_PARTITION_INFO_EX" },
+    { 0x000e0001, "CLUSPROP_SYNTAX_PARTITION_INFO_EX2" },
+    { 0x000f0001, "CLUSPROP_SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR" },
+    { 0, NULL }
+};
+
+static const value_string format_vals[] = {
+    { FMT_UNKNOWN,             "CLUSPROP_FORMAT_UNKNOWN" },
+    { FMT_BINARY,              "CLUSPROP_FORMAT_BINARY" },
+    { FMT_DWORD,               "CLUSPROP_FORMAT_DWORD" },
+    { FMT_SZ,                  "CLUSPROP_FORMAT_SZ" },
+    { FMT_EXPAND_SZ,           "CLUSPROP_FORMAT_EXPAND_SZ" },
+    { FMT_MULTI_SZ,            "CLUSPROP_FORMAT_MULTI_SZ" },
+    { FMT_ULARGE_INTEGER,      "CLUSPROP_FORMAT_ULARGE_INTEGER" },
+    { FMT_LONG,                "CLUSPROP_FORMAT_LONG" },
+    { FMT_EXPANDED_SZ,         "CLUSPROP_FORMAT_EXPANDED_SZ" },
+    { FMT_SECURITY_DESCRIPTOR, "CLUSPROP_FORMAT_SECURITY_DESCRIPTOR" },
+    { FMT_LARGE_INTEGER,       "CLUSPROP_FORMAT_LARGE_INTEGER" },
+    { FMT_WORD,                "CLUSPROP_FORMAT_WORD" },
+    { FMT_FILETIME,            "CLUSPROP_FORMAT_FILETIME" },
+    { FMT_VALUE_LIST,          "CLUSPROP_FORMAT_VALUE_LIST" },
+    { FMT_PROPERTY_LIST,       "CLUSPROP_FORMAT_PROPERTY_LIST" },
+    { FMT_USER,                "CLUSPROP_FORMAT_USER" },
+    { 0, NULL }
+};
+
+static const value_string type_vals[] = {
+    { 0x0000, "CLUSPROP_TYPE_ENDMARK" },
+    { 0x0001, "CLUSPROP_TYPE_LIST_VALUE" },
+    { 0x0002, "CLUSPROP_TYPE_RESCLASS" },
+    { 0x0003, "CLUSPROP_TYPE_RESERVED1" },
+    { 0x0004, "CLUSPROP_TYPE_NAME" },
+    { 0x0005, "CLUSPROP_TYPE_SIGNATURE" },
+    { 0x0006, "CLUSPROP_TYPE_SCSI_ADDRESS" },
+    { 0x0007, "CLUSPROP_TYPE_DISK_NUMBER" },
+    { 0x0008, "CLUSPROP_TYPE_PARTITION_INFO" },
+    { 0x0009, "CLUSPROP_TYPE_FTSET_INFO" },
+    { 0x000a, "CLUSPROP_TYPE_DISK_SERIALNUMBER" },
+    { 0x000b, "CLUSPROP_TYPE_DISK_GUID" },
+    { 0x000c, "CLUSPROP_TYPE_DISK_SIZE" },
+    { 0x000d, "CLUSPROP_TYPE_PARTITION_INFO_EX" },
+    { 0x000e, "CLUSPROP_TYPE_PARTITION_INFO_EX2" },
+    { 0x000f, "CLUSPROP_TYPE_STORAGE_DEVICE_ID_DESCRIPTOR" },
+    { 0x8000, "CLUSPROP_TYPE_USER" },
+    { 0xffff, "CLUSPROP_TYPE_UNKNOWN" },
+    { 0, NULL }
+};
+
+static const value_string resclass_vals[] = {
+    { 0,      "CLUS_RESCLASS_UNKNOWN" },
+    { 1,      "CLUS_RESCLASS_STORAGE" },
+    { 2,      "CLUS_RESCLASS_NETWORK" },
+    { 0x8000, "CLUS_RESCLASS_USER" },
+    { 0, NULL }
+};
+
+static const value_string csv_fault_state_vals[] = {
+    { 0, "VolumeStateNoFaults" },
+    { 1, "VolumeStateRedirected" },
+    { 2, "VolumeStateNoAccess" },
+    { 4, "VolumeStateInMaintenance" },
+    { 0, NULL }
+};
+
+static const value_string csv_backup_state_vals[] = {
+    { 0, "VolumeBackupNone" },
+    { 1, "VolumeBackupInProgress" },
+    { 0, NULL }
+};
+
+static const value_string ace_type_vals[] = {
+    { 0x00, "ACCESS_ALLOWED_ACE_TYPE" },
+    { 0x01, "ACCESS_DENIED_ACE_TYPE" },
+    { 0x02, "SYSTEM_AUDIT_ACE_TYPE" },
+    { 0x03, "SYSTEM_ALARM_ACE_TYPE" },
+    { 0x04, "ACCESS_ALLOWED_COMPOUND_ACE_TYPE" },
+    { 0x05, "ACCESS_ALLOWED_OBJECT_ACE_TYPE" },
+    { 0x06, "ACCESS_DENIED_OBJECT_ACE_TYPE" },
+    { 0x07, "SYSTEM_AUDIT_OBJECT_ACE_TYPE" },
+    { 0x08, "SYSTEM_ALARM_OBJECT_ACE_TYPE" },
+    { 0x09, "ACCESS_ALLOWED_CALLBACK_ACE_TYPE" },
+    { 0x0a, "ACCESS_DENIED_CALLBACK_ACE_TYPE" },
+    { 0x0b, "ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE" },
+    { 0x0c, "ACCESS_DENIED_CALLBACK_OBJECT_ACE_TYPE" },
+    { 0x0d, "SYSTEM_AUDIT_CALLBACK_ACE_TYPE" },
+    { 0x0e, "SYSTEM_ALARM_CALLBACK_ACE_TYPE" },
+    { 0x0f, "SYSTEM_AUDIT_CALLBACK_OBJECT_ACE_TYPE" },
+    { 0x10, "SYSTEM_ALARM_CALLBACK_OBJECT_ACE_TYPE" },
+    { 0x11, "SYSTEM_MANDATORY_LABEL_ACE_TYPE" },
+    { 0x12, "SYSTEM_RESOURCE_ATTRIBUTE_ACE_TYPE" },
+    { 0x13, "SYSTEM_SCOPED_POLICY_ID_ACE_TYPE" },
+    { 0, NULL }
+};
+
+static int * const syntax_fields[] = { &hf_prop_syntax_type, &hf_prop_syntax_format, NULL };
+
+static int * const part_flags_fields[] = {
+    &hf_part_flags_sticky, &hf_part_flags_usable, &hf_part_flags_default_quorum, NULL
+};
+
+static int * const part_encryption_fields[] = {
+    &hf_part_enc_enabled, &hf_part_enc_decrypted, &hf_part_enc_encrypted, &hf_part_enc_decrypting,
+    &hf_part_enc_encrypting, &hf_part_enc_paused, NULL
+};
+
+static int * const sd_control_fields[] = {
+    &hf_sd_control_sr, &hf_sd_control_rm, &hf_sd_control_ps, &hf_sd_control_pd, &hf_sd_control_si,
+    &hf_sd_control_di, &hf_sd_control_ss, &hf_sd_control_dt, &hf_sd_control_sd, &hf_sd_control_sp,
+    &hf_sd_control_dd, &hf_sd_control_dp, &hf_sd_control_gd, &hf_sd_control_od, NULL
+};
+
+static int * const ace_flags_fields[] = {
+    &hf_sd_ace_flags_fa, &hf_sd_ace_flags_sa, &hf_sd_ace_flags_id, &hf_sd_ace_flags_io,
+    &hf_sd_ace_flags_np, &hf_sd_ace_flags_ci, &hf_sd_ace_flags_oi, NULL
+};
+
+/* ------------------------------------------------------------------------------------------------ */
+
+static inline int
+pad4(uint32_t n)
+{
+    return (int)((4 - (n & 3u)) & 3u);
+}
+
+proto_item *
+cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
+                expert_field *ei, const char **str)
+{
+    const guint8 *s = NULL;
+    proto_item *item;
+    bool terminated = false;
+    int i;
+
+    if (len < 0)
+        len = 0;
+    item = proto_tree_add_item_ret_string(tree, hf, tvb, offset, len, ENC_UTF_16 | ENC_LITTLE_ENDIAN,
+                                          pinfo->pool, &s);
+    for (i = 0; i + 1 < len; i += 2) {
+        if (tvb_get_letohs(tvb, offset + i) == 0) {
+            terminated = true;
+            break;
+        }
+    }
+    if (!terminated && ei)
+        expert_add_info(pinfo, item, ei);
+    if (str)
+        *str = s ? (const char *)s : "";
+    return item;
+}
+
+unsigned
+cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
+                  expert_field *ei, const char **summary)
+{
+    wmem_strbuf_t *sb = wmem_strbuf_new(pinfo->pool, "");
+    int end = offset + len;
+    int pos = offset;
+    unsigned n = 0;
+    bool terminated = false;
+    proto_item *last = NULL;
+
+    while (pos + 1 < end) {
+        int i = pos;
+        const char *s = NULL;
+
+        /* find the NUL of this string; i stays within [pos, end) */
+        while (i + 1 < end && tvb_get_letohs(tvb, i) != 0)
+            i += 2;
+        if (i + 1 >= end) {
+            /* no NUL before the end: last string unterminated */
+            last = cmrp_add_utf16z(tree, hf, tvb, pos, end - pos, pinfo, NULL, &s);
+            if (sb && wmem_strbuf_get_len(sb) < 200)
+                wmem_strbuf_append_printf(sb, "%s%s", n ? ", " : "", s);
+            n++;
+            pos = end;
+            break;
+        }
+        if (i == pos) {
+            /* the empty string ends the MULTI_SZ */
+            terminated = true;
+            pos += 2;
+            break;
+        }
+        last = cmrp_add_utf16z(tree, hf, tvb, pos, i + 2 - pos, pinfo, NULL, &s);
+        if (wmem_strbuf_get_len(sb) < 200)
+            wmem_strbuf_append_printf(sb, "%s%s", n ? ", " : "", s);
+        n++;
+        pos = i + 2;
+    }
+    if (!terminated && ei) {
+        /* A MULTI_SZ ends with an empty string; accept a final string whose NUL ends the buffer. */
+        if (last == NULL || pos < end || tvb_get_letohs(tvb, end - 2) != 0 || n == 0)
+            expert_add_info(pinfo, last ? last : proto_tree_get_parent(tree), ei);
+    }
+    if (summary)
+        *summary = wmem_strbuf_get_str(sb);
+    return n;
+}
+
+/* ---- fixed structures found in value lists ---- */
+
+static void
+dissect_scsi_address(tvbuff_t *tvb, int offset, proto_tree *tree)
+{
+    proto_tree_add_item(tree, hf_scsi_port, tvb, offset, 1, ENC_NA);
+    proto_tree_add_item(tree, hf_scsi_path_id, tvb, offset + 1, 1, ENC_NA);
+    proto_tree_add_item(tree, hf_scsi_target_id, tvb, offset + 2, 1, ENC_NA);
+    proto_tree_add_item(tree, hf_scsi_lun, tvb, offset + 3, 1, ENC_NA);
+}
+
+/* CLUS_PARTITION_INFO (1120), _EX (1160), _EX2 (1700): each extends the one before. */
+static const char *
+dissect_partition_info(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto_tree *tree)
+{
+    const char *dev = "";
+    int o = offset;
+
+    proto_tree_add_bitmask(tree, tvb, o, hf_part_flags, ett_part_flags, part_flags_fields, ENC_LITTLE_ENDIAN);
+    o += 4;
+    cmrp_add_utf16z(tree, hf_part_device_name, tvb, o, 520, pinfo, &ei_prop_unterminated, &dev);
+    o += 520;
+    cmrp_add_utf16z(tree, hf_part_volume_label, tvb, o, 520, pinfo, &ei_prop_unterminated, NULL);
+    o += 520;
+    proto_tree_add_item(tree, hf_part_serial_number, tvb, o, 4, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(tree, hf_part_max_component_length, tvb, o + 4, 4, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(tree, hf_part_fs_flags, tvb, o + 8, 4, ENC_LITTLE_ENDIAN);
+    o += 12;
+    cmrp_add_utf16z(tree, hf_part_file_system, tvb, o, 64, pinfo, &ei_prop_unterminated, NULL);
+    o += 64;
+    if (len >= PARTITION_INFO_EX_LEN) {
+        proto_tree_add_item(tree, hf_part_total_size, tvb, o, 8, ENC_LITTLE_ENDIAN);
+        proto_tree_add_item(tree, hf_part_free_size, tvb, o + 8, 8, ENC_LITTLE_ENDIAN);
+        proto_tree_add_item(tree, hf_part_device_number, tvb, o + 16, 4, ENC_LITTLE_ENDIAN);
+        proto_tree_add_item(tree, hf_part_partition_number, tvb, o + 20, 4, ENC_LITTLE_ENDIAN);
+        proto_tree_add_item(tree, hf_part_volume_guid, tvb, o + 24, 16, ENC_LITTLE_ENDIAN);
+        o += 40;
+    }
+    if (len >= PARTITION_INFO_EX2_LEN) {
+        proto_tree_add_item(tree, hf_part_gpt_partition_id, tvb, o, 16, ENC_LITTLE_ENDIAN);
+        o += 16;
+        cmrp_add_utf16z(tree, hf_part_partition_name, tvb, o, 520, pinfo, &ei_prop_unterminated, NULL);
+        o += 520;
+        proto_tree_add_bitmask(tree, tvb, o, hf_part_encryption, ett_part_encryption,
+                               part_encryption_fields, ENC_LITTLE_ENDIAN);
+    }
+    return dev;
+}
+
+static const char *
+dissect_csv_volume_info(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree)
+{
+    const char *name = "";
+
+    proto_tree_add_item(tree, hf_csv_volume_offset, tvb, offset, 8, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(tree, hf_csv_partition_number, tvb, offset + 8, 4, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(tree, hf_csv_fault_state, tvb, offset + 12, 4, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(tree, hf_csv_backup_state, tvb, offset + 16, 4, ENC_LITTLE_ENDIAN);
+    cmrp_add_utf16z(tree, hf_csv_friendly_name, tvb, offset + 20, 520, pinfo, &ei_prop_unterminated, &name);
+    cmrp_add_utf16z(tree, hf_csv_volume_name, tvb, offset + 540, 100, pinfo, &ei_prop_unterminated, NULL);
+    return name;
+}
+
+/* ---- security descriptor ---- */
+
+/* A SID at `offset` if all its bytes are within [.., end). Returns true if dissected. */
+static bool
+dissect_sid_checked(tvbuff_t *tvb, int offset, int end, proto_tree *tree, const char *name)
+{
+    guint8 nsub;
+
+    if (offset < 0 || offset + 8 > end)
+        return false;
+    nsub = tvb_get_guint8(tvb, offset + 1);
+    if (nsub > 15 || offset + 8 + 4 * (int)nsub > end)
+        return false;
+    dissect_nt_sid(tvb, offset, tree, name, NULL, -1);
+    return true;
+}
+
+static void
+dissect_acl(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree, const char *name)
+{
+    proto_item *acl_item, *ace_item;
+    proto_tree *acl_tree, *ace_tree;
+    guint16 acl_size, count, i;
+    int acl_end, o;
+
+    if (offset + 8 > end) {
+        proto_tree_add_expert_format(tree, pinfo, &ei_sd_bad_offset, tvb, 0, 0,
+                                     "%s: offset %d beyond the security descriptor", name, offset);
+        return;
+    }
+    acl_size = tvb_get_letohs(tvb, offset + 2);
+    count = tvb_get_letohs(tvb, offset + 4);
+    acl_end = offset + acl_size;
+    if (acl_size < 8 || acl_end > end) {
+        acl_end = end;
+    }
+    acl_item = proto_tree_add_item(tree, hf_sd_acl, tvb, offset, acl_end - offset, ENC_NA);
+    proto_item_set_text(acl_item, "%s (%u ACE%s)", name, count, count == 1 ? "" : "s");
+    acl_tree = proto_item_add_subtree(acl_item, ett_sd_acl);
+    proto_tree_add_item(acl_tree, hf_sd_acl_revision, tvb, offset, 1, ENC_NA);
+    proto_tree_add_item(acl_tree, hf_sd_acl_size, tvb, offset + 2, 2, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(acl_tree, hf_sd_acl_count, tvb, offset + 4, 2, ENC_LITTLE_ENDIAN);
+    if (offset + acl_size > end)
+        expert_add_info(pinfo, acl_item, &ei_sd_bad_offset);
+
+    o = offset + 8;
+    for (i = 0; i < count && o + 4 <= acl_end; i++) {
+        guint8 type = tvb_get_guint8(tvb, o);
+        guint16 ace_size = tvb_get_letohs(tvb, o + 2);
+        int ace_end = o + ace_size;
+        int p = o + 4;
+
+        if (ace_size < 4 || ace_end > acl_end) {
+            ace_end = acl_end;
+        }
+        ace_item = proto_tree_add_item(acl_tree, hf_sd_ace, tvb, o, ace_end - o, ENC_NA);
+        proto_item_set_text(ace_item, "ACE: %s", val_to_str_const(type, ace_type_vals, "unknown type"));
+        ace_tree = proto_item_add_subtree(ace_item, ett_sd_ace);
+        proto_tree_add_item(ace_tree, hf_sd_ace_type, tvb, o, 1, ENC_NA);
+        proto_tree_add_bitmask(ace_tree, tvb, o + 1, hf_sd_ace_flags, ett_sd_ace_flags, ace_flags_fields, ENC_NA);
+        proto_tree_add_item(ace_tree, hf_sd_ace_size, tvb, o + 2, 2, ENC_LITTLE_ENDIAN);
+        if (ace_size < 4 || o + ace_size > acl_end)
+            expert_add_info(pinfo, ace_item, &ei_prop_size_overrun);
+
+        if (type != 0x04 && p + 4 <= ace_end) {
+            bool object = (type >= 0x05 && type <= 0x08) || type == 0x0b || type == 0x0c ||
+                          type == 0x0f || type == 0x10;
+            proto_tree_add_item(ace_tree, hf_sd_ace_mask, tvb, p, 4, ENC_LITTLE_ENDIAN);
+            p += 4;
+            if (object && p + 4 <= ace_end) {
+                guint32 oflags = tvb_get_letohl(tvb, p);
+                proto_tree_add_item(ace_tree, hf_sd_ace_object_flags, tvb, p, 4, ENC_LITTLE_ENDIAN);
+                p += 4;
+                if ((oflags & 1) && p + 16 <= ace_end) {
+                    proto_tree_add_item(ace_tree, hf_sd_ace_object_type, tvb, p, 16, ENC_LITTLE_ENDIAN);
+                    p += 16;
+                }
+                if ((oflags & 2) && p + 16 <= ace_end) {
+                    proto_tree_add_item(ace_tree, hf_sd_ace_inherited_object_type, tvb, p, 16, ENC_LITTLE_ENDIAN);
+                    p += 16;
+                }
+            }
+            if (dissect_sid_checked(tvb, p, ace_end, ace_tree, "SID"))
+                p += 8 + 4 * tvb_get_guint8(tvb, p + 1);
+        }
+        if (p < ace_end)
+            proto_tree_add_item(ace_tree, hf_sd_ace_data, tvb, p, ace_end - p, ENC_NA);
+        if (ace_end <= o)
+            break;
+        o = ace_end;
+    }
+    if (i < count)
+        expert_add_info(pinfo, acl_item, &ei_prop_count_overrun);
+}
+
+int
+cmrp_dissect_security_descriptor(tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
+                                 proto_tree *tree, unsigned depth)
+{
+    proto_item *item;
+    proto_tree *sd_tree;
+    tvbuff_t *sd_tvb;
+    guint32 off_owner, off_group, off_sacl, off_dacl;
+    guint16 control;
+
+    if (len <= 0)
+        return offset;
+    item = proto_tree_add_item(tree, hf_sd, tvb, offset, len, ENC_NA);
+    sd_tree = proto_item_add_subtree(item, ett_sd);
+    if (depth >= CMRP_MAX_DEPTH) {
+        expert_add_info(pinfo, item, &ei_prop_too_deep);
+        return offset + len;
+    }
+    if (len < 20) {
+        expert_add_info(pinfo, item, &ei_prop_truncated);
+        proto_tree_add_item(sd_tree, hf_prop_binary, tvb, offset, len, ENC_NA);
+        return offset + len;
+    }
+    /* Offsets in a self-relative descriptor count from its start: work on a subset. */
+    sd_tvb = tvb_new_subset_length(tvb, offset, len);
+    proto_tree_add_item(sd_tree, hf_sd_revision, sd_tvb, 0, 1, ENC_NA);
+    proto_tree_add_item(sd_tree, hf_sd_sbz1, sd_tvb, 1, 1, ENC_NA);
+    proto_tree_add_bitmask(sd_tree, sd_tvb, 2, hf_sd_control, ett_sd_control, sd_control_fields, ENC_LITTLE_ENDIAN);
+    control = tvb_get_letohs(sd_tvb, 2);
+    off_owner = tvb_get_letohl(sd_tvb, 4);
+    off_group = tvb_get_letohl(sd_tvb, 8);
+    off_sacl = tvb_get_letohl(sd_tvb, 12);
+    off_dacl = tvb_get_letohl(sd_tvb, 16);
+    proto_tree_add_item(sd_tree, hf_sd_owner_offset, sd_tvb, 4, 4, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(sd_tree, hf_sd_group_offset, sd_tvb, 8, 4, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(sd_tree, hf_sd_sacl_offset, sd_tvb, 12, 4, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(sd_tree, hf_sd_dacl_offset, sd_tvb, 16, 4, ENC_LITTLE_ENDIAN);
+
+    if (off_owner && (off_owner >= (guint32)len || !dissect_sid_checked(sd_tvb, (int)off_owner, len, sd_tree, "Owner")))
+        proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 4, 4,
+                                     "Owner SID offset %u outside the descriptor (%d bytes)", off_owner, len);
+    if (off_group && (off_group >= (guint32)len || !dissect_sid_checked(sd_tvb, (int)off_group, len, sd_tree, "Group")))
+        proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 8, 4,
+                                     "Group SID offset %u outside the descriptor (%d bytes)", off_group, len);
+    if ((control & 0x0010) && off_sacl) {
+        if (off_sacl >= (guint32)len)
+            proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 12, 4,
+                                         "SACL offset %u outside the descriptor (%d bytes)", off_sacl, len);
+        else
+            dissect_acl(sd_tvb, (int)off_sacl, len, pinfo, sd_tree, "SACL");
+    }
+    if ((control & 0x0004) && off_dacl) {
+        if (off_dacl >= (guint32)len)
+            proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 16, 4,
+                                         "DACL offset %u outside the descriptor (%d bytes)", off_dacl, len);
+        else
+            dissect_acl(sd_tvb, (int)off_dacl, len, pinfo, sd_tree, "DACL");
+    }
+    return offset + len;
+}
+
+/* ---- values ---- */
+
+static int pl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree,
+                      unsigned depth, unsigned flags);
+static int vl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree,
+                      unsigned depth, unsigned flags);
+
+/* Adds the 4-byte syntax field with its type/format components. */
+static proto_item *
+add_syntax(proto_tree *tree, tvbuff_t *tvb, int offset)
+{
+    return proto_tree_add_bitmask(tree, tvb, offset, hf_prop_syntax, ett_prop_syntax, syntax_fields,
+                                  ENC_LITTLE_ENDIAN);
+}
+
+/* Checks the padding after a `size`-byte buffer at `data`; returns the offset after the padding. */
+static int
+skip_padding(tvbuff_t *tvb, int data, uint32_t size, int end, packet_info *pinfo, proto_tree *tree)
+{
+    int after, pad, i;
+    bool nonzero = false;
+
+    if ((guint64)data + size >= (guint64)end)
+        return end;
+    after = data + (int)size;
+    pad = pad4(size);
+    if (pad > end - after)
+        pad = end - after;
+    for (i = 0; i < pad; i++) {
+        if (tvb_get_guint8(tvb, after + i) != 0)
+            nonzero = true;
+    }
+    if (nonzero) {
+        proto_item *pi = proto_tree_add_item(tree, hf_prop_padding, tvb, after, pad, ENC_NA);
+        expert_add_info(pinfo, pi, &ei_prop_bad_padding);
+    }
+    return after + pad;
+}
+
+static const char *
+fixed_size_check(packet_info *pinfo, proto_item *item, uint32_t size, uint32_t want)
+{
+    if (size != want) {
+        expert_add_info_format(pinfo, item, &ei_prop_bad_value_size,
+                               "Value size %u, expected %u for this syntax", size, want);
+        return NULL;
+    }
+    return "";
+}
+
+/* One value entry (syntax, size, data, padding) at `offset`, not an ENDMARK. Returns the offset
+ * after it (> offset) and a short display of the value in *summary. */
+static int
+dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree,
+              unsigned depth, unsigned flags, const char **summary)
+{
+    proto_item *vitem, *size_item;
+    proto_tree *vtree;
+    guint32 syntax, size;
+    guint16 format, type;
+    int data, dlen;
+    const char *s = NULL;
+
+    *summary = "";
+    vitem = proto_tree_add_item(tree, hf_prop_value, tvb, offset, -1, ENC_NA);
+    vtree = proto_item_add_subtree(vitem, ett_prop_value);
+    syntax = tvb_get_letohl(tvb, offset);
+    format = (guint16)(syntax & 0xffff);
+    type = (guint16)(syntax >> 16);
+    add_syntax(vtree, tvb, offset);
+    if (offset + 8 > end) {
+        proto_item_set_len(vitem, end - offset);
+        expert_add_info_format(pinfo, vitem, &ei_prop_truncated, "Value header cut short: no size field");
+        *summary = "<truncated>";
+        return end;
+    }
+    size_item = proto_tree_add_item_ret_uint(vtree, hf_prop_size, tvb, offset + 4, 4, ENC_LITTLE_ENDIAN, &size);
+    data = offset + 8;
+    dlen = (int)size;
+    if (size > (guint32)(end - data)) {
+        expert_add_info_format(pinfo, size_item, &ei_prop_size_overrun,
+                               "Size %u overruns the buffer (%d bytes left)", size, end - data);
+        dlen = end - data;
+    }
+    proto_item_append_text(vitem, ": %s", val_to_str(syntax, syntax_vals, "syntax 0x%08x"));
+
+    if (try_val_to_str(syntax, syntax_vals) == NULL && type != TYPE_USER && format != FMT_USER) {
+        proto_item *pi = proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+        expert_add_info_format(pinfo, pi, &ei_prop_unknown_syntax, "Unknown property syntax 0x%08x", syntax);
+        *summary = "<unknown syntax>";
+        goto done;
+    }
+
+    switch (syntax) {
+    case SYNTAX_NAME:
+        cmrp_add_utf16z(vtree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
+        break;
+    case SYNTAX_RESCLASS:
+        if (fixed_size_check(pinfo, size_item, size, 4) && dlen == 4) {
+            guint32 v;
+            proto_tree_add_item_ret_uint(vtree, hf_prop_resclass, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
+            s = val_to_str(v, resclass_vals, "%u");
+        }
+        break;
+    case SYNTAX_DISK_SIGNATURE:
+        if (fixed_size_check(pinfo, size_item, size, 4) && dlen == 4) {
+            guint32 v;
+            proto_tree_add_item_ret_uint(vtree, hf_prop_disk_signature, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
+            s = wmem_strdup_printf(pinfo->pool, "0x%08x", v);
+        }
+        break;
+    case SYNTAX_DISK_NUMBER:
+        if (fixed_size_check(pinfo, size_item, size, 4) && dlen == 4) {
+            guint32 v;
+            proto_tree_add_item_ret_uint(vtree, hf_prop_disk_number, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
+            s = wmem_strdup_printf(pinfo->pool, "%u", v);
+        }
+        break;
+    case SYNTAX_DISK_SIZE:
+        if (fixed_size_check(pinfo, size_item, size, 8) && dlen == 8) {
+            guint64 v;
+            proto_tree_add_item_ret_uint64(vtree, hf_prop_disk_size, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
+            s = wmem_strdup_printf(pinfo->pool, "%" G_GUINT64_FORMAT, v);
+        }
+        break;
+    case SYNTAX_SCSI_ADDRESS:
+        if (fixed_size_check(pinfo, size_item, size, SCSI_ADDRESS_LEN) && dlen == SCSI_ADDRESS_LEN) {
+            dissect_scsi_address(tvb, data, vtree);
+            s = wmem_strdup_printf(pinfo->pool, "%u:%u:%u:%u", tvb_get_guint8(tvb, data),
+                                   tvb_get_guint8(tvb, data + 1), tvb_get_guint8(tvb, data + 2),
+                                   tvb_get_guint8(tvb, data + 3));
+        }
+        break;
+    case SYNTAX_PARTITION_INFO:
+    case SYNTAX_PARTITION_INFO_EX:
+    case SYNTAX_PARTITION_INFO_EX2: {
+        guint32 want = syntax == SYNTAX_PARTITION_INFO ? PARTITION_INFO_LEN :
+                       syntax == SYNTAX_PARTITION_INFO_EX ? PARTITION_INFO_EX_LEN : PARTITION_INFO_EX2_LEN;
+        if (size < want || dlen < (int)want) {
+            expert_add_info_format(pinfo, size_item, &ei_prop_bad_value_size,
+                                   "Value size %u, expected %u for this syntax", size, want);
+            proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+        } else {
+            s = dissect_partition_info(tvb, data, (int)want, pinfo, vtree);
+            if (size > want)
+                proto_tree_add_item(vtree, hf_prop_binary, tvb, data + (int)want, dlen - (int)want, ENC_NA);
+        }
+        break;
+    }
+    case SYNTAX_FTSET_INFO:
+    case SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR:
+        proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+        break;
+    default:
+        switch (format) {
+        case FMT_BINARY:
+            if ((flags & CMRP_PL_CSV_VOLUME_INFO) && type == TYPE_LIST_VALUE && size == CSV_VOLUME_INFO_LEN &&
+                dlen == CSV_VOLUME_INFO_LEN) {
+                s = dissect_csv_volume_info(tvb, data, pinfo, vtree);
+            } else {
+                proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+                s = wmem_strdup_printf(pinfo->pool, "%u byte%s", size, size == 1 ? "" : "s");
+            }
+            break;
+        case FMT_DWORD:
+            if (fixed_size_check(pinfo, size_item, size, 4) && dlen == 4) {
+                guint32 v;
+                proto_tree_add_item_ret_uint(vtree, hf_prop_dword, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
+                s = wmem_strdup_printf(pinfo->pool, "%u", v);
+            }
+            break;
+        case FMT_LONG:
+            if (fixed_size_check(pinfo, size_item, size, 4) && dlen == 4) {
+                gint32 v;
+                proto_tree_add_item_ret_int(vtree, hf_prop_long, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
+                s = wmem_strdup_printf(pinfo->pool, "%d", v);
+            }
+            break;
+        case FMT_WORD:
+            if (fixed_size_check(pinfo, size_item, size, 2) && dlen == 2) {
+                guint32 v;
+                if (flags & CMRP_PL_FORMAT_LIST) {
+                    proto_tree_add_item_ret_uint(vtree, hf_prop_format, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
+                    s = val_to_str(v, format_vals, "format 0x%04x");
+                } else {
+                    proto_tree_add_item_ret_uint(vtree, hf_prop_word, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
+                    s = wmem_strdup_printf(pinfo->pool, "%u", v);
+                }
+            }
+            break;
+        case FMT_ULARGE_INTEGER:
+            if (fixed_size_check(pinfo, size_item, size, 8) && dlen == 8) {
+                guint64 v;
+                proto_tree_add_item_ret_uint64(vtree, hf_prop_ularge, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
+                s = wmem_strdup_printf(pinfo->pool, "%" G_GUINT64_FORMAT, v);
+            }
+            break;
+        case FMT_LARGE_INTEGER:
+            if (fixed_size_check(pinfo, size_item, size, 8) && dlen == 8) {
+                gint64 v;
+                proto_tree_add_item_ret_int64(vtree, hf_prop_large, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
+                s = wmem_strdup_printf(pinfo->pool, "%" G_GINT64_FORMAT, v);
+            }
+            break;
+        case FMT_FILETIME:
+            if (fixed_size_check(pinfo, size_item, size, 8) && dlen == 8) {
+                guint64 ft = tvb_get_letoh64(tvb, data);
+                nstime_t ts;
+                if (ft == 0 || !filetime_to_nstime(&ts, ft)) {
+                    nstime_set_zero(&ts);
+                    proto_tree_add_time_format_value(vtree, hf_prop_filetime, tvb, data, 8, &ts,
+                                                     "%s", ft == 0 ? "not set (0)" : "out of range");
+                    s = ft == 0 ? "not set" : "out of range";
+                } else {
+                    proto_tree_add_time(vtree, hf_prop_filetime, tvb, data, 8, &ts);
+                    s = abs_time_to_str(pinfo->pool, &ts, ABSOLUTE_TIME_UTC, TRUE);
+                }
+            }
+            break;
+        case FMT_SZ:
+        case FMT_EXPAND_SZ:
+        case FMT_EXPANDED_SZ:
+            cmrp_add_utf16z(vtree, hf_prop_sz, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
+            s = wmem_strdup_printf(pinfo->pool, "\"%s\"", s);
+            break;
+        case FMT_MULTI_SZ: {
+            const char *sum = NULL;
+            unsigned n = cmrp_add_multi_sz(vtree, hf_prop_sz, tvb, data, dlen, pinfo, &ei_prop_unterminated, &sum);
+            s = wmem_strdup_printf(pinfo->pool, "[%u] %s", n, sum);
+            break;
+        }
+        case FMT_SECURITY_DESCRIPTOR:
+            cmrp_dissect_security_descriptor(tvb, data, dlen, pinfo, vtree, depth + 1);
+            s = "security descriptor";
+            break;
+        case FMT_VALUE_LIST:
+            if (depth + 1 >= CMRP_MAX_DEPTH) {
+                expert_add_info(pinfo, vitem, &ei_prop_too_deep);
+                proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+            } else {
+                int p = data;
+                while (p + 4 <= data + dlen) {
+                    int q = vl_dissect(tvb, p, data + dlen, pinfo, vtree, depth + 1, flags);
+                    if (q <= p)
+                        break;
+                    p = q;
+                }
+            }
+            s = "value list";
+            break;
+        case FMT_PROPERTY_LIST:
+            if (depth + 1 >= CMRP_MAX_DEPTH) {
+                expert_add_info(pinfo, vitem, &ei_prop_too_deep);
+                proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+            } else {
+                int q = pl_dissect(tvb, data, data + dlen, pinfo, vtree, depth + 1, 0);
+                if (q < data + dlen) {
+                    proto_item *pi = proto_tree_add_item(vtree, hf_prop_trailing, tvb, q, data + dlen - q, ENC_NA);
+                    expert_add_info(pinfo, pi, &ei_prop_trailing);
+                }
+            }
+            s = "property list";
+            break;
+        default:
+            /* FORMAT_UNKNOWN, FORMAT_USER: opaque */
+            proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+            s = wmem_strdup_printf(pinfo->pool, "%u byte%s", size, size == 1 ? "" : "s");
+            break;
+        }
+        break;
+    }
+
+done:
+    if (s == NULL)
+        s = "<malformed>";
+    *summary = s;
+    if (*s)
+        proto_item_append_text(vitem, " = %s", s);
+    offset = skip_padding(tvb, data, size, end, pinfo, vtree);
+    proto_item_set_len(vitem, offset - (data - 8));
+    return offset;
+}
+
+/* Values up to and including the ENDMARK. Returns the offset after the ENDMARK (or `end`). */
+static int
+vl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree, unsigned depth,
+           unsigned flags)
+{
+    proto_item *item;
+    proto_tree *vl_tree;
+    int start = offset;
+    unsigned n = 0;
+    bool ended = false;
+
+    item = proto_tree_add_item(tree, hf_prop_value_list, tvb, offset, -1, ENC_NA);
+    vl_tree = proto_item_add_subtree(item, ett_prop_value_list);
+    while (offset + 4 <= end) {
+        const char *sum;
+        int next;
+
+        if (tvb_get_letohl(tvb, offset) == SYNTAX_ENDMARK) {
+            proto_tree_add_item(vl_tree, hf_prop_endmark, tvb, offset, 4, ENC_LITTLE_ENDIAN);
+            offset += 4;
+            ended = true;
+            break;
+        }
+        next = dissect_value(tvb, offset, end, pinfo, vl_tree, depth, flags, &sum);
+        if (next <= offset)
+            break;
+        offset = next;
+        n++;
+    }
+    if (!ended) {
+        expert_add_info(pinfo, item, &ei_prop_missing_endmark);
+        if (offset < end)       /* 1..3 stray bytes */
+            offset = end;
+    }
+    proto_item_append_text(item, " (%u value%s)", n, n == 1 ? "" : "s");
+    proto_item_set_len(item, offset - start);
+    return offset;
+}
+
+/* One property: name entry, values, ENDMARK. Returns the offset after it (> offset). */
+static int
+dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree, unsigned depth,
+                 unsigned flags, unsigned index)
+{
+    proto_item *pitem, *syn_item, *size_item;
+    proto_tree *ptree;
+    guint32 syntax, size;
+    int start = offset, data, dlen;
+    const char *name = "<no name>";
+    const char *first = NULL;
+    unsigned nvalues = 0;
+    bool ended = false;
+
+    pitem = proto_tree_add_item(tree, hf_prop_property, tvb, offset, -1, ENC_NA);
+    ptree = proto_item_add_subtree(pitem, ett_prop_property);
+    syntax = tvb_get_letohl(tvb, offset);
+    syn_item = add_syntax(ptree, tvb, offset);
+    if (syntax != SYNTAX_NAME)
+        expert_add_info_format(pinfo, syn_item, &ei_prop_name_expected,
+                               "Property %u starts with syntax 0x%08x, not CLUSPROP_SYNTAX_NAME", index, syntax);
+    if (offset + 8 > end) {
+        expert_add_info_format(pinfo, pitem, &ei_prop_truncated, "Property name entry cut short");
+        proto_item_set_text(pitem, "Property %u: <truncated>", index);
+        proto_item_set_len(pitem, end - offset);
+        return end;
+    }
+    size_item = proto_tree_add_item_ret_uint(ptree, hf_prop_size, tvb, offset + 4, 4, ENC_LITTLE_ENDIAN, &size);
+    data = offset + 8;
+    dlen = (int)size;
+    if (size > (guint32)(end - data)) {
+        expert_add_info_format(pinfo, size_item, &ei_prop_size_overrun,
+                               "Size %u overruns the buffer (%d bytes left)", size, end - data);
+        dlen = end - data;
+    }
+    if (syntax == SYNTAX_NAME || (syntax & 0xffff) == FMT_SZ) {
+        cmrp_add_utf16z(ptree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, &name);
+    } else {
+        proto_tree_add_item(ptree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+    }
+    offset = skip_padding(tvb, data, size, end, pinfo, ptree);
+
+    while (offset + 4 <= end) {
+        guint32 syn = tvb_get_letohl(tvb, offset);
+        const char *sum;
+        int next;
+
+        if (syn == SYNTAX_ENDMARK) {
+            proto_tree_add_item(ptree, hf_prop_endmark, tvb, offset, 4, ENC_LITTLE_ENDIAN);
+            offset += 4;
+            ended = true;
+            break;
+        }
+        if (syn == SYNTAX_NAME) {
+            /* the next property begins: this one lacks its ENDMARK */
+            break;
+        }
+        next = dissect_value(tvb, offset, end, pinfo, ptree, depth, flags, &sum);
+        if (next <= offset)
+            break;
+        offset = next;
+        if (nvalues == 0)
+            first = sum;
+        nvalues++;
+    }
+    if (!ended) {
+        expert_add_info_format(pinfo, pitem, &ei_prop_missing_endmark,
+                               "Property \"%s\" has no CLUSPROP_SYNTAX_ENDMARK", name);
+        if (offset < end && offset + 4 > end)
+            offset = end;
+    }
+    if (nvalues == 0)
+        expert_add_info_format(pinfo, pitem, &ei_prop_no_value, "Property \"%s\" has no value", name);
+
+    if (nvalues > 1)
+        proto_item_set_text(pitem, "%s = %s (+%u more value%s)", name, first ? first : "", nvalues - 1,
+                            nvalues == 2 ? "" : "s");
+    else
+        proto_item_set_text(pitem, "%s = %s", name, first ? first : "");
+    proto_item_set_len(pitem, offset - start);
+    return offset;
+}
+
+static int
+pl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree, unsigned depth,
+           unsigned flags)
+{
+    proto_item *item, *count_item;
+    proto_tree *pl_tree;
+    guint32 count, i;
+    int start = offset;
+    guint32 max_props;
+
+    item = proto_tree_add_item(tree, hf_prop_list, tvb, offset, -1, ENC_NA);
+    pl_tree = proto_item_add_subtree(item, ett_prop_list);
+    if (offset + 4 > end) {
+        proto_item_set_len(item, end - offset);
+        expert_add_info_format(pinfo, item, &ei_prop_truncated, "Property list too short for its count");
+        if (offset < end)
+            proto_tree_add_item(pl_tree, hf_prop_trailing, tvb, offset, end - offset, ENC_NA);
+        return end;
+    }
+    if (depth >= CMRP_MAX_DEPTH) {
+        expert_add_info(pinfo, item, &ei_prop_too_deep);
+        proto_tree_add_item(pl_tree, hf_prop_binary, tvb, offset, end - offset, ENC_NA);
+        proto_item_set_len(item, end - offset);
+        return end;
+    }
+    count_item = proto_tree_add_item_ret_uint(pl_tree, hf_prop_count, tvb, offset, 4, ENC_LITTLE_ENDIAN, &count);
+    offset += 4;
+    /* No property can take fewer than 12 bytes (name syntax, name size, ENDMARK). */
+    max_props = (guint32)(end - offset) / 12;
+    if (count > max_props)
+        expert_add_info_format(pinfo, count_item, &ei_prop_count_overrun,
+                               "Property count %u is larger than the %d remaining bytes can hold (%u at most)",
+                               count, end - offset, max_props);
+
+    for (i = 0; i < count && offset + 4 <= end; i++) {
+        int next = dissect_property(tvb, offset, end, pinfo, pl_tree, depth, flags, i + 1);
+        if (next <= offset)
+            break;
+        offset = next;
+    }
+    if (i < count && count <= max_props)
+        expert_add_info_format(pinfo, count_item, &ei_prop_count_overrun,
+                               "Property count %u, but the buffer ends after %u", count, i);
+    /* optional trailing list ENDMARK (Samba/Wireshark IDL) */
+    if (offset + 4 <= end && tvb_get_letohl(tvb, offset) == SYNTAX_ENDMARK) {
+        proto_tree_add_item(pl_tree, hf_prop_list_endmark, tvb, offset, 4, ENC_LITTLE_ENDIAN);
+        offset += 4;
+    }
+    proto_item_append_text(item, " (%u propert%s)", i, i == 1 ? "y" : "ies");
+    proto_item_set_len(item, offset - start);
+    return offset;
+}
+
+int
+cmrp_dissect_property_list_ex(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
+                              unsigned depth, unsigned flags)
+{
+    int end = (int)tvb_captured_length(tvb);
+
+    if (offset >= end)
+        return offset;
+    return pl_dissect(tvb, offset, end, pinfo, tree, depth, flags);
+}
+
+int
+cmrp_dissect_property_list(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, unsigned depth)
+{
+    return cmrp_dissect_property_list_ex(tvb, offset, pinfo, tree, depth, 0);
+}
+
+int
+cmrp_dissect_value_list(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, unsigned depth,
+                        unsigned flags)
+{
+    int end = (int)tvb_captured_length(tvb);
+
+    if (offset >= end)
+        return offset;
+    if (depth >= CMRP_MAX_DEPTH) {
+        proto_item *pi = proto_tree_add_item(tree, hf_prop_binary, tvb, offset, end - offset, ENC_NA);
+        expert_add_info(pinfo, pi, &ei_prop_too_deep);
+        return end;
+    }
+    return vl_dissect(tvb, offset, end, pinfo, tree, depth, flags);
+}
+
+void
+cmrp_hook_proplist(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
+{
+    int len = (int)tvb_captured_length(tvb);
+    int offset;
+
+    if (len == 0)
+        return;
+    offset = cmrp_dissect_property_list(tvb, 0, ctx->pinfo, tree, ctx->depth);
+    if (offset < len) {
+        proto_item *pi = proto_tree_add_item(tree, hf_prop_trailing, tvb, offset, len - offset, ENC_NA);
+        expert_add_info(ctx->pinfo, pi, &ei_prop_trailing);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+
+void
+cmrp_register_proplist(int proto)
+{
+    static hf_register_info hf[] = {
+        { &hf_prop_list, { "Property list", "cmrp.prop.list", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_prop_count, { "Property count", "cmrp.prop.count", FT_UINT32, BASE_DEC, NULL, 0,
+            "propertyCount: number of properties in the PROPERTY_LIST", HFILL } },
+        { &hf_prop_property, { "Property", "cmrp.prop.property", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_prop_name, { "Name", "cmrp.prop.name", FT_STRING, BASE_NONE, NULL, 0, "Property name", HFILL } },
+        { &hf_prop_syntax, { "Syntax", "cmrp.prop.syntax", FT_UINT32, BASE_HEX, VALS(syntax_vals), 0,
+            "CLUSTER_PROPERTY_SYNTAX", HFILL } },
+        { &hf_prop_syntax_format, { "Format", "cmrp.prop.syntax.format", FT_UINT32, BASE_HEX, VALS(format_vals),
+            0x0000ffff, "CLUSTER_PROPERTY_FORMAT (low word of the syntax)", HFILL } },
+        { &hf_prop_syntax_type, { "Type", "cmrp.prop.syntax.type", FT_UINT32, BASE_HEX, VALS(type_vals),
+            0xffff0000, "CLUSTER_PROPERTY_TYPE (high word of the syntax)", HFILL } },
+        { &hf_prop_size, { "Size", "cmrp.prop.size", FT_UINT32, BASE_DEC, NULL, 0,
+            "Size of the data in bytes, padding excluded", HFILL } },
+        { &hf_prop_value, { "Value", "cmrp.prop.value", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_prop_value_list, { "Value list", "cmrp.prop.value_list", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_prop_endmark, { "End mark", "cmrp.prop.endmark", FT_UINT32, BASE_HEX, NULL, 0,
+            "CLUSPROP_SYNTAX_ENDMARK: end of a value list", HFILL } },
+        { &hf_prop_list_endmark, { "List end mark", "cmrp.prop.list_endmark", FT_UINT32, BASE_HEX, NULL, 0,
+            "Optional CLUSPROP_SYNTAX_ENDMARK after the last property", HFILL } },
+        { &hf_prop_padding, { "Padding", "cmrp.prop.padding", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_prop_dword, { "DWORD", "cmrp.prop.dword", FT_UINT32, BASE_DEC_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_prop_long, { "LONG", "cmrp.prop.long", FT_INT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_prop_word, { "WORD", "cmrp.prop.word", FT_UINT16, BASE_DEC_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_prop_ularge, { "ULARGE_INTEGER", "cmrp.prop.ularge", FT_UINT64, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_prop_large, { "LARGE_INTEGER", "cmrp.prop.large", FT_INT64, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_prop_sz, { "String", "cmrp.prop.sz", FT_STRING, BASE_NONE, NULL, 0,
+            "SZ, EXPAND_SZ, EXPANDED_SZ value or MULTI_SZ element", HFILL } },
+        { &hf_prop_binary, { "Binary", "cmrp.prop.binary", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_prop_filetime, { "FILETIME", "cmrp.prop.filetime", FT_ABSOLUTE_TIME, ABSOLUTE_TIME_UTC, NULL, 0,
+            NULL, HFILL } },
+        { &hf_prop_format, { "Property format", "cmrp.prop.format", FT_UINT16, BASE_HEX, VALS(format_vals), 0,
+            "CLUSTER_PROPERTY_FORMAT of the property (property-format list)", HFILL } },
+        { &hf_prop_resclass, { "Resource class", "cmrp.prop.resclass", FT_UINT32, BASE_DEC, VALS(resclass_vals), 0,
+            NULL, HFILL } },
+        { &hf_prop_disk_signature, { "Disk signature", "cmrp.prop.disk_signature", FT_UINT32, BASE_HEX, NULL, 0,
+            NULL, HFILL } },
+        { &hf_prop_disk_number, { "Disk number", "cmrp.prop.disk_number", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_prop_disk_size, { "Disk size", "cmrp.prop.disk_size", FT_UINT64, BASE_DEC, NULL, 0, "Bytes", HFILL } },
+        { &hf_prop_trailing, { "Trailing data", "cmrp.prop.trailing", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
+
+        { &hf_scsi_port, { "Port number", "cmrp.scsi.port", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_scsi_path_id, { "Path ID", "cmrp.scsi.path_id", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_scsi_target_id, { "Target ID", "cmrp.scsi.target_id", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_scsi_lun, { "LUN", "cmrp.scsi.lun", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
+
+        { &hf_part_flags, { "Flags", "cmrp.partition.flags", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_part_flags_sticky, { "CLUSPROP_PIFLAG_STICKY", "cmrp.partition.flags.sticky", FT_BOOLEAN, 32, NULL,
+            0x00000001, NULL, HFILL } },
+        { &hf_part_flags_usable, { "CLUSPROP_PIFLAG_USABLE", "cmrp.partition.flags.usable", FT_BOOLEAN, 32, NULL,
+            0x00000004, NULL, HFILL } },
+        { &hf_part_flags_default_quorum, { "CLUSPROP_PIFLAG_DEFAULT_QUORUM", "cmrp.partition.flags.default_quorum",
+            FT_BOOLEAN, 32, NULL, 0x00000008, NULL, HFILL } },
+        { &hf_part_device_name, { "Device name", "cmrp.partition.device_name", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_part_volume_label, { "Volume label", "cmrp.partition.volume_label", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_part_serial_number, { "Serial number", "cmrp.partition.serial_number", FT_UINT32, BASE_HEX, NULL, 0,
+            NULL, HFILL } },
+        { &hf_part_max_component_length, { "Maximum component length", "cmrp.partition.max_component_length",
+            FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_part_fs_flags, { "File system flags", "cmrp.partition.fs_flags", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_part_file_system, { "File system", "cmrp.partition.file_system", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_part_total_size, { "Total size", "cmrp.partition.total_size", FT_UINT64, BASE_DEC, NULL, 0, "Bytes", HFILL } },
+        { &hf_part_free_size, { "Free size", "cmrp.partition.free_size", FT_UINT64, BASE_DEC, NULL, 0, "Bytes", HFILL } },
+        { &hf_part_device_number, { "Device number", "cmrp.partition.device_number", FT_UINT32, BASE_DEC, NULL, 0,
+            NULL, HFILL } },
+        { &hf_part_partition_number, { "Partition number", "cmrp.partition.partition_number", FT_UINT32, BASE_DEC,
+            NULL, 0, NULL, HFILL } },
+        { &hf_part_volume_guid, { "Volume GUID", "cmrp.partition.volume_guid", FT_GUID, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_part_gpt_partition_id, { "GPT partition ID", "cmrp.partition.gpt_partition_id", FT_GUID, BASE_NONE,
+            NULL, 0, NULL, HFILL } },
+        { &hf_part_partition_name, { "Partition name", "cmrp.partition.partition_name", FT_STRING, BASE_NONE, NULL, 0,
+            NULL, HFILL } },
+        { &hf_part_encryption, { "Encryption flags", "cmrp.partition.encryption", FT_UINT32, BASE_HEX, NULL, 0,
+            NULL, HFILL } },
+        { &hf_part_enc_enabled, { "ENCRYPTION_ENABLED", "cmrp.partition.encryption.enabled", FT_BOOLEAN, 32, NULL,
+            0x00000001, NULL, HFILL } },
+        { &hf_part_enc_decrypted, { "ENCRYPTION_DECRYPTED", "cmrp.partition.encryption.decrypted", FT_BOOLEAN, 32,
+            NULL, 0x00000004, NULL, HFILL } },
+        { &hf_part_enc_encrypted, { "ENCRYPTION_ENCRYPTED", "cmrp.partition.encryption.encrypted", FT_BOOLEAN, 32,
+            NULL, 0x00000008, NULL, HFILL } },
+        { &hf_part_enc_decrypting, { "ENCRYPTION_DECRYPTING", "cmrp.partition.encryption.decrypting", FT_BOOLEAN, 32,
+            NULL, 0x00000010, NULL, HFILL } },
+        { &hf_part_enc_encrypting, { "ENCRYPTION_ENCRYPTING", "cmrp.partition.encryption.encrypting", FT_BOOLEAN, 32,
+            NULL, 0x00000020, NULL, HFILL } },
+        { &hf_part_enc_paused, { "ENCRYPTION_PAUSED", "cmrp.partition.encryption.paused", FT_BOOLEAN, 32, NULL,
+            0x00000040, NULL, HFILL } },
+
+        { &hf_csv_volume_offset, { "Volume offset", "cmrp.csv.volume_offset", FT_UINT64, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_csv_partition_number, { "Partition number", "cmrp.csv.partition_number", FT_UINT32, BASE_DEC, NULL, 0,
+            NULL, HFILL } },
+        { &hf_csv_fault_state, { "Fault state", "cmrp.csv.fault_state", FT_UINT32, BASE_DEC, VALS(csv_fault_state_vals),
+            0, NULL, HFILL } },
+        { &hf_csv_backup_state, { "Backup state", "cmrp.csv.backup_state", FT_UINT32, BASE_DEC,
+            VALS(csv_backup_state_vals), 0, NULL, HFILL } },
+        { &hf_csv_friendly_name, { "Volume friendly name", "cmrp.csv.friendly_name", FT_STRING, BASE_NONE, NULL, 0,
+            NULL, HFILL } },
+        { &hf_csv_volume_name, { "Volume name", "cmrp.csv.volume_name", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
+
+        { &hf_sd, { "Security descriptor", "cmrp.sd", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_sd_revision, { "Revision", "cmrp.sd.revision", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_sbz1, { "Sbz1", "cmrp.sd.sbz1", FT_UINT8, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_sd_control, { "Control", "cmrp.sd.control", FT_UINT16, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_sd_control_od, { "SE_OWNER_DEFAULTED", "cmrp.sd.control.od", FT_BOOLEAN, 16, NULL, 0x0001, NULL, HFILL } },
+        { &hf_sd_control_gd, { "SE_GROUP_DEFAULTED", "cmrp.sd.control.gd", FT_BOOLEAN, 16, NULL, 0x0002, NULL, HFILL } },
+        { &hf_sd_control_dp, { "SE_DACL_PRESENT", "cmrp.sd.control.dp", FT_BOOLEAN, 16, NULL, 0x0004, NULL, HFILL } },
+        { &hf_sd_control_dd, { "SE_DACL_DEFAULTED", "cmrp.sd.control.dd", FT_BOOLEAN, 16, NULL, 0x0008, NULL, HFILL } },
+        { &hf_sd_control_sp, { "SE_SACL_PRESENT", "cmrp.sd.control.sp", FT_BOOLEAN, 16, NULL, 0x0010, NULL, HFILL } },
+        { &hf_sd_control_sd, { "SE_SACL_DEFAULTED", "cmrp.sd.control.sd", FT_BOOLEAN, 16, NULL, 0x0020, NULL, HFILL } },
+        { &hf_sd_control_ss, { "SE_SERVER_SECURITY", "cmrp.sd.control.ss", FT_BOOLEAN, 16, NULL, 0x0040, NULL, HFILL } },
+        { &hf_sd_control_dt, { "SE_DACL_TRUSTED", "cmrp.sd.control.dt", FT_BOOLEAN, 16, NULL, 0x0080, NULL, HFILL } },
+        { &hf_sd_control_di, { "SE_DACL_AUTO_INHERITED", "cmrp.sd.control.di", FT_BOOLEAN, 16, NULL, 0x0400, NULL, HFILL } },
+        { &hf_sd_control_si, { "SE_SACL_AUTO_INHERITED", "cmrp.sd.control.si", FT_BOOLEAN, 16, NULL, 0x0800, NULL, HFILL } },
+        { &hf_sd_control_pd, { "SE_DACL_PROTECTED", "cmrp.sd.control.pd", FT_BOOLEAN, 16, NULL, 0x1000, NULL, HFILL } },
+        { &hf_sd_control_ps, { "SE_SACL_PROTECTED", "cmrp.sd.control.ps", FT_BOOLEAN, 16, NULL, 0x2000, NULL, HFILL } },
+        { &hf_sd_control_rm, { "SE_RM_CONTROL_VALID", "cmrp.sd.control.rm", FT_BOOLEAN, 16, NULL, 0x4000, NULL, HFILL } },
+        { &hf_sd_control_sr, { "SE_SELF_RELATIVE", "cmrp.sd.control.sr", FT_BOOLEAN, 16, NULL, 0x8000, NULL, HFILL } },
+        { &hf_sd_owner_offset, { "Owner offset", "cmrp.sd.owner_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_group_offset, { "Group offset", "cmrp.sd.group_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_sacl_offset, { "SACL offset", "cmrp.sd.sacl_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_dacl_offset, { "DACL offset", "cmrp.sd.dacl_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_acl, { "ACL", "cmrp.sd.acl", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_sd_acl_revision, { "ACL revision", "cmrp.sd.acl.revision", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_acl_size, { "ACL size", "cmrp.sd.acl.size", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_acl_count, { "ACE count", "cmrp.sd.acl.count", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace, { "ACE", "cmrp.sd.ace", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_type, { "ACE type", "cmrp.sd.ace.type", FT_UINT8, BASE_HEX, VALS(ace_type_vals), 0, NULL, HFILL } },
+        { &hf_sd_ace_flags, { "ACE flags", "cmrp.sd.ace.flags", FT_UINT8, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_flags_oi, { "OBJECT_INHERIT_ACE", "cmrp.sd.ace.flags.oi", FT_BOOLEAN, 8, NULL, 0x01, NULL, HFILL } },
+        { &hf_sd_ace_flags_ci, { "CONTAINER_INHERIT_ACE", "cmrp.sd.ace.flags.ci", FT_BOOLEAN, 8, NULL, 0x02, NULL, HFILL } },
+        { &hf_sd_ace_flags_np, { "NO_PROPAGATE_INHERIT_ACE", "cmrp.sd.ace.flags.np", FT_BOOLEAN, 8, NULL, 0x04, NULL, HFILL } },
+        { &hf_sd_ace_flags_io, { "INHERIT_ONLY_ACE", "cmrp.sd.ace.flags.io", FT_BOOLEAN, 8, NULL, 0x08, NULL, HFILL } },
+        { &hf_sd_ace_flags_id, { "INHERITED_ACE", "cmrp.sd.ace.flags.id", FT_BOOLEAN, 8, NULL, 0x10, NULL, HFILL } },
+        { &hf_sd_ace_flags_sa, { "SUCCESSFUL_ACCESS_ACE_FLAG", "cmrp.sd.ace.flags.sa", FT_BOOLEAN, 8, NULL, 0x40, NULL, HFILL } },
+        { &hf_sd_ace_flags_fa, { "FAILED_ACCESS_ACE_FLAG", "cmrp.sd.ace.flags.fa", FT_BOOLEAN, 8, NULL, 0x80, NULL, HFILL } },
+        { &hf_sd_ace_size, { "ACE size", "cmrp.sd.ace.size", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_mask, { "Access mask", "cmrp.sd.ace.mask", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_object_flags, { "Object flags", "cmrp.sd.ace.object_flags", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_object_type, { "Object type", "cmrp.sd.ace.object_type", FT_GUID, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_inherited_object_type, { "Inherited object type", "cmrp.sd.ace.inherited_object_type", FT_GUID,
+            BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_data, { "ACE data", "cmrp.sd.ace.data", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
+    };
+
+    static gint *ett[] = {
+        &ett_prop_list, &ett_prop_property, &ett_prop_value, &ett_prop_syntax, &ett_prop_value_list,
+        &ett_part_flags, &ett_part_encryption, &ett_sd, &ett_sd_control, &ett_sd_acl, &ett_sd_ace,
+        &ett_sd_ace_flags,
+    };
+
+    static ei_register_info ei[] = {
+        { &ei_prop_count_overrun, { "cmrp.prop.count_overrun", PI_MALFORMED, PI_ERROR,
+            "Property count larger than the buffer can hold", EXPFILL } },
+        { &ei_prop_size_overrun, { "cmrp.prop.size_overrun", PI_MALFORMED, PI_ERROR,
+            "Size overruns the buffer", EXPFILL } },
+        { &ei_prop_missing_endmark, { "cmrp.prop.missing_endmark", PI_MALFORMED, PI_ERROR,
+            "Value list has no CLUSPROP_SYNTAX_ENDMARK", EXPFILL } },
+        { &ei_prop_bad_padding, { "cmrp.prop.bad_padding", PI_PROTOCOL, PI_WARN,
+            "Non-zero padding", EXPFILL } },
+        { &ei_prop_unterminated, { "cmrp.prop.unterminated_string", PI_MALFORMED, PI_WARN,
+            "String is not NUL-terminated", EXPFILL } },
+        { &ei_prop_unknown_syntax, { "cmrp.prop.unknown_syntax", PI_PROTOCOL, PI_WARN,
+            "Unknown property syntax", EXPFILL } },
+        { &ei_prop_name_expected, { "cmrp.prop.name_expected", PI_MALFORMED, PI_ERROR,
+            "Property does not start with CLUSPROP_SYNTAX_NAME", EXPFILL } },
+        { &ei_prop_no_value, { "cmrp.prop.no_value", PI_PROTOCOL, PI_WARN,
+            "Property has no value", EXPFILL } },
+        { &ei_prop_bad_value_size, { "cmrp.prop.bad_value_size", PI_MALFORMED, PI_ERROR,
+            "Value size does not match its syntax", EXPFILL } },
+        { &ei_prop_truncated, { "cmrp.prop.truncated", PI_MALFORMED, PI_ERROR,
+            "Entry cut short by the end of the buffer", EXPFILL } },
+        { &ei_prop_too_deep, { "cmrp.prop.too_deep", PI_MALFORMED, PI_ERROR,
+            "Nesting deeper than CMRP_MAX_DEPTH", EXPFILL } },
+        { &ei_prop_trailing, { "cmrp.prop.trailing_data", PI_PROTOCOL, PI_WARN,
+            "Data after the end of the list", EXPFILL } },
+        { &ei_sd_bad_offset, { "cmrp.sd.bad_offset", PI_MALFORMED, PI_ERROR,
+            "Security descriptor offset or size outside the descriptor", EXPFILL } },
+    };
+    expert_module_t *expert;
+
+    proto_register_field_array(proto, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert = expert_register_protocol(proto);
+    expert_register_field_array(expert, ei, array_length(ei));
+}

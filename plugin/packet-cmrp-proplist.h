@@ -1,0 +1,56 @@
+/* packet-cmrp-proplist.h - MS-CMRP PROPERTY_LIST (2.2.3.10), value lists and the values in them.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef PACKET_CMRP_PROPLIST_H
+#define PACKET_CMRP_PROPLIST_H
+
+#include <stdint.h>
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include "cmrp-hooks.h"
+
+/* Registers the cmrp.prop.* (and cmrp.sd.*, cmrp.partition.*, cmrp.csv.*, cmrp.scsi.*) fields,
+ * subtrees and expert infos under `proto`. Call once from proto_register. */
+void cmrp_register_proplist(int proto);
+
+/* Dissects the PROPERTY_LIST that starts at `offset` of `tvb` (which may hold more data after it)
+ * and returns the offset after the list, including an optional trailing list CLUSPROP_SYNTAX_ENDMARK.
+ * `depth` is the nesting depth so far (CMRP_MAX_DEPTH bounds it). Never reads past the tvb;
+ * malformed lists are decoded as far as the bytes allow, with expert infos. */
+int cmrp_dissect_property_list(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
+                               unsigned depth);
+
+/* Buffer hook: the buffer is one PROPERTY_LIST. */
+void cmrp_hook_proplist(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx);
+
+/* ---- Helpers shared with the other hand-written decoders ---- */
+
+/* Flags for the _ex variants. */
+#define CMRP_PL_FORMAT_LIST     0x1u  /* LIST_VALUE_WORD values are CLUSTER_PROPERTY_FORMAT (3.1.4.3.1.14) */
+#define CMRP_PL_CSV_VOLUME_INFO 0x2u  /* LIST_VALUE_BINARY values are CLUS_CSV_VOLUME_INFO (2.2.3.18) */
+
+int cmrp_dissect_property_list_ex(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
+                                  unsigned depth, unsigned flags);
+
+/* One value list: values (syntax, size, data, padding) up to and including CLUSPROP_SYNTAX_ENDMARK.
+ * Returns the offset after it (the end of the tvb if the ENDMARK is missing). */
+int cmrp_dissect_value_list(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
+                            unsigned depth, unsigned flags);
+
+/* A self-relative SECURITY_DESCRIPTOR (MS-DTYP 2.4.6) of `len` bytes at `offset`. Returns offset+len. */
+int cmrp_dissect_security_descriptor(tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
+                                     proto_tree *tree, unsigned depth);
+
+/* A UTF-16LE string field of exactly `len` bytes (FT_STRING hf). Adds expert info `ei` if it has no
+ * NUL character. Returns the item; *str (optional) receives the string (packet scope). */
+proto_item *cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
+                            packet_info *pinfo, expert_field *ei, const char **str);
+
+/* A MULTI_SZ of `len` bytes: each string as an `hf` item, up to the empty string that ends it.
+ * Adds `ei` if the list is not terminated. Returns the number of strings; *summary (optional)
+ * receives "a, b, c" (packet scope). */
+unsigned cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
+                           packet_info *pinfo, expert_field *ei, const char **summary);
+
+#endif
