@@ -29,6 +29,7 @@ WS_DLL_PUBLIC void plugin_register(void);
 static int proto_cmrp = -1;
 static int proto_cmrp2 = -1;
 static int hf_cmrp_opnum = -1;
+static int hf_cmrp2_opnum = -1;   /* same abbrev: dcerpc rewrites an opnum hf's names per table */
 int hf_cmrp_handle = -1;
 int hf_cmrp_rc = -1;
 int hf_cmrp_null_pointer = -1;
@@ -243,6 +244,8 @@ proto_register_cmrp(void)
     static hf_register_info hf[] = {
         { &hf_cmrp_opnum, { "Operation", "cmrp.opnum", FT_UINT16, BASE_DEC, NULL, 0,
             "ClusAPI method (opnum)", HFILL } },
+        { &hf_cmrp2_opnum, { "Operation", "cmrp.opnum", FT_UINT16, BASE_DEC, NULL, 0,
+            "ClusAPI 2.0 method (opnum)", HFILL } },
         { &hf_cmrp_handle, { "Context handle", "cmrp.handle", FT_BYTES, BASE_NONE, NULL, 0,
             "20-byte RPC context handle", HFILL } },
         { &hf_cmrp_rc, { "Return value", "cmrp.rc", FT_UINT32, BASE_HEX | BASE_EXT_STRING,
@@ -299,9 +302,10 @@ proto_reg_handoff_cmrp(void)
 {
     take_over_uuid(CMRP_VER3);
     take_over_uuid(CMRP_VER2);
-    dcerpc_init_uuid(proto_cmrp, ett_cmrp, &uuid_cmrp, CMRP_VER3, build_procs(false), hf_cmrp_opnum);
+    /* v2 first: the GUID's display name is the last one registered, and should be CMRP */
     dcerpc_init_uuid(proto_cmrp2, ett_cmrp2, &uuid_cmrp, CMRP_VER2, build_procs(true),
-                     hf_cmrp_opnum);
+                     hf_cmrp2_opnum);
+    dcerpc_init_uuid(proto_cmrp, ett_cmrp, &uuid_cmrp, CMRP_VER3, build_procs(false), hf_cmrp_opnum);
 }
 
 void
