@@ -714,7 +714,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
     const char *s = NULL;
 
     *summary = "";
-    vitem = proto_tree_add_item(tree, hf_prop_value, tvb, offset, -1, ENC_NA);
+    vitem = proto_tree_add_item(tree, hf_prop_value, tvb, offset, end - offset, ENC_NA);
     vtree = proto_item_add_subtree(vitem, ett_prop_value);
     syntax = tvb_get_letohl(tvb, offset);
     format = (guint16)(syntax & 0xffff);
@@ -739,7 +739,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
     if (try_val_to_str(syntax, syntax_vals) == NULL && type != TYPE_USER && format != FMT_USER) {
         proto_item *pi = proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
         expert_add_info_format(pinfo, pi, &ei_prop_unknown_syntax, "Unknown property syntax 0x%08x", syntax);
-        *summary = "<unknown syntax>";
+        s = "<unknown syntax>";
         goto done;
     }
 
@@ -944,7 +944,7 @@ vl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *t
     unsigned n = 0;
     bool ended = false;
 
-    item = proto_tree_add_item(tree, hf_prop_value_list, tvb, offset, -1, ENC_NA);
+    item = proto_tree_add_item(tree, hf_prop_value_list, tvb, offset, end - offset, ENC_NA);
     vl_tree = proto_item_add_subtree(item, ett_prop_value_list);
     while (offset + 4 <= end) {
         const char *sum;
@@ -986,7 +986,7 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
     unsigned nvalues = 0;
     bool ended = false;
 
-    pitem = proto_tree_add_item(tree, hf_prop_property, tvb, offset, -1, ENC_NA);
+    pitem = proto_tree_add_item(tree, hf_prop_property, tvb, offset, end - offset, ENC_NA);
     ptree = proto_item_add_subtree(pitem, ett_prop_property);
     syntax = tvb_get_letohl(tvb, offset);
     syn_item = add_syntax(ptree, tvb, offset);
@@ -1049,8 +1049,10 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
     if (nvalues > 1)
         proto_item_set_text(pitem, "%s = %s (+%u more value%s)", name, first ? first : "", nvalues - 1,
                             nvalues == 2 ? "" : "s");
-    else
+    else if (nvalues == 1)
         proto_item_set_text(pitem, "%s = %s", name, first ? first : "");
+    else
+        proto_item_set_text(pitem, "%s (no value)", name);
     proto_item_set_len(pitem, offset - start);
     return offset;
 }
@@ -1065,7 +1067,7 @@ pl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *t
     int start = offset;
     guint32 max_props;
 
-    item = proto_tree_add_item(tree, hf_prop_list, tvb, offset, -1, ENC_NA);
+    item = proto_tree_add_item(tree, hf_prop_list, tvb, offset, end - offset, ENC_NA);
     pl_tree = proto_item_add_subtree(item, ett_prop_list);
     if (offset + 4 > end) {
         proto_item_set_len(item, end - offset);

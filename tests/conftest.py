@@ -104,3 +104,12 @@ def tshark_builtin():
     t = Tshark(plugin=False)
     yield t
     shutil.rmtree(t.home, ignore_errors=True)
+
+
+@pytest.fixture(scope='session')
+def scratch():
+    """A folder the unprivileged tshark can read (pytest's own tmp folders are 0700)."""
+    d = tempfile.mkdtemp(prefix='cmrp-scratch-')
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)

@@ -548,8 +548,8 @@ class NtlmServer:
             if not hmac.compare_digest(expect, mic):
                 raise AuthError('NTLMSSP MIC does not verify')
         self.complete = True
-        log.debug('NTLMSSP: %s\\%s authenticated (flags 0x%08x, %s)', domain, user, self.flags,
-                  'NTLMv2' if len(nt) > 24 else 'NTLM')
+        log.debug('NTLMSSP: %s\\%s authenticated (flags 0x%08x, %s%s)', domain, user, self.flags,
+                  'NTLMv2' if len(nt) > 24 else 'NTLM', ', MIC verified' if self.mic_present else '')
 
 
 # --------------------------------------------------------------------------------------------
@@ -561,6 +561,7 @@ NTLMSSP_OID = bytes.fromhex('2b06010401823702020a')             # 1.3.6.1.4.1.31
 NEG_STATE_ACCEPT_COMPLETED = 0
 NEG_STATE_ACCEPT_INCOMPLETE = 1
 NEG_STATE_REJECT = 2
+NEG_STATE_REQUEST_MIC = 3
 
 
 def der_read(data, off=0):
@@ -651,7 +652,10 @@ class SpnegoServer:
         # The optimistic mechToken is only for the client's first mechanism (RFC 4178 3.2).
         if self.ntlm_first and mech_token:
             out = self.ntlm.step(mech_token)
-        return self._resp(NEG_STATE_ACCEPT_INCOMPLETE, out, supported_mech=True)
+        # Choosing a mechanism other than the client's first one: ask for the mechListMIC that
+        # will prove the list was not tampered with (RFC 4178 5, negState request-mic).
+        state = NEG_STATE_ACCEPT_INCOMPLETE if self.ntlm_first else NEG_STATE_REQUEST_MIC
+        return self._resp(state, out, supported_mech=True)
 
     def _on_targ(self, token):
         tag, value, _ = der_read(token)
@@ -677,6 +681,7 @@ class SpnegoServer:
             if self.seal is None or not self.seal.verify(self.mech_types_der, mic):
                 raise AuthError('SPNEGO mechListMIC does not verify')
             our_mic = self.seal.sign(self.mech_types_der)
+            log.debug('SPNEGO: mechListMIC verified, answering with ours')
             # MS-SPNG 3.1.5.1 (as Samba's gensec_spnego does): the RC4 handles restart after the
             # MIC exchange, the sequence numbers go on (the first sealed PDU carries 1).
             self.seal.reset(seqnums=False)
@@ -1211,12 +1216,17 @@ class Connection:
             stub = stub[:vt_ofs]
 
         sec = self.sec.get(call.auth_ctx_id) if call.auth_ctx_id is not None else None
+        # Who is calling: the request's own security context, or - for a request without
+        # verifier, as Samba sends at CONNECT level - the connection's established one (at
+        # CONNECT level authentication is per connection, MS-RPCE 3.3.1.5.2).
+        who = sec or next((s for s in self.sec.values() if s.complete and not s.failed), None)
+        auth_level = who.auth_level if who else AUTH_LEVEL_NONE
         seq = self.server._next_seq()
         self.server._dump(seq, call.opnum, 'in', pctx.ndr64, stub)
-        ctx = CallContext(call.opnum, stub, pctx.ndr64, call.auth_level, self.assoc, self.conn_id,
+        ctx = CallContext(call.opnum, stub, pctx.ndr64, auth_level, self.assoc, self.conn_id,
                           call_id=call.call_id, ctx_id=call.ctx_id, object_uuid=call.object_uuid,
-                          auth_type=sec.auth_type if sec else AUTH_TYPE_NONE,
-                          user=sec.ntlm.client_user if sec else None, vtrailer=vt,
+                          auth_type=who.auth_type if who else AUTH_TYPE_NONE,
+                          user=who.ntlm.client_user if who else None, vtrailer=vt,
                           transport='ncacn_ip_tcp', seq=seq)
         try:
             out = self.server.handler(ctx)
@@ -1362,6 +1372,8 @@ class CoServer:
         self._group_ids = itertools.count(0x1234)
         self._conn_ids = itertools.count(1)
         self._seq = itertools.count(1)
+        self._serving = False
+        self._conns = set()
         outer = self
 
         class _Handler(socketserver.BaseRequestHandler):
@@ -1373,11 +1385,21 @@ class CoServer:
         self.port = self._srv.server_address[1]
 
     def serve_forever(self):
+        self._serving = True
         self._srv.serve_forever(poll_interval=0.2)
 
     def shutdown(self):
-        self._srv.shutdown()
+        """Stop accepting, close the listening socket and every open connection."""
+        if self._serving:
+            self._srv.shutdown()        # waits for serve_forever to return
         self._srv.server_close()
+        with self._lock:
+            socks = list(self._conns)
+        for sock in socks:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     # ---- internals shared by connections ----
 
@@ -1386,6 +1408,8 @@ class CoServer:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = Connection(self, sock, conn_id)
         log.debug('conn %d: open', conn_id)
+        with self._lock:
+            self._conns.add(sock)
         try:
             conn.run()
         except (_Disconnect, ConnectionError, OSError):
@@ -1393,6 +1417,8 @@ class CoServer:
         except Exception:
             log.error('conn %d: crashed:\n%s', conn_id, traceback.format_exc())
         finally:
+            with self._lock:
+                self._conns.discard(sock)
             conn._leave_group()
             log.debug('conn %d: closed', conn_id)
 

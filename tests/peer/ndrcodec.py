@@ -428,13 +428,17 @@ class _Pointer(_Node):
         if v is not None:
             self.target.prefill(scope, v)
 
+    def _null_ok(self):
+        # None for a [ref] pointer to a unique/full pointer means the inner pointer is NULL
+        return isinstance(self.target, _Pointer) and self.target.kind != 'ref'
+
     def enc(self, w, v, defer, path, scope):
         if self._inplace():
-            if v is None:
+            if v is None and not self._null_ok():
                 raise NdrError('NULL [ref] pointer', len(w.buf), path)
             self.target.enc(w, v, defer, path, scope)
             return
-        if v is None:
+        if v is None and not (self.kind == 'ref' and self._null_ok()):
             if self.kind == 'ref':
                 raise NdrError('NULL [ref] pointer', len(w.buf), path)
             w.count(0, path)
@@ -510,16 +514,24 @@ class _Array(_Node):
         return []
 
     def _payload_len(self, v):
+        """Element count of v, or None if v is not of a usable type (encode reports it)."""
         if self.string:
-            if v is None:
-                return 0
-            return len(self._encode_str(v)) // self.charsize
-        return len(v) if v is not None else 0
+            if not isinstance(v, str):
+                return None
+            try:
+                return len(self._encode_str(v)) // self.charsize
+            except UnicodeEncodeError:
+                return None
+        if isinstance(v, (bytes, bytearray, list, tuple)):
+            return len(v)
+        if isinstance(v, str) and self.charsize == 2:
+            return len(v.encode('utf-16-le', 'surrogatepass')) // 2
+        return None
 
     def prefill(self, scope, v):
-        if v is None:
-            return
         n = self._payload_len(v)
+        if n is None:
+            return
         if self.size_expr is not None:
             self.size_expr.fill(scope, n)
         if self.length_expr is not None:
@@ -731,9 +743,7 @@ class _Struct(_Node):
         a = self.align(w.ndr64)
         w.align(a)
         for i, m in enumerate(self.members):
-            mv = d.get(m.name)
-            if mv is None and not (isinstance(m.node, _Pointer) and m.node.kind != 'ref'):
-                mv = m.node.default()
+            mv = d[m.name] if m.name in d else m.node.default()
             mpath = '%s.%s' % (path, m.name)
             if conf and i == len(self.members) - 1:
                 if isinstance(m.node, _Struct):

@@ -1,0 +1,73 @@
+"""The plugin loads, registers what the README promises, and takes the UUID over safely."""
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import PLUGIN_DIR, ROOT
+
+CONTRACT = {
+    'cmrp.opnum': 'FT_UINT16',
+    'cmrp.rc': 'FT_UINT32',
+    'cmrp.status': 'FT_UINT32',
+    'cmrp.rpc_status': 'FT_UINT32',
+    'cmrp.handle': 'FT_BYTES',
+    'cmrp.object_name': 'FT_STRING',
+    'cmrp.handle.opened_in': 'FT_FRAMENUM',
+    'cmrp.handle.closed_in': 'FT_FRAMENUM',
+}
+
+
+def project_version():
+    with open(os.path.join(ROOT, 'CMakeLists.txt')) as f:
+        return re.search(r'project\(cmrp VERSION ([0-9.]+)', f.read()).group(1)
+
+
+def test_plugin_listed_with_version(tshark):
+    out = tshark.run('-G', 'plugins').stdout
+    rows = [line.split('\t') for line in out.splitlines() if 'cmrp.so' in line]
+    assert len(rows) == 1, out
+    assert rows[0][0].strip() == 'cmrp.so'
+    assert rows[0][1].strip() == project_version()
+    assert rows[0][2].strip() == 'dissector'
+
+
+def test_protocols_registered(tshark):
+    out = tshark.run('-G', 'protocols').stdout
+    protos = {line.split('\t')[2]: line.split('\t')[1] for line in out.splitlines()}
+    assert protos['cmrp'] == 'CMRP'
+    assert protos['cmrp2'] == 'CMRP2'
+    # the built-in stays registered (its filter name is its own); we only take its UUID over
+    assert protos['clusapi'] == 'CLUSAPI'
+
+
+def test_field_contract(tshark):
+    out = tshark.run('-G', 'fields').stdout
+    fields = {}
+    for line in out.splitlines():
+        cols = line.split('\t')
+        if cols[0] == 'F':
+            fields.setdefault(cols[2], set()).add(cols[3])
+    for abbrev, ftype in CONTRACT.items():
+        assert fields.get(abbrev) == {ftype}, (abbrev, fields.get(abbrev))
+
+
+def test_no_field_abbrev_with_two_types(tshark):
+    """One filter name, one type: a filter must mean the same everywhere."""
+    out = tshark.run('-G', 'fields').stdout
+    types = {}
+    for line in out.splitlines():
+        cols = line.split('\t')
+        if cols[0] == 'F' and cols[2].startswith(('cmrp.', 'cmrp2.')):
+            types.setdefault(cols[2], set()).add(cols[3])
+    bad = {k: v for k, v in types.items() if len(v) > 1}
+    assert not bad
+
+
+def test_uuid_served_by_cmrp_for_both_versions(tshark):
+    out = tshark.run('-G', 'dissector-tables').stdout
+    assert 'dcerpc.uuid' in out
+    # dcerpc's service-response-time table names the interface by our protocols
+    out = tshark.run('-G', 'fields').stdout
+    assert re.search(r'^P\tFailover Cluster Management API \(MS-CMRP, cmrp plugin\)\tcmrp$', out, re.M)
