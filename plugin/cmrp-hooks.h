@@ -42,12 +42,20 @@ typedef struct cmrp_hook_ctx {
     /* scalar [out] values already read in this response, by parameter index */
     uint64_t out_val[CMRP_MAX_PARAMS];
     uint32_t out_have;
+    /* the scalars of the structure that holds the hooked element (and of the structures
+     * nested in it); read with cmrp_hook_member() */
+    const struct cmrp_struct_frame *frame;
 } cmrp_hook_ctx_t;
 
 /* Value of the scalar parameter `name` of the current method: an [in] parameter from the request
  * (also in the response, through the stored call), or an [out] parameter already read in this
  * response. Returns false if it is not known. */
 bool cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value);
+
+/* Value of the scalar member `name` of the structure that holds the hooked element, or of a
+ * structure nested in it that was read before (e.g. from a buffer hook on
+ * NOTIFICATION_DATA_RPC.buffer: "dwObjectType" and "FilterFlags" of its FilterAndType). */
+bool cmrp_hook_member(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value);
 
 /* A buffer hook: `tvb` holds exactly the buffer's bytes (may be 0 bytes). `tree` is the subtree of
  * the buffer's item. Add items, expert infos and Info text as needed. */

@@ -37,7 +37,21 @@ static expert_field ei_cmrp_ndr_hook_failed = EI_INIT;
 /* Limits on nesting of our own recursion (pointer chains, structures, deferred lists). */
 #define CMRP_NDR_MAX_NEST 32
 
+/* The scalar members read so far in one structure instance (nested structures' scalars are
+ * appended when they end), so hooks on a member can see its siblings. Packet scope. */
+typedef struct member_val {
+    const char *name;
+    uint64_t v;
+    struct member_val *next;
+} member_val_t;
+
+typedef struct cmrp_struct_frame {
+    member_val_t *head;
+    member_val_t *tail;
+} cmrp_struct_frame_t;
+
 typedef struct deferred {
+    const cmrp_struct_frame_t *frame;
     const cmrp_elem_t *e;
     unsigned level;          /* pointer level of the referent (1..nptr) */
     proto_tree *tree;
@@ -62,6 +76,7 @@ typedef struct walker {
     bool visited;
     unsigned nest;
     cmrp_stub_summary_t *sum;
+    cmrp_struct_frame_t *frame;   /* innermost structure being read, or NULL */
 } walker_t;
 
 static int walk_decl(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t *dl,
@@ -235,6 +250,7 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
     default: v = tvb_get_guint64(tvb, off, w->enc); break;
     }
     if (e->scalar_hook >= 0) {
+        w->hctx->frame = w->frame;
         cmrp_scalar_hooks[e->scalar_hook](tvb, off, (int)len, tree, w->hctx, v);
     } else if (e->kind == CMRP_K_UINT3264) {
         proto_tree_add_uint64(tree, *e->hf, tvb, off, (int)len, v);
@@ -250,6 +266,17 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
         else if (len == 1) v = (uint64_t)(int64_t)(int8_t)v;
     }
     save_value(w, save_idx, v);
+    if (w->frame) {
+        member_val_t *mv = wmem_new(w->pinfo->pool, member_val_t);
+        mv->name = e->name;
+        mv->v = v;
+        mv->next = NULL;
+        if (w->frame->tail)
+            w->frame->tail->next = mv;
+        else
+            w->frame->head = mv;
+        w->frame->tail = mv;
+    }
     if (save_idx >= 0 || e->hf == &hf_cmrp_rc)
         cmrp_summary_note_value(w->sum, e, v);
     return off + (int)len;
@@ -314,6 +341,7 @@ call_buffer_hook(walker_t *w, const cmrp_elem_t *e, int off, int n, proto_item *
     tvbuff_t *btvb = tvb_new_subset_length(w->tvb, off, n);
     unsigned saved_depth = w->hctx->depth;
     w->hctx->depth = w->nest;
+    w->hctx->frame = w->frame;
     TRY {
         cmrp_buffer_hooks[e->buffer_hook](btvb, sub, w->hctx);
     }
@@ -395,8 +423,11 @@ flush(walker_t *w, dlist_t *dl, int *off)
 {
     for (deferred_t *d = dl->head; d; d = d->next) {
         dlist_t sub = { NULL, NULL };
+        cmrp_struct_frame_t *saved = w->frame;
         enter(w, d->tree, *off);
+        w->frame = (cmrp_struct_frame_t *)d->frame;
         *off = walk_ptrchain(w, d->e, d->level, *off, d->tree, &sub, false, d->save_idx);
+        w->frame = saved;
         flush(w, &sub, off);
         w->nest--;
     }
@@ -429,6 +460,7 @@ walk_ptrchain(walker_t *w, const cmrp_elem_t *e, unsigned level, int off, proto_
         return walk_ptrchain(w, e, level + 1, off, tree, dl, true, save_idx);
     {
         deferred_t *d = wmem_new(w->pinfo->pool, deferred_t);
+        d->frame = w->frame;
         d->e = e;
         d->level = level + 1;
         d->tree = tree;
@@ -518,7 +550,20 @@ walk_struct(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_
     if (s->conformant)
         conf = read_count(w, &off, stree, hf_cmrp_ndr_max_count);
     off = align_to(w, off, w->ndr64 ? s->align64 : s->align);
-    off = walk_struct_hoisted(w, s, off, stree, dl, conf);
+    {
+        cmrp_struct_frame_t *outer = w->frame;
+        cmrp_struct_frame_t *f = wmem_new0(w->pinfo->pool, cmrp_struct_frame_t);
+        w->frame = f;
+        off = walk_struct_hoisted(w, s, off, stree, dl, conf);
+        w->frame = outer;
+        if (outer && f->head) {
+            if (outer->tail)
+                outer->tail->next = f->head;
+            else
+                outer->head = f->head;
+            outer->tail = f->tail;
+        }
+    }
     if (w->ndr64)
         off = align_to(w, off, s->align64);   /* NDR64 trailing padding */
     proto_item_set_len(ti, off - start);
@@ -559,6 +604,26 @@ cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value)
     return false;
 }
 
+bool
+cmrp_hook_member(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value)
+{
+    const cmrp_struct_frame_t *f = ctx->frame;
+    bool found = false;
+    if (!f)
+        return false;
+    /* the last value of that name wins: nested structures were appended after their holder's
+     * earlier members; stop at the frame's own tail (later nodes belong to enclosing frames) */
+    for (const member_val_t *mv = f->head; mv; mv = mv->next) {
+        if (strcmp(mv->name, name) == 0) {
+            *value = mv->v;
+            found = true;
+        }
+        if (mv == f->tail)
+            break;
+    }
+    return found;
+}
+
 int
 cmrp_ndr_walk(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
               uint8_t *drep, const cmrp_method_t *m, cmrp_hook_ctx_t *hctx, cmrp_stub_summary_t *sum)
@@ -575,6 +640,7 @@ cmrp_ndr_walk(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, d
     w.visited = PINFO_FD_VISITED(pinfo);
     w.nest = 0;
     w.sum = sum;
+    w.frame = NULL;
     hctx->drep_enc = w.enc;
 
     for (unsigned i = 0; i < m->nparams; i++) {

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Generate the plugin's NDR tables from idl/clusapi.idl and idl/cmrp.cnf. Python 3 stdlib only.
 
-usage: cmrpgen.py IDL CNF OUT_DIR      writes OUT_DIR/cmrp-gen.c and OUT_DIR/cmrp-gen.h
+usage: cmrpgen.py IDL CNF [CNF...] OUT_DIR   writes OUT_DIR/cmrp-gen.c and OUT_DIR/cmrp-gen.h
+
+Several sidecars may be given (one per area: cmrp.cnf, notify.cnf, ...); they are read in order
+and behave as one file.
 
 The output is data, not code: one descriptor per method, parameter, structure and member, plus the
 hf/ett registration for every field those descriptors name. plugin/cmrp-ndr.c interprets it.
@@ -34,16 +37,17 @@ class CnfLine:
 
 def read_cnf(path):
     lines = []
+    name = os.path.basename(path)
     with open(path, encoding='utf-8') as f:
         for n, raw in enumerate(f, 1):
             raw = raw.split('#', 1)[0].strip()
             if not raw:
                 continue
             parts = re.findall(r'"[^"]*"|\S+', raw)
-            lines.append(CnfLine(n, parts[0], parts[1:]))
+            lines.append(CnfLine('%s:%d' % (name, n), parts[0], parts[1:]))
     for ln in lines:
         if ln.cmd not in ('FIELD', 'HOOK', 'MODULE', 'NAME'):
-            raise GenError('%s:%d: unknown command %s' % (path, ln.lineno, ln.cmd))
+            raise GenError('%s: unknown command %s' % (ln.lineno, ln.cmd))
     return lines
 
 
@@ -251,20 +255,20 @@ class Gen:
             kindh, name = hook.args[1], hook.args[2]
             if kindh == 'buffer':
                 if not is_bytes:
-                    raise GenError('cnf %d: buffer hook on %s.%s, which is not a byte buffer'
+                    raise GenError('cnf %s: buffer hook on %s.%s, which is not a byte buffer'
                                    % (hook.lineno, scope, d.name))
                 if name not in self.buffer_hooks:
                     self.buffer_hooks.append(name)
                 bh = self.buffer_hooks.index(name)
             elif kindh == 'scalar':
                 if kind not in ('CMRP_K_UINT', 'CMRP_K_INT', 'CMRP_K_ENUM') or arrayed:
-                    raise GenError('cnf %d: scalar hook on non-scalar %s.%s'
+                    raise GenError('cnf %s: scalar hook on non-scalar %s.%s'
                                    % (hook.lineno, scope, d.name))
                 if name not in self.scalar_hooks:
                     self.scalar_hooks.append(name)
                 sh = self.scalar_hooks.index(name)
             else:
-                raise GenError('cnf %d: hook kind must be buffer or scalar' % hook.lineno)
+                raise GenError('cnf %s: hook kind must be buffer or scalar' % hook.lineno)
         ptr_init = '{%s}' % ', '.join(ptrs or ['CMRP_P_REF'])
         decl = '%s%s %s%s' % ('[%s] ' % ', '.join(
             k + ('(%s)' % ','.join(v) if v else '') for k, v in d.attrs.items()) if d.attrs else '',
@@ -431,7 +435,7 @@ class Gen:
         unused = [ln for ln in self.cnf if ln.used == 0]
         if unused:
             raise GenError('cmrp.cnf lines never used: %s'
-                           % ', '.join('%d (%s %s)' % (ln.lineno, ln.cmd, ' '.join(ln.args))
+                           % ', '.join('%s (%s %s)' % (ln.lineno, ln.cmd, ' '.join(ln.args))
                                        for ln in unused))
         if [m.opnum for m in methods] != list(range(len(methods))):
             raise GenError('opnum table has holes')
@@ -550,13 +554,16 @@ def write(outdir, iface, gen):
 
 
 def main(argv):
-    if len(argv) != 4:
+    if len(argv) < 4:
         sys.stderr.write(__doc__)
         return 2
     try:
         iface = parse_idl(argv[1])
-        gen = Gen(iface, read_cnf(argv[2]))
-        write(argv[3], iface, gen)
+        cnf = []
+        for path in argv[2:-1]:
+            cnf.extend(read_cnf(path))
+        gen = Gen(iface, cnf)
+        write(argv[-1], iface, gen)
     except (IdlError, GenError) as e:
         sys.stderr.write('cmrpgen: %s\n' % e)
         return 1

@@ -879,6 +879,12 @@ class Codec:
     # -- marshalling ---------------------------------------------------------------------------
 
     def _encode(self, m, values, ndr64, direction):
+        try:
+            return self._encode1(m, values, ndr64, direction)
+        except RecursionError:
+            raise NdrError('values nested too deeply', path=m.name) from None
+
+    def _encode1(self, m, values, ndr64, direction):
         if m.not_on_wire:
             raise NdrError('%s (opnum %d) is not used on the wire' % (m.name, m.opnum), path=m.name)
         p = self.plan(m)
@@ -910,6 +916,12 @@ class Codec:
         return bytes(w.buf)
 
     def _decode(self, m, stub, ndr64, direction, strict, counts):
+        try:
+            return self._decode1(m, stub, ndr64, direction, strict, counts)
+        except RecursionError:
+            raise NdrError('pointers nested too deeply', path=m.name) from None
+
+    def _decode1(self, m, stub, ndr64, direction, strict, counts):
         if m.not_on_wire:
             raise NdrError('%s (opnum %d) is not used on the wire' % (m.name, m.opnum), path=m.name)
         p = self.plan(m)
@@ -958,6 +970,8 @@ class Codec:
     def _base_node(self, kind, tname):
         if kind == 'base':
             bkind, size = cmrpidl.BASE_TYPES[tname]
+            if bkind == 'binding':
+                return _Skip()      # handle_t: an explicit binding handle, nothing on the wire
             return _Prim(tname, size, signed=bkind in ('int', 'int3264'),
                          is3264=bkind in ('uint3264', 'int3264'))
         if kind == 'builtin':
@@ -1001,11 +1015,15 @@ class Codec:
         if decl.type == 'handle_t' or 'handle' in attrs:
             return _Skip()
         kind, tname, extra, alias_attrs = cmrpidl.resolve(self.iface, decl.type)
+        if kind == 'base' and cmrpidl.BASE_TYPES[tname][0] == 'binding':
+            if decl.nptr or extra or decl.array is not None:
+                raise NdrError('pointer to or array of handle_t')
+            return _Skip()
         merged = dict(alias_attrs)
         merged.update(attrs)
         attrs = merged
         if kind == 'void':
-            if 'handle' in attrs:
+            if 'handle' in attrs and not decl.nptr:
                 return _Skip()
             raise NdrError('void %s is not marshallable' % ('*' * (decl.nptr + extra)))
         for a in ('first_is', 'last_is'):

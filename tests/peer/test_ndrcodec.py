@@ -44,7 +44,6 @@ typedef [context_handle] void *HNODE_RPC;
 typedef [context_handle] void *HNOTIFY_RPC;
 typedef [context_handle] void *HBATCH_PORT_RPC;
 typedef [context_handle] void *HKEY_RPC;
-typedef [handle] void *handle_t;
 typedef DWORD *LPDWORD;
 
 typedef [v1_enum] enum _V1 { V1_A = 1, V1_B = 0x7fffffff } V1;

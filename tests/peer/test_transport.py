@@ -28,6 +28,13 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+try:
+    import Cryptodome  # noqa: F401
+    import impacket  # noqa: F401
+except ImportError as e:       # the pyenv python3 on PATH has neither
+    raise ImportError('%s: run these tests with /usr/bin/python3 (Debian python3-impacket, '
+                      'python3-pycryptodome, python3-pytest)' % e)
+
 import dcerpc_cl as cl  # noqa: E402
 import dcerpc_co as co  # noqa: E402
 
@@ -651,3 +658,61 @@ def test_cl_header_layout():
     assert (pkt[7], pkt[79]) == (0x12, 0x34)                    # serial hi / lo
     back = cl.ClHeader.parse(pkt)
     assert (back.seqnum, back.opnum, back.fragnum, back.length, back.serial) == (7, 3, 2, 4, 0x1234)
+
+
+# --------------------------------------------------------------------------------------------
+# SPNEGO acceptor on its own (the path smbtorture does not take: NTLM not the first mechanism)
+# --------------------------------------------------------------------------------------------
+
+def test_spnego_ntlm_second_mech_with_mechlistmic():
+    from Cryptodome.Cipher import ARC4
+    from impacket import ntlm
+    der = co.der
+    krb5 = bytes.fromhex('2a864886f712010202')
+    mech_types = der(0x30, der(0x06, krb5) + der(0x06, co.NTLMSSP_OID))
+    init = der(0x60, der(0x06, co.SPNEGO_OID) + der(0xa0, der(0x30, der(0xa0, mech_types)
+                                                               + der(0xa2, der(0x04, b'krb5 AP-REQ')))))
+    srv = co.SpnegoServer(co.NtlmServer(USER, PASSWORD, DOMAIN))
+
+    def neg_resp(token):
+        tag, value, _ = co.der_read(token)
+        assert tag == 0xa1
+        fields = {t: v for t, v, _ in co.der_items(co.der_read(value)[1])}
+        return fields
+
+    # 1. NTLM is not the client's first choice: no token for it yet, request-mic, NTLM selected.
+    r = neg_resp(srv.step(init))
+    assert co.der_read(r[0xa0])[1] == bytes([co.NEG_STATE_REQUEST_MIC])
+    assert co.der_read(r[0xa1])[1] == co.NTLMSSP_OID and 0xa2 not in r
+    # 2. NEGOTIATE -> CHALLENGE.
+    t1 = ntlm.getNTLMSSPType1('', '', signingRequired=True)
+    r = neg_resp(srv.step(der(0xa1, der(0x30, der(0xa2, der(0x04, t1.getData()))))))
+    challenge = co.der_read(r[0xa2])[1]
+    # 3. AUTHENTICATE + mechListMIC (GSS_GetMIC with the client's keys, sequence number 0).
+    t3, key = ntlm.getNTLMSSPType3(t1, challenge, USER, PASSWORD, DOMAIN)
+    flags = t3['flags']
+    cli_sign = ntlm.SIGNKEY(flags, key)
+    cli_rc4 = ARC4.new(ntlm.SEALKEY(flags, key)).encrypt
+    mic = ntlm.SIGN(flags, cli_sign, mech_types, 0, cli_rc4).getData()
+    r = neg_resp(srv.step(der(0xa1, der(0x30, der(0xa2, der(0x04, t3.getData()))
+                                         + der(0xa3, der(0x04, mic))))))
+    assert co.der_read(r[0xa0])[1] == bytes([co.NEG_STATE_ACCEPT_COMPLETED])
+    srv_sign = ntlm.SIGNKEY(flags, key, 'Server')
+    srv_rc4 = ARC4.new(ntlm.SEALKEY(flags, key, 'Server')).encrypt
+    assert co.der_read(r[0xa3])[1] == ntlm.SIGN(flags, srv_sign, mech_types, 0, srv_rc4).getData()
+    assert srv.complete
+    # 4. After the MIC both RC4 handles restart and the sequence numbers go on at 1
+    #    (MS-SPNG 3.1.5.1): a message sealed by the client with fresh handles and seq 1 verifies.
+    cli_rc4 = ARC4.new(ntlm.SEALKEY(flags, key)).encrypt
+    msg = b'first sealed message'
+    sealed, sig = ntlm.SEAL(flags, cli_sign, None, msg, msg, 1, cli_rc4)
+    assert srv.seal.unseal(sealed) == msg
+    assert srv.seal.verify(msg, sig.getData())
+    # A wrong mechListMIC is refused.
+    srv2 = co.SpnegoServer(co.NtlmServer(USER, PASSWORD, DOMAIN))
+    srv2.step(init)
+    r = neg_resp(srv2.step(der(0xa1, der(0x30, der(0xa2, der(0x04, t1.getData()))))))
+    t3, key = ntlm.getNTLMSSPType3(t1, co.der_read(r[0xa2])[1], USER, PASSWORD, DOMAIN)
+    with pytest.raises(co.AuthError):
+        srv2.step(der(0xa1, der(0x30, der(0xa2, der(0x04, t3.getData()))
+                               + der(0xa3, der(0x04, b'\x01' + b'\0' * 15)))))
