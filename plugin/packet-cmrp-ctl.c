@@ -923,8 +923,9 @@ ctl_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, bool in)
     e = ctl_lookup(code);
     if (e == NULL) {
         proto_item *pi = proto_tree_add_item(tree, hf_ctl_data, tvb, 0, len, ENC_NA);
-        expert_add_info_format(ctx->pinfo, pi, &ei_ctl_unknown_code, "Unknown control code 0x%08x: buffer not decoded",
-                               code);
+        if (!(code & CTL_USER_BIT))
+            expert_add_info_format(ctx->pinfo, pi, &ei_ctl_unknown_code,
+                                   "Unknown control code 0x%08x: buffer not decoded", code);
         return;
     }
     dissect_buffer(tvb, tree, ctx, (cmrp_ctl_fmt_t)(in ? e->in_fmt : e->out_fmt));
@@ -950,7 +951,7 @@ cmrp_hook_ctl_code(tvbuff_t *tvb, int offset, int length, proto_tree *tree, cmrp
 
     cmrp_info_append(ctx->pinfo, name ? name : wmem_strdup_printf(ctx->pinfo->pool, "0x%08x", code));
 
-    if (e == NULL)
+    if (e == NULL && !(code & CTL_USER_BIT))      /* user-defined codes are expected to be unknown */
         expert_add_info_format(ctx->pinfo, item, &ei_ctl_unknown_code, "Unknown control code 0x%08x", code);
     if (want != 0 && have != want && code_object < CLUS_OBJECT_USER) {
         expert_add_info_format(ctx->pinfo, item, &ei_ctl_object_mismatch,

@@ -213,6 +213,29 @@ def test_wrong_password_is_refused(co_server):
     assert calls == []
 
 
+@pytest.mark.parametrize('level', [co.AUTH_LEVEL_INTEGRITY, co.AUTH_LEVEL_PRIVACY])
+def test_tampered_request_is_refused(co_server, level):
+    """Flip one stub byte of a correctly signed (or sealed) request: the signature check fails,
+    the server answers access denied and drops the connection."""
+    from impacket.dcerpc.v5.rpcrt import DCERPCException
+    calls = []
+    srv = co_server(echo_handler(calls))
+    dce = impacket_client(srv.port, level=level)
+    assert impacket_call(dce, 1, b'good') == b'good'
+    sent = []
+    real_send = dce._transport.send
+    dce._transport.send = lambda data, forceWriteAndx=0, forceRecv=0: sent.append(data)
+    dce.call(1, b'payload that will be tampered with')
+    dce._transport.send = real_send
+    pkt = bytearray(sent[0])
+    pkt[26] ^= 0x01
+    real_send(bytes(pkt))
+    with pytest.raises(DCERPCException) as e:
+        dce.recv()
+    assert 'access_denied' in str(e.value)
+    assert [c.stub for c in calls] == [b'good']
+
+
 def test_ndr64(co_server):
     calls = []
     srv = co_server(echo_handler(calls))
@@ -325,6 +348,21 @@ def test_bind_ndr_only_feature_bits_and_assoc_group(co_server):
         s.close()
 
 
+def test_bind_nak_for_unknown_auth_type(co_server):
+    srv = co_server(echo_handler([]))
+    s = connect(srv.port)
+    body = raw_bind_body([(0, CLUSAPI_V3, [co.NDR_SYNTAX])])
+    token = b'not a kerberos token'
+    body += struct.pack('<BBBBI', 16, co.AUTH_LEVEL_PRIVACY, 0, 0, 1) + token   # 16: Kerberos
+    pdu = bytearray(raw_pdu(co.PTYPE_BIND, 1, body))
+    struct.pack_into('<H', pdu, 10, len(token))
+    s.sendall(bytes(pdu))
+    nak = read_pdu(s)
+    assert nak[2] == co.PTYPE_BIND_NAK
+    assert struct.unpack_from('<H', nak, 16)[0] == co.NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED
+    s.close()
+
+
 def test_assoc_state_is_shared_within_a_group(co_server):
     def handler(ctx):
         ctx.assoc['n'] = ctx.assoc.get('n', 0) + 1
@@ -337,8 +375,8 @@ def test_assoc_state_is_shared_within_a_group(co_server):
                                                        assoc=gid)))
     read_pdu(s2)
     s1.sendall(raw_request(2, 0, 0, b''))
-    s2.sendall(raw_request(2, 0, 0, b''))
     assert read_pdu(s1)[24:] == struct.pack('<I', 1)
+    s2.sendall(raw_request(2, 0, 0, b''))
     assert read_pdu(s2)[24:] == struct.pack('<I', 2)
     s1.close()
     s2.close()
