@@ -71,3 +71,37 @@ def test_uuid_served_by_cmrp_for_both_versions(tshark):
     # dcerpc's service-response-time table names the interface by our protocols
     out = tshark.run('-G', 'fields').stdout
     assert re.search(r'^P\tFailover Cluster Management API \(MS-CMRP, cmrp plugin\)\tcmrp$', out, re.M)
+
+
+def test_field_doc_is_current(tshark):
+    """docs/fields.tsv is the published field list: it must match what the plugin registers."""
+    out = tshark.run('-G', 'fields').stdout
+    rows = set()
+    for line in out.splitlines():
+        cols = line.split('\t')
+        if cols[0] == 'F' and cols[2].startswith(('cmrp.', 'cmrp2.')):
+            rows.add((cols[2], cols[3], cols[1]))
+    with open(os.path.join(ROOT, 'docs', 'fields.tsv'), encoding='utf-8') as f:
+        doc = {tuple(line.rstrip('\n').split('\t')) for line in list(f)[1:]}
+    assert doc == rows, 'run scripts/gen-field-doc.sh: missing %s, stale %s' % (
+        sorted(rows - doc)[:10], sorted(doc - rows)[:10])
+
+
+def test_disable_protocol_does_not_crash(tshark, scratch):
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, 'tests', 'lib'))
+    from pcapbuild import PcapBuilder
+    from ndrbytes import u32, wstr
+    b = PcapBuilder()
+    c = b.tcp_conversation()
+    c.bind()
+    c.call(8, wstr('Disk'), u32(0) + u32(0) + b'\0' * 4 + b'\x07' * 16)
+    path = os.path.join(scratch, 'disable.pcap')
+    b.write(path)
+    os.chmod(path, 0o644)
+    for proto in ('cmrp', 'cmrp2', 'clusapi'):
+        p = tshark.run('-r', path, '--disable-protocol', proto, '-V', check=False)
+        assert p.returncode == 0, (proto, p.stderr[-2000:])
+    # with ours disabled, nothing is decoded as cmrp
+    p = tshark.run('-r', path, '--disable-protocol', 'cmrp', '-Y', 'cmrp')
+    assert p.stdout == ''
