@@ -23,6 +23,21 @@ Design notes (the *why*):
   connections is the association group (MS-RPCE 3.3.1.5.3, assoc_group_id): context handles are
   valid on every connection of one association group, so `ctx.assoc` is per group, not per
   connection.
+- NTLMSSP signatures always cover the whole PDU (header, stub, auth padding, sec_trailer), whether
+  or not PFC_SUPPORT_HEADER_SIGN was negotiated: that is what Windows, Samba and impacket do for
+  NTLM (the flag only changes what Kerberos signs). We still acknowledge the flag, so Samba adds
+  the "client supports header signing" bit to its verification trailer.
+
+What Samba's smbtorture (4.17) sends at bind, seen on the wire against this server:
+- always two presentation contexts: ClusAPI 3.0 with NDR (or with NDR64 only, given the binding
+  option `ndr64`), and a bind-time feature negotiation context 6cb71c2c-9812-4540-0300-... v1.0
+  (bitmask 0x3); max_xmit_frag = max_recv_frag = 5840, assoc_group_id 0;
+- `-U%`: no auth verifier (anonymous), pfc_flags 0x03;
+- with credentials and no auth option: SPNEGO (auth type 9) at PKT_INTEGRITY, pfc_flags 0x07
+  (PFC_SUPPORT_HEADER_SIGN); `seal` makes it PKT_PRIVACY, `ntlm` plain NTLMSSP (auth type 10)
+  with the third leg in auth3; SPNEGO's third leg comes in alter_context, with a mechListMIC;
+- at integrity/privacy its first request on the context carries a verification trailer with
+  bitmask1 and pcontext (no header2); at CONNECT level its requests carry no verifier at all.
 """
 
 import hashlib
@@ -134,8 +149,8 @@ AUTH_LEVEL_INTEGRITY = 5
 AUTH_LEVEL_PRIVACY = 6
 SEC_TRAILER_SIZE = 8
 NTLMSSP_SIG_SIZE = 16
-# Padding unit of stub + auth_pad under an authenticated PDU. C706 needs 4 (sec_trailer alignment);
-# MS-RPCE 2.2.2.11 says 16 for sealing, and Samba and Windows pad to 16 in every case.
+# Padding unit of stub + auth_pad under an authenticated PDU. C706 / MS-RPCE 2.2.2.11 only need
+# the sec_trailer 4-byte aligned; Samba (DCERPC_AUTH_PAD_ALIGNMENT) and Windows pad to 16, as we do.
 AUTH_PAD_ALIGN = 16
 
 # Verification trailer, MS-RPCE 2.2.2.13.
@@ -1203,7 +1218,7 @@ class Connection:
             # C706 12.6.4.9: a request on a context that was never accepted.
             return self.send_fault(call.call_id, call.ctx_id, NCA_S_UNK_IF, did_not_execute=True)
 
-        # Verification trailer, MS-RPCE 2.2.2.13 / 3.3.1.5.8(?): detect, check, strip.
+        # Verification trailer, MS-RPCE 2.2.2.13: detect, check, strip.
         vt = None
         vt_ofs, cmds = parse_verification_trailer(stub)
         if vt_ofs is not None:
@@ -1243,7 +1258,8 @@ class Connection:
         self.send_response(call, out, sec)
 
     def _check_vtrailer(self, call, pctx, cmds):
-        """MS-RPCE 3.3.1.5.2.3(?) checks, as Samba's dcerpc_sec_verification_trailer_check:
+        """Check the trailer's commands (MS-RPCE 2.2.2.13.3-5) as Samba's server does
+        (dcerpc_sec_verification_trailer_check):
         pcontext must name this context's syntaxes, header2 must repeat this request's header,
         bitmask1 may only claim header signing if it was negotiated. Returns a dict or None."""
         vt = {'commands': []}

@@ -5,9 +5,10 @@ Used by the mock ClusAPI server (which answers smbtorture) and by the scenario c
 read by idl/gen/cmrpidl.py; this module turns each method signature into a tree of wire nodes and
 walks it to marshal or unmarshal the stub (the request or response body, without the PDU header).
 
-    codec = Codec(parse_idl('idl/clusapi.idl'), version=3)
+    codec = ndrcodec.load()                        # = Codec(parse_idl('idl/clusapi.idl'), 3)
     stub = codec.encode_request('ApiOpenResource', {'lpszResourceName': 'disk'})
     codec.decode_request(8, stub)                  # -> {'lpszResourceName': 'disk'}
+    codec.encode_response(8, {'Status': 0, 'rpc_status': 0, '_return': handle20})
 
 Value mapping (both directions):
   integers, enums, BOOL, DWORD_PTR   int (an enum also accepts its enumerator name on encode)
@@ -83,7 +84,7 @@ class _Writer:
         if n > 1:
             self.buf += b'\0' * ((-len(self.buf)) % n)
 
-    def uint(self, size, v, path, signed=False):
+    def uint(self, size, v, path):
         if not isinstance(v, int):
             raise NdrError('expected an integer, got %r' % (v,), len(self.buf), path)
         bits = size * 8
@@ -735,8 +736,8 @@ class _Struct(_Node):
             mv = m.node.default()
         return m.node.counts(w, mv, mpath, d)[0]
 
-    def enc(self, w, v, defer, path, scope, hoisted=False, _prepared=None):
-        d = _prepared if _prepared is not None else self.prepare(v, w, path)
+    def enc(self, w, v, defer, path, scope, hoisted=False):
+        d = self.prepare(v, w, path)
         conf = self.conformant
         if conf and not hoisted:
             w.count(self.trailing_count(w, d, path), path)
@@ -746,11 +747,7 @@ class _Struct(_Node):
             mv = d[m.name] if m.name in d else m.node.default()
             mpath = '%s.%s' % (path, m.name)
             if conf and i == len(self.members) - 1:
-                if isinstance(m.node, _Struct):
-                    m.node.enc(w, mv, defer, mpath, d, hoisted=True,
-                               _prepared=m.node.prepare(mv, w, mpath))
-                else:
-                    m.node.enc(w, mv, defer, mpath, d, hoisted=True)
+                m.node.enc(w, mv, defer, mpath, d, hoisted=True)    # count already sent
             else:
                 m.node.enc(w, mv, defer, mpath, d)
         if w.ndr64:
@@ -795,6 +792,18 @@ def _range_check(r, decl, node, v, path):
 # Compiling declarations into nodes
 
 _BYTE_TYPES = {'UCHAR', 'BYTE', 'byte', 'unsigned char', 'char', 'CHAR', 'small'}
+
+
+def _exprs(node):
+    """The correlation expressions of an element's own pointer/array chain."""
+    while isinstance(node, (_Pointer, _Array)):
+        if isinstance(node, _Array):
+            for e in (node.size_expr, node.length_expr):
+                if e is not None:
+                    yield e
+            node = node.elem
+        else:
+            node = node.target
 
 
 class _Plan:
@@ -962,9 +971,18 @@ class Codec:
             except NdrError as e:
                 raise NdrError(e.msg, path='%s.%s' % (m.name, d.name))
             params.append((d, node, 'in' in d.attrs, 'out' in d.attrs))
+        names = {d.name for d, _, _, _ in params}
+        for d, node, _, _ in params:
+            for e in _exprs(node):
+                if e.var is not None and e.var not in names:
+                    raise NdrError('%s names no parameter of the %d.0 signature'
+                                   % (e.text, self.version), path='%s.%s' % (m.name, d.name))
         ret = None
         if m.ret != 'void':
-            ret = self._decl_node(cmrpidl.Decl(name='_return', type=m.ret), 'param')
+            try:
+                ret = self._decl_node(cmrpidl.Decl(name='_return', type=m.ret), 'param')
+            except (cmrpidl.IdlError, NdrError) as e:
+                raise NdrError(getattr(e, 'msg', str(e)), path='%s._return' % m.name)
         return _Plan(m, params, ret)
 
     def _base_node(self, kind, tname):
@@ -1002,11 +1020,19 @@ class Codec:
         except Exception:
             del self._structs[name]
             raise
-        for i, mem in enumerate(node.members):
-            last = i == len(node.members) - 1
-            if not last and ((isinstance(mem.node, _Array) and mem.node.conformant)
-                             or (isinstance(mem.node, _Struct) and mem.node.conformant)):
-                raise NdrError('%s: conformant member %s is not last' % (name, mem.name))
+        try:
+            names = {mem.name for mem in node.members}
+            for i, mem in enumerate(node.members):
+                for e in _exprs(mem.node):
+                    if e.var is not None and e.var not in names:
+                        raise NdrError('%s.%s: %s names no member of %s'
+                                       % (name, mem.name, e.text, name))
+                if i < len(node.members) - 1 and isinstance(mem.node, (_Array, _Struct)) \
+                        and mem.node.conformant:
+                    raise NdrError('%s: conformant member %s is not last' % (name, mem.name))
+        except NdrError:
+            del self._structs[name]
+            raise
         return node
 
     def _decl_node(self, decl, ctx):
@@ -1042,9 +1068,7 @@ class Codec:
             s = v[i].strip()
             return s or None
 
-        if len([a for a in attrs.get('size_is', [])]) > len(layers) \
-                or len(attrs.get('max_is', [])) > len(layers) \
-                or len(attrs.get('length_is', [])) > len(layers):
+        if max(len(attrs.get(a, [])) for a in ('size_is', 'max_is', 'length_is')) > len(layers):
             raise NdrError('size_is/length_is with more dimensions than pointers and arrays')
         string = 'string' in attrs
         ptr_attr = 'ref' if 'ref' in attrs else 'ptr' if 'ptr' in attrs else \

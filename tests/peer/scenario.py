@@ -365,7 +365,12 @@ class Session:
     def call(self, method, **values):
         """Call `method` with `values`; the decoded response dict, or None after a fault."""
         m = self.codec.method(method)
-        stub = self.codec.encode_request(method, values, ndr64=self.ndr64)
+        try:
+            stub = self.codec.encode_request(method, values, ndr64=self.ndr64)
+        except ndrcodec.NdrError as e:
+            self.log.append((m.opnum, method, 'error', str(e)))
+            print('scenario: cannot encode %s: %s' % (method, e), file=sys.stderr)
+            return None
         try:
             resp = self.raw(m.opnum, stub)
         except self.rpcrt.DCERPCException as e:
@@ -373,7 +378,12 @@ class Session:
             if self.verbose:
                 print('  %-40s fault %s' % (method, e), file=sys.stderr)
             return None
-        out = self.codec.decode_response(method, resp, ndr64=self.ndr64)
+        try:
+            out = self.codec.decode_response(method, resp, ndr64=self.ndr64)
+        except ndrcodec.NdrError as e:
+            self.log.append((m.opnum, method, 'error', 'response: %s' % e))
+            print('scenario: cannot decode the %s response: %s' % (method, e), file=sys.stderr)
+            return None
         rc = out.get('_return')
         st = out.get('Status', out.get('rpc_error'))
         shown = rc if isinstance(rc, int) else st
@@ -538,8 +548,7 @@ class Scenario:
             self.c('ApiSetGroupName', hGroup=ng, lpszGroupName='CMRP Group A2')
             pl = cb.build_property_list([('DefaultOwner', None, 1), ('Priority', None, 3000)])
             self.c('ApiOnlineGroupEx', hGroup=ng, dwOnlineFlags=0x2 | 0x4, lpInBuffer=pl)
-            self.c('ApiOfflineGroupEx', hGroup=ng, dwOfflineFlags=0x1, lpInBuffer=None,
-                   cbInBufferSize=0)
+            self.c('ApiOfflineGroupEx', hGroup=ng, dwOfflineFlags=0x1, lpInBuffer=b'')
             self.c('ApiMoveGroupEx', hGroup=ng, dwMoveFlags=0x2 | 0x4, lpInBuffer=pl)
             if self.h.get('node'):
                 self.c('ApiMoveGroupToNodeEx', hGroup=ng, hNode=self.h['node'], dwMoveFlags=0x10,
@@ -613,15 +622,14 @@ class Scenario:
             self.c('ApiCreateNetInterfaceEnum', hCluster=self.h['cluster'],
                    lpszNodeName=self.node_name, lpszNetworkName=self.net_name)
             self.c('ApiCreateNetInterfaceEnum', hCluster=self.h['cluster'],
-                   lpszNodeName=None, lpszNetworkName=None)
+                   lpszNodeName='', lpszNetworkName='')
         ids = []
         if hn:
             out = self.c('ApiGetNetworkId', hNetwork=hn)
             if out and out.get('pGuid'):
                 ids.append(out['pGuid'])
         if ids:
-            ml = cb.multi_sz(ids).decode('utf-16-le')
-            self.c('ApiSetNetworkPriorityOrder', NetworkCount=len(ids), NetworkIdList=ml)
+            self.c('ApiSetNetworkPriorityOrder', NetworkCount=len(ids), NetworkIdList=ids)
 
     def cluster_methods(self):
         self.c('ApiSetClusterName', NewClusterName='CMRPCLUSTER')
@@ -1174,11 +1182,11 @@ def run_v2(port, verbose, log):
 
 def summarize(log, label):
     ok = sorted({(o, n) for o, n, st, _ in log if st == 'ok'})
-    faults = sorted({(o, n) for o, n, st, _ in log if st == 'fault'})
-    print('%s: %d calls, %d distinct methods answered, %d distinct methods faulted'
-          % (label, len(log), len(ok), len(faults)))
-    for o, n in faults:
-        print('  fault: opnum %d %s' % (o, n))
+    faults = sorted({(o, n, st) for o, n, st, _ in log if st != 'ok'})
+    print('%s: %d calls, %d distinct methods answered, %d distinct methods faulted or failed'
+          % (label, len(log), len(ok), len({(o, n) for o, n, _ in faults})))
+    for o, n, st in faults:
+        print('  %s: opnum %d %s' % (st, o, n))
     return ok, faults
 
 

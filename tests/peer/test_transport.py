@@ -174,7 +174,8 @@ def test_anonymous_bind_and_calls(co_server):
     assert isinstance(ctx.assoc, dict) and ctx.conn_id >= 1
 
 
-@pytest.mark.parametrize('level', [co.AUTH_LEVEL_INTEGRITY, co.AUTH_LEVEL_PRIVACY])
+@pytest.mark.parametrize('level', [co.AUTH_LEVEL_CONNECT, co.AUTH_LEVEL_INTEGRITY,
+                                   co.AUTH_LEVEL_PRIVACY])
 def test_ntlm_bind_and_calls(co_server, level):
     calls = []
     srv = co_server(echo_handler(calls))
