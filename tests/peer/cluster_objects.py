@@ -349,3 +349,25 @@ class GroupSet(ClusObject):
         self.dependency_expression = ''
         self.common.update({'StartupDelayTrigger': [DWORD, 0], 'StartupCount': [DWORD, 0xffffffff],
                             'IsGlobal': [DWORD, 0], 'StartupDelay': [DWORD, 20]})
+
+
+def property_list(triples):
+    """The PROPERTY_LIST (2.2.3.10) a server returns for (name, syntax, value) triples, with
+    the trailing ENDMARK Windows servers write after the last property (Samba's IDL expects
+    it); a list with no property is the count alone."""
+    return cb.build_property_list(triples, trailing_endmark=bool(triples))
+
+
+def select_props(available, names):
+    """The triples of `available` named in `names` (a list; ['*'] selects all), or None when a
+    name is unknown (the caller answers ERROR_INVALID_PARAMETER)."""
+    if names == ['*']:
+        return list(available)
+    by_name = {p[0].lower(): p for p in available}
+    out = []
+    for n in names:
+        p = by_name.get(n.lower())
+        if p is None:
+            return None
+        out.append(p)
+    return out

@@ -304,6 +304,7 @@ class ClusterState:
             'VirtualServerName': [SZ, 'SQLINST1'], 'InstanceName': [SZ, 'INST1']},
             ['SQL Server (INST1)'])
         self.quorum = [disk1, 'Q:\\Cluster\\', 4096 * 1024]
+        self.core_netname = self.resource('Cluster Name')       # the cluster's own name
 
         gs_core = GroupSet('Cluster Group')
         gs_core.groups = [core, storage]
@@ -330,6 +331,7 @@ class ClusterState:
         for name, (syntax, value) in c.private.items():
             params.set(name, SYNTAX_REG[syntax], value)
         params.set('Epoch', REG_QWORD, 0x0000000100000007)
+        params.set('MaxLogAgeDays', REG_DWORD, 7)
         params.set('SecurityBlob', REG_BINARY, bytes(range(32)))
         for n in self.nodes:
             self.sync_key(n)

@@ -121,8 +121,8 @@ class _Reader:
 
     def need(self, n, path):
         if n > len(self.data) - self.pos:
-            raise NdrError('stub too short: %d bytes needed, %d left' % (n, len(self.data) - self.pos),
-                           self.pos, path)
+            raise NdrError('stub too short: %d bytes needed, %d left'
+                           % (n, len(self.data) - self.pos), self.pos, path)
 
     def align(self, n, path):
         if n > 1:
@@ -488,7 +488,8 @@ class _Array(_Node):
         self.bytes_like = (not string and isinstance(elem, _Prim) and elem._size == 1
                            and not elem.is3264 and elem.name != 'BOOLEAN')
         if string and not (isinstance(elem, _Prim) and elem._size in (1, 2)):
-            raise NdrError('[string] on an array of %s' % getattr(elem, 'name', type(elem).__name__))
+            raise NdrError('[string] on an array of %s'
+                           % getattr(elem, 'name', type(elem).__name__))
 
     def align(self, ndr64):
         a = self.elem.align(ndr64)
@@ -565,6 +566,8 @@ class _Array(_Node):
             return mx, 0, actual, data
         if self.bytes_like:
             if isinstance(v, (list, tuple)):
+                if not all(isinstance(x, int) and -128 <= x < 256 for x in v):
+                    raise NdrError('expected bytes or a list of byte values', len(w.buf), path)
                 v = bytes(x & 0xFF for x in v)
             if not isinstance(v, (bytes, bytearray)):
                 raise NdrError('expected bytes, got %r' % (v,), len(w.buf), path)
@@ -620,8 +623,8 @@ class _Array(_Node):
             off = r.count(path)
             actual = r.count(path)
             if off + actual > mx:
-                raise NdrError('offset %d + actual_count %d exceed max_count %d' % (off, actual, mx),
-                               at, path)
+                raise NdrError('offset %d + actual_count %d exceed max_count %d'
+                               % (off, actual, mx), at, path)
             if self.string and off != 0:
                 raise NdrError('[string] with a non-zero offset %d' % off, at, path)
         else:

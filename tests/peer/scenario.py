@@ -205,13 +205,14 @@ COMMON_PROPS = {
     'RESOURCE': [('Description', None, 'cmrp test resource'), ('RestartAction', None, 2),
                  ('RestartThreshold', None, 3), ('PendingTimeout', None, 180000),
                  ('IsAlivePollInterval', None, 0xffffffff)],
-    'RESOURCE_TYPE': [('Description', None, 'cmrp type'), ('AdminExtensions', None, ['{a}', '{b}']),
-                      ('LooksAlivePollInterval', None, 5000)],
+    'RESOURCE_TYPE': [('Description', None, 'cmrp type'), ('LooksAlivePollInterval', None, 5000),
+                      ('EnabledEventLogs', None, ['Microsoft-Windows-FailoverClustering/Operational',
+                                                  'Microsoft-Windows-FailoverClustering/Diagnostic']),
+                      ('DumpPolicy', cb.CLUSPROP_SYNTAX_LIST_VALUE_ULARGE_INTEGER, 0x5000000001)],
     'GROUP': [('Description', None, 'cmrp group'), ('FailoverThreshold', None, 4),
               ('AutoFailbackType', None, 1), ('Priority', None, 2000),
               ('DefaultOwner', None, 0xffffffff)],
-    'NODE': [('Description', None, 'node one'), ('NodeWeight', None, 1),
-             ('DynamicWeight', None, 1)],
+    'NODE': [('Description', None, 'node one'), ('NodeWeight', None, 1)],
     'NETWORK': [('Description', None, 'cluster network'), ('Role', None, 3),
                 ('Metric', None, 39840)],
     'NETINTERFACE': [('Description', None, 'interface one')],
@@ -219,7 +220,7 @@ COMMON_PROPS = {
                 ('SameSubnetDelay', None, 1000), ('SharedVolumesRoot', None, 'C:\\ClusterStorage'),
                 ('ShutdownTimeoutInMinutes', None, 20)],
     'GROUPSET': [('Description', None, 'set one'), ('StartupDelay', None, 20),
-                 ('StartupSetting', None, 1)],
+                 ('StartupCount', None, 0xffffffff)],
 }
 
 
@@ -238,7 +239,7 @@ def sz_input(name):
     """The Unicode string input of an SZ-input control, chosen by the code name."""
     table = [
         ('VALIDATE_VCO', 'CMRP-VCO$'),
-        ('IS_PATH_VALID', 'S:\\Data'),
+        ('IS_PATH_VALID', 'Q:\\Data'),
         ('REGISTRY_CHECKPOINT', 'SOFTWARE\\Cmrp\\Checkpoint'),
         ('CRYPTO_CHECKPOINT', '1\\Microsoft Enhanced Cryptographic Provider v1.0\\CmrpContainer'),
         ('UPGRADE_DLL', 'C:\\Windows\\Cluster\\cmrpres.dll'),
@@ -322,6 +323,34 @@ def load_ctlcodes(path=CTLCODES):
     return rows
 
 
+def resource_for(name):
+    """Which opened resource a CLUSCTL_RESOURCE_* code goes to."""
+    if 'POOL' in name:
+        return 'res_pool'
+    if 'NETNAME' in name or 'DNS' in name or 'NETWORK_NAME' in name:
+        return 'res_netname'
+    if 'IPADDRESS' in name:
+        return 'res_ip'
+    if 'REQUIRED_DEPENDENCIES' in name:
+        return 'res_app'
+    if any(k in name for k in ('STORAGE', 'DISK', 'MAINTENANCE', 'CSV', 'SHARED_VOLUME',
+                               'CHECKPOINT', 'UPGRADE_DLL', 'RELATED')):
+        return 'res_disk'
+    return 'res'
+
+
+def restype_for(name, default):
+    """Which resource type a CLUSCTL_RESOURCE_TYPE_* code names."""
+    for key, tname in (('REQUIRED_DEPENDENCIES', 'SQL Server'),
+                       ('NETNAME', 'Network Name'), ('GEN_APP', 'Generic Application'),
+                       ('CLOUD_WITNESS', 'Cloud Witness'), ('REPLICATION', 'Storage Replica'),
+                       ('WITNESS', 'File Share Witness'), ('STORAGE', 'Physical Disk'),
+                       ('VALIDATE_PATH', 'Generic Application')):
+        if key in name:
+            return tname
+    return default
+
+
 # ---------------------------------------------------------------------------------------------
 # Transport
 
@@ -362,8 +391,9 @@ class Session:
         self.dce.call(opnum, stub)
         return self.dce.recv()
 
-    def call(self, method, **values):
-        """Call `method` with `values`; the decoded response dict, or None after a fault."""
+    def call(self, method, expect_fault=False, **values):
+        """Call `method` with `values`; the decoded response dict, or None after a fault.
+        expect_fault: a fault is the point of the call (not counted as a failure)."""
         m = self.codec.method(method)
         try:
             stub = self.codec.encode_request(method, values, ndr64=self.ndr64)
@@ -374,7 +404,7 @@ class Session:
         try:
             resp = self.raw(m.opnum, stub)
         except self.rpcrt.DCERPCException as e:
-            self.log.append((m.opnum, method, 'fault', str(e)))
+            self.log.append((m.opnum, method, 'ok' if expect_fault else 'fault', str(e)))
             if self.verbose:
                 print('  %-40s fault %s' % (method, e), file=sys.stderr)
             return None
@@ -475,7 +505,8 @@ class Scenario:
         nif = self.first('netinterface', 'NODE1 - Ethernet')
         self.node_name, self.group_name, self.res_name = node, group, res
         self.net_name, self.nif_name = net, nif
-        self.restype_name = self.first('restype', 'Physical Disk')
+        types = self.names.get('restype') or []
+        self.restype_name = 'Physical Disk' if 'Physical Disk' in types or not types else types[0]
         rw = 0x80000000 | 0x40000000
         self.h['node'] = handle_of(self.c('ApiOpenNode', lpszNodeName=node))
         self.h['node_ex'] = handle_of(self.c('ApiOpenNodeEx', lpszNodeName=node, dwDesiredAccess=rw))
@@ -505,6 +536,18 @@ class Scenario:
 
     # ---- object methods ----
 
+    def find_resources(self):
+        """Resources of the types the storage, network-name and pool controls need
+        (ApiCreateResTypeEnum with CLUSTER_RESOURCE_TYPE_ENUM_RESOURCES), opened."""
+        for key, tname in (('disk', 'Physical Disk'), ('netname', 'Network Name'),
+                           ('pool', 'Storage Pool'), ('ip', 'IP Address'), ('app', 'SQL Server')):
+            names = sorted(names_of(self.c('ApiCreateResTypeEnum', lpszTypeName=tname,
+                                           dwType=2)))
+            if names:
+                h = handle_of(self.c('ApiOpenResource', lpszResourceName=names[0]))
+                if h:
+                    self.h['res_' + key] = h
+
     def node_methods(self):
         hn = self.h.get('node')
         if not hn:
@@ -514,13 +557,19 @@ class Scenario:
         self.c('ApiCreateNodeEnum', hNode=hn, dwType=0x1)
         self.c('ApiCreateNodeEnum', hNode=hn, dwType=0x2)
         self.c('ApiCreateNodeEnumEx', hNode=hn, dwType=0x3, dwOptions=0)
-        self.c('ApiPauseNode', hNode=hn)
-        self.c('ApiResumeNode', hNode=hn)
-        self.c('ApiPauseNodeEx', hNode=hn, bDrainNode=1, dwPauseFlags=1)
-        self.c('ApiResumeNodeEx', hNode=hn, dwResumeFailbackType=2, dwResumeFlagsReserved=0)
-        target = self.h.get('node_ex') or hn
-        self.c('ApiPauseNodeWithDrainTarget', hNode=hn, dwPauseFlags=0, hNodeDrainTarget=target)
-        self.c('ApiResumeNodeEx', hNode=hn, dwResumeFailbackType=0, dwResumeFlagsReserved=0)
+        # pause and resume another node than the one serving us
+        nodes = self.names.get('node') or []
+        other = handle_of(self.c('ApiOpenNode', lpszNodeName=nodes[1])) if len(nodes) > 1 else None
+        self.h['node2'] = other
+        hp = other or hn
+        self.c('ApiPauseNode', hNode=hp)
+        self.c('ApiGetNodeState', hNode=hp)
+        self.c('ApiResumeNode', hNode=hp)
+        self.c('ApiResumeNode', hNode=hp)                 # ERROR_CLUSTER_NODE_NOT_PAUSED
+        self.c('ApiPauseNodeEx', hNode=hp, bDrainNode=1, dwPauseFlags=1)
+        self.c('ApiResumeNodeEx', hNode=hp, dwResumeFailbackType=2, dwResumeFlagsReserved=0)
+        self.c('ApiPauseNodeWithDrainTarget', hNode=hp, dwPauseFlags=0, hNodeDrainTarget=hn)
+        self.c('ApiResumeNodeEx', hNode=hp, dwResumeFailbackType=1, dwResumeFlagsReserved=0)
 
     def group_methods(self):
         hg = self.h.get('group')
@@ -623,13 +672,16 @@ class Scenario:
                    lpszNodeName=self.node_name, lpszNetworkName=self.net_name)
             self.c('ApiCreateNetInterfaceEnum', hCluster=self.h['cluster'],
                    lpszNodeName='', lpszNetworkName='')
+        # every internal network, by ID (ApiCreateEnumEx returns the IDs), highest priority first
         ids = []
-        if hn:
-            out = self.c('ApiGetNetworkId', hNetwork=hn)
-            if out and out.get('pGuid'):
-                ids.append(out['pGuid'])
+        if self.h.get('cluster'):
+            out = self.c('ApiCreateEnumEx', hCluster=self.h['cluster'], dwType=CLUSTER_ENUM_NETWORK,
+                         dwOptions=0)
+            if out and out.get('ReturnIdEnum'):
+                ids = [e['Name'] for e in out['ReturnIdEnum'].get('Entry') or []]
         if ids:
-            self.c('ApiSetNetworkPriorityOrder', NetworkCount=len(ids), NetworkIdList=ids)
+            self.c('ApiSetNetworkPriorityOrder', NetworkCount=len(ids), NetworkIdList=ids[::-1])
+            self.c('ApiSetNetworkPriorityOrder', NetworkCount=1, NetworkIdList=ids[:1])
 
     def cluster_methods(self):
         self.c('ApiSetClusterName', NewClusterName='CMRPCLUSTER')
@@ -710,10 +762,10 @@ class Scenario:
                 'nInBufferSize': len(inbuf) if inbuf else 0, 'nOutBufferSize': outsize}
         hn = self.h.get('node')
         if obj == 'RESOURCE':
-            args['hResource'] = self.h.get('res')
+            args['hResource'] = self.h.get(resource_for(name)) or self.h.get('res')
         elif obj == 'RESOURCE_TYPE':
             args['hCluster'] = self.h.get('cluster')
-            args['lpszResourceTypeName'] = self.restype_name
+            args['lpszResourceTypeName'] = restype_for(name, self.restype_name)
         elif obj == 'GROUP':
             args['hGroup'] = self.h.get('group')
         elif obj == 'NODE':
@@ -735,6 +787,8 @@ class Scenario:
         for k, v in args.items():
             if k.startswith('h') and v is None:
                 return None
+        if self.s.verbose:
+            print('  %s 0x%08x' % (name or '?', code), file=sys.stderr)
         out = self.c(method, **args)
         if out and out.get('_return') == ERROR_MORE_DATA and out.get('lpcbRequired'):
             args['nOutBufferSize'] = out['lpcbRequired']
@@ -779,7 +833,7 @@ class Scenario:
         ('NoneValue', REG_NONE, b''),
     ]
 
-    def registry(self):
+    def registry_open(self):
         root = handle_of(self.c('ApiGetRootKey', samDesired=0x02000000))
         if not root:
             return
@@ -787,13 +841,20 @@ class Scenario:
         sa = {'nLength': 12, 'RpcSecurityDescriptor': {
             'lpSecurityDescriptor': SD, 'cbInSecurityDescriptor': len(SD),
             'cbOutSecurityDescriptor': len(SD)}, 'bInheritHandle': 0}
-        key = handle_of(self.c('ApiCreateKey', hKey=root, lpSubKey='Cmrp\\Scenario', dwOptions=0,
-                               samDesired=0x000f003f, lpSecurityAttributes=sa))
+        self.h['key'] = handle_of(self.c('ApiCreateKey', hKey=root, lpSubKey='Cmrp\\Scenario',
+                                         dwOptions=0, samDesired=0x000f003f,
+                                         lpSecurityAttributes=sa))
+
+    def registry(self):
+        root, key = self.h.get('root'), self.h.get('key')
+        if not root or not key:
+            return
+        # REG_OPTION_VOLATILE: the cluster registry refuses it (ERROR_INVALID_PARAMETER)
         key2 = handle_of(self.c('ApiCreateKey', hKey=root, lpSubKey='Cmrp\\Volatile', dwOptions=1,
                                 samDesired=0x20019, lpSecurityAttributes=None))
-        self.h['key'] = key
-        if not key:
-            return
+        # opened again: REG_OPENED_EXISTING_KEY
+        key3 = handle_of(self.c('ApiCreateKey', hKey=root, lpSubKey='Cmrp\\Scenario', dwOptions=0,
+                                samDesired=0x20019, lpSecurityAttributes=None))
         values = self.REG_VALUES if self.subset == 'all' else self.REG_VALUES[:4]
         for name, t, data in values:
             self.c('ApiSetValue', hKey=key, lpValueName=name, dwType=t, lpData=data)
@@ -830,9 +891,10 @@ class Scenario:
         self.c('ApiDeleteValue', hKey=key, lpValueName='NoSuchValue')
         if sub:
             self.c('ApiCloseKey', pKey=sub)
-        if key2:
-            self.c('ApiCloseKey', pKey=key2)
-            self.c('ApiDeleteKey', hKey=root, lpSubKey='Cmrp\\Volatile')
+        for k in (key2, key3):
+            if k:
+                self.c('ApiCloseKey', pKey=k)
+        self.c('ApiDeleteKey', hKey=root, lpSubKey='Cmrp\\NoSuchKey')
 
     def batches(self):
         key = self.h.get('key')
@@ -844,9 +906,27 @@ class Scenario:
             port = out.get('phBatchPort')
             port = bytes(port) if port and any(port) else None
         dw = lambda v: struct.pack('<I', v)   # noqa: E731
-        batch = cb.build_batch([
+        # the four commands ApiExecuteBatch executes (3.1.4.2.112)
+        self.c('ApiExecuteBatch', hKey=key, lpData=cb.build_batch([
+            (2, 'Sub', 0, b''),                                 # CREATE_KEY
+            (1, 'BatchSz', REG_SZ, cb.wstr('odd')),             # SET_VALUE (REG_SZ)
+            (1, 'BatchBin', REG_BINARY, b'\x01\x02\x03'),       # odd length: padding
+            (1, 'BatchMulti', REG_MULTI_SZ, cb.multi_sz(['x', 'y'])),
+            (1, 'BatchQword', REG_QWORD, struct.pack('<Q', 1 << 40)),
+            (1, '', REG_DWORD, dw(7)),                          # the default (unnamed) value
+            (4, 'BatchSz', 0, b''),                             # DELETE_VALUE
+            (3, 'Sub', 0, b''),                                 # DELETE_KEY: pointer cleared
+            (2, 'Sub2', 0, b''),                                # CREATE_KEY again
+            (1, 'Kept', REG_DWORD, dw(1)),
+        ]))
+        # SET_VALUE after DELETE_KEY without CREATE_KEY: ERROR_INVALID_PARAMETER, command 2
+        self.c('ApiExecuteBatch', hKey=key, lpData=cb.build_batch([
+            (3, 'Sub2', 0, b''), (1, 'Never', REG_DWORD, dw(0))]))
+        # the other command types (control command, conditions): the server refuses them in
+        # ApiExecuteBatch, but they are on the wire
+        self.c('ApiExecuteBatch', hKey=key, lpData=cb.build_batch([
             (10, None, 0, dw(1)),                               # CLUSREG_CONTROL_COMMAND: sync
-            (17, 'Sub', 0, b''),                                # CONDITION_KEY_EXISTS
+            (17, 'Sub2', 0, b''),                               # CONDITION_KEY_EXISTS
             (18, 'Missing', 0, b''),                            # CONDITION_KEY_NOT_EXISTS
             (11, 'DwordValue', 0, b''),                         # CONDITION_EXISTS
             (12, 'Missing', 0, b''),                            # CONDITION_NOT_EXISTS
@@ -854,25 +934,14 @@ class Scenario:
             (14, 'DwordValue', REG_DWORD, dw(1)),               # CONDITION_IS_NOT_EQUAL
             (15, 'DwordValue', REG_DWORD, dw(2)),               # CONDITION_IS_GREATER_THAN
             (16, 'DwordValue', REG_DWORD, dw(0xffffffff)),      # CONDITION_IS_LESS_THAN
-            (2, 'Sub', 0, b''),                                 # CREATE_KEY
-            (1, 'BatchSz', REG_SZ, cb.wstr('odd')),             # SET_VALUE (REG_SZ)
-            (1, 'BatchBin', REG_BINARY, b'\x01\x02\x03'),       # SET_VALUE, odd length: padding
-            (1, 'BatchMulti', REG_MULTI_SZ, cb.multi_sz(['x', 'y'])),
-            (1, 'BatchQword', REG_QWORD, struct.pack('<Q', 1 << 40)),
-            (4, 'BatchSz', 0, b''),                             # DELETE_VALUE
-            (7, '', 0, b''),                                    # READ_KEY (back to the key)
-            (3, 'Sub', 0, b''),                                 # DELETE_KEY
-        ])
-        self.c('ApiExecuteBatch', hKey=key, lpData=batch)
-        # a failing batch: pdwFailedCommand names the command
-        self.c('ApiExecuteBatch', hKey=key, lpData=cb.build_batch([
-            (11, 'NoSuchValue', 0, b''), (1, 'Never', REG_DWORD, dw(0))]))
+            (1, 'Guarded', REG_DWORD, dw(3)),
+        ]))
         # read batches: READ_KEY + READ_VALUE; the answer carries READ_VALUE / READ_ERROR blocks
         rb = cb.build_batch([
             (7, '', 0, b''),
             (8, 'SzValue', 0, b''), (8, 'DwordValue', 0, b''), (8, 'MultiSzValue', 0, b''),
             (8, 'NoSuchValue', 0, b''),
-            (7, 'Sub2', 0, b''), (8, 'X', 0, b''),
+            (7, 'Sub2', 0, b''), (8, 'Kept', 0, b''), (8, 'X', 0, b''),
         ])
         self.c('ApiExecuteReadBatch', hKey=key, lpInData=rb)
         self.c('ApiExecuteReadBatchEx', hKey=key, lpInData=rb, flags=1)
@@ -880,49 +949,82 @@ class Scenario:
             # changes after the port exists: notifications with SET_VALUE, VALUE_DELETED, ...
             self.c('ApiSetValue', hKey=key, lpValueName='Watched', dwType=REG_DWORD, lpData=dw(1))
             self.c('ApiDeleteValue', hKey=key, lpValueName='Watched')
-            self.c('ApiGetBatchNotification', hBatchNotify=port)
-            self.c('ApiGetBatchNotification', hBatchNotify=port)
+            for _ in range(4):
+                out = self.c('ApiGetBatchNotification', hBatchNotify=port)
+                if not out or out.get('_return') != 0:
+                    break
             self.c('ApiCloseBatchPort', phBatchPort=port)
 
     # ---- notifications ----
 
-    def notify_v1(self):
-        out = self.c('ApiCreateNotify')
-        hn = handle_of(out)
+    def notify_setup(self):
+        """v1 and v2 notification ports, registered before the changes the scenario makes."""
+        hn = handle_of(self.c('ApiCreateNotify'))
+        if hn:
+            self.h['notify1'] = hn
+            # cluster-wide: additions, cluster state and properties only (the rest per object)
+            if self.h.get('cluster'):
+                self.c('ApiAddNotifyCluster', hNotify=hn, hCluster=self.h['cluster'],
+                       dwFilter=0x4 | 0x4000 | 0x400 | 0x20000 | 0x400000 | 0x20000000
+                       | 0x40000000, dwNotifyKey=0x100)
+            seq = {}
+            for meth, hk, key, rmeth, pname, filt in (
+                    ('ApiAddNotifyNode', 'node2', 0x101, 'ApiReAddNotifyNode', 'hNode', 0x9),
+                    ('ApiAddNotifyGroup', 'group', 0x102, 'ApiReAddNotifyGroup', 'hGroup',
+                     0x1000 | 0x8000),
+                    ('ApiAddNotifyResource', 'res', 0x103, 'ApiReAddNotifyResource',
+                     'hResource', 0x100 | 0x800),
+                    ('ApiAddNotifyNetwork', 'net', 0x104, 'ApiReAddNotifyNetwork', 'hNetwork',
+                     0x100000 | 0x800000),
+                    ('ApiAddNotifyNetInterface', 'nif', 0x105, 'ApiReAddNotifyNetInterface',
+                     'hNetInterface', 0x1000000 | 0x8000000)):
+                h = self.h.get(hk) or (self.h.get('node') if hk == 'node2' else None)
+                if not h:
+                    continue
+                out = self.c(meth, hNotify=hn, dwFilter=filt, dwNotifyKey=key, **{pname: h})
+                seq[hk] = (rmeth, pname, h, filt, key, (out or {}).get('dwStateSequence', 0))
+            if self.h.get('root'):
+                self.c('ApiAddNotifyKey', hNotify=hn, hKey=self.h['root'], dwNotifyKey=0x106,
+                       Filter=0x10 | 0x40, WatchSubTree=1)
+            for hk, (rmeth, pname, h, filt, key, ss) in seq.items():
+                # an outdated StateSequence: the server posts the current state at once
+                self.c(rmeth, hNotify=hn, dwFilter=filt, dwNotifyKey=key,
+                       StateSequence=(ss or 0) + (1 if hk == 'group' else 0), **{pname: h})
+        hn2 = handle_of(self.c('ApiCreateNotifyV2'))
+        if hn2:
+            self.h['notify2'] = hn2
+            filters = self.V2_FILTERS if self.subset == 'all' else self.V2_FILTERS[:3]
+            for i, (ot, hk, flags) in enumerate(filters):
+                h = self.h.get(hk)
+                if not h:
+                    continue
+                targeted = hk not in ('cluster',)
+                self.c('ApiAddNotifyV2', hNotify=hn2, hObject=h,
+                       filter={'dwObjectType': ot, 'FilterFlags': flags}, dwNotifyKey=0x200 + i,
+                       dwVersion=2, isTargetedAtObject=1 if targeted else 0)
+            self.c('ApiAddNotifyResourceTypeV2', hNotify=hn2, filter=0x3f, dwNotifyKey=0x2ff,
+                   resTypeName=self.restype_name, dwVersion=2)
+
+    def drain(self, rounds=1):
+        """ApiGetNotifyV2 until nothing is queued (the server then waits, then answers
+        ERROR_NO_MORE_ITEMS) or `rounds` answers were read."""
+        hn = self.h.get('notify2')
         if not hn:
             return
-        self.h['notify1'] = hn
-        allf = 0xffffffff & ~0x80000000
-        if self.h.get('cluster'):
-            self.c('ApiAddNotifyCluster', hNotify=hn, hCluster=self.h['cluster'], dwFilter=allf,
-                   dwNotifyKey=0x100)
-        seq = {}
-        for meth, hk, key, rmeth in (
-                ('ApiAddNotifyNode', 'node', 0x101, 'ApiReAddNotifyNode'),
-                ('ApiAddNotifyGroup', 'group', 0x102, 'ApiReAddNotifyGroup'),
-                ('ApiAddNotifyResource', 'res', 0x103, 'ApiReAddNotifyResource'),
-                ('ApiAddNotifyNetwork', 'net', 0x104, 'ApiReAddNotifyNetwork'),
-                ('ApiAddNotifyNetInterface', 'nif', 0x105, 'ApiReAddNotifyNetInterface')):
-            h = self.h.get(hk)
-            if not h:
-                continue
-            pname = {'node': 'hNode', 'group': 'hGroup', 'res': 'hResource', 'net': 'hNetwork',
-                     'nif': 'hNetInterface'}[hk]
-            filt = {'node': 0xf, 'group': 0xf000, 'res': 0xf00, 'net': 0xf00000,
-                    'nif': 0xf000000}[hk]
-            out = self.c(meth, hNotify=hn, dwFilter=filt, dwNotifyKey=key, **{pname: h})
-            seq[hk] = (rmeth, pname, h, filt, key, (out or {}).get('dwStateSequence', 0))
-        if self.h.get('root'):
-            self.c('ApiAddNotifyKey', hNotify=hn, hKey=self.h['root'], dwNotifyKey=0x106,
-                   Filter=0xf0, WatchSubTree=1)
-        for hk, (rmeth, pname, h, filt, key, ss) in seq.items():
-            self.c(rmeth, hNotify=hn, dwFilter=filt, dwNotifyKey=key, StateSequence=ss or 0,
-                   **{pname: h})
-        self.events()
+        for _ in range(rounds):
+            out = self.c('ApiGetNotifyV2', hNotify=hn)
+            if not out or out.get('_return') != 0 or not out.get('dwNumNotifications'):
+                break
+
+    def notify_v1_read(self):
+        hn = self.h.get('notify1')
+        if not hn:
+            return
         for _ in range(3):
             out = self.c('ApiGetNotify', hNotify=hn)
             if not out or out.get('_return') != 0:
                 break
+        self.c('ApiGetNotifyAsync', hNotify=hn)
 
     def events(self):
         """Changes the server reports as notifications."""
@@ -936,46 +1038,20 @@ class Scenario:
     V2_FILTERS = [
         # (object type, handle kind, all server-reported flags of that type)
         (OT_CLUSTER, 'cluster', 0x1ff4),
-        (OT_GROUP, 'group', 0x1ff),
-        (OT_RESOURCE, 'res', 0x1ff),
+        (OT_GROUP, 'cluster', 0x1ff),
+        (OT_RESOURCE, 'cluster', 0x1ff),
         (OT_RESOURCE_TYPE, 'cluster', 0x3f),
         (OT_NETINTERFACE, 'nif', 0xf),
-        (OT_NETWORK, 'net', 0xf),
-        (OT_NODE, 'node', 0x7f),
+        (OT_NETWORK, 'cluster', 0xf),
+        (OT_NODE, 'cluster', 0x7f),
         (OT_REGISTRY, 'root', 0xb),
         (OT_QUORUM, 'cluster', 0x1),
         (OT_SHARED_VOLUME, 'cluster', 0x1),
         (OT_SPACEPORT, 'cluster', 0x1),
         (OT_UPGRADE, 'cluster', 0x7),
-        (OT_GROUPSET, 'groupset', 0xff),
+        (OT_GROUPSET, 'groupset', 0x1ff),
+        (OT_GROUPSET, 'cluster', 0x1ff),
     ]
-
-    def notify_v2(self):
-        hn = handle_of(self.c('ApiCreateNotifyV2'))
-        if not hn:
-            return
-        self.h['notify2'] = hn
-        filters = self.V2_FILTERS if self.subset == 'all' else self.V2_FILTERS[:3]
-        for i, (ot, hk, flags) in enumerate(filters):
-            h = self.h.get(hk)
-            if not h:
-                continue
-            self.c('ApiAddNotifyV2', hNotify=hn, hObject=h,
-                   filter={'dwObjectType': ot, 'FilterFlags': flags}, dwNotifyKey=0x200 + i,
-                   dwVersion=2, isTargetedAtObject=1 if ot not in (OT_CLUSTER, OT_QUORUM) else 0)
-        self.c('ApiAddNotifyResourceTypeV2', hNotify=hn, filter=0x3f, dwNotifyKey=0x2ff,
-               resTypeName=self.restype_name, dwVersion=2)
-        self.events()
-        # drain: the server answers with batches until it has nothing more queued
-        for _ in range(12 if self.subset == 'all' else 3):
-            out = self.c('ApiGetNotifyV2', hNotify=hn)
-            if not out or out.get('_return') != 0 or not out.get('dwNumNotifications'):
-                break
-        # ApiGetNotifyAsync on a v1 port
-        h1 = self.h.get('notify1')
-        if h1:
-            self.events()
-            self.c('ApiGetNotifyAsync', hNotify=h1)
 
     # ---- teardown ----
 
@@ -1001,10 +1077,16 @@ class Scenario:
         if h.get('key'):
             self.c('ApiCloseKey', pKey=h['key'])
             if h.get('root'):
-                self.c('ApiDeleteKey', hKey=h['root'], lpSubKey='Cmrp\\Scenario')
+                for sub in ('Cmrp\\Scenario\\Sub2', 'Cmrp\\Scenario', 'Cmrp'):
+                    self.c('ApiDeleteKey', hKey=h['root'], lpSubKey=sub)
         if h.get('root'):
             self.c('ApiCloseKey', pKey=h['root'])
         for k, meth, p in (('res', 'ApiCloseResource', 'Resource'),
+                           ('res_disk', 'ApiCloseResource', 'Resource'),
+                           ('res_netname', 'ApiCloseResource', 'Resource'),
+                           ('res_pool', 'ApiCloseResource', 'Resource'),
+                           ('res_ip', 'ApiCloseResource', 'Resource'),
+                           ('res_app', 'ApiCloseResource', 'Resource'),
                            ('res_ex', 'ApiCloseResource', 'Resource'),
                            ('group', 'ApiCloseGroup', 'Group'),
                            ('group_ex', 'ApiCloseGroup', 'Group'),
@@ -1023,12 +1105,12 @@ class Scenario:
                 if ev:
                     self.c('ApiEvictNode', hNode=ev)
                     self.c('ApiCloseNode', Node=ev)
-        for k in ('node', 'node_ex'):
+        for k in ('node', 'node_ex', 'node2'):
             if h.get(k):
                 self.c('ApiCloseNode', Node=h[k])
         # a closed handle: the server answers ERROR_INVALID_HANDLE (or faults)
         if h.get('node'):
-            self.c('ApiGetNodeState', hNode=h['node'])
+            self.c('ApiGetNodeState', hNode=h['node'], expect_fault=True)
         for k in ('cluster_ex', 'cluster'):
             if h.get(k) and (k == 'cluster' or h[k] != h.get('cluster')):
                 self.c('ApiCloseCluster', Cluster=h[k])
@@ -1038,25 +1120,38 @@ class Scenario:
         self.enumerate()
         self.open_objects()
         if self.subset == 'all':
+            self.find_resources()
+            self.registry_open()
+            self.notify_setup()
             self.node_methods()
+            self.drain()
             self.group_methods()
+            self.drain()
             self.resource_methods()
+            self.drain()
             self.network_methods()
             self.cluster_methods()
             self.enums_with_properties()
             self.groupset_methods()
+            self.drain()
             self.registry()
-            self.controls()
             self.batches()
-            self.notify_v1()
-            self.notify_v2()
+            self.drain()
+            self.controls()
+            self.drain(rounds=4)
+            self.events()
+            self.notify_v1_read()
+            self.drain(rounds=4)
         else:
+            self.registry_open()
+            self.notify_setup()
             self.group_methods()
+            self.drain()
             self.enums_with_properties()
             self.registry()
             self.controls()
             self.batches()
-            self.notify_v2()
+            self.drain(rounds=3)
         self.teardown()
 
 
