@@ -30,7 +30,7 @@ the other modules give:
     CLUSTER_CHANGE_RESOURCE_TYPE_DLL_UPGRADED_V2 and CLUSTER_RESOURCE_TYPE_SPECIFIC_V2 (opaque)
     on CLUSCTL_RESOURCE_UPGRADE_DLL. Each is posted after the handler it follows succeeded.
 
-Loaded by cluster_model.Model after the HANDLER_MODULES: `cluster_model_ext.register(model)`.
+Loaded by mockclusd.load_extension(), which calls register(model) after the built-in handlers.
 Python 3 stdlib only.
 """
 import struct

@@ -19,6 +19,8 @@
 #   CMRP_BASE_PORT  first port to try (default 49710); each capture uses the next free one
 #   CMRP_KEEP_LOGS  keep the per-capture logs (mock, client, tcpdump) in this directory
 #   CMRP_MOCK       the mock server script (default: tests/peer/mockclusd.py)
+#
+# When every capture is made, tests/peer/coverage.py checks them (exit status 1 if below goal).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -48,8 +50,7 @@ cleanup() {
     [ -n "$TCPDUMP_PID" ] && kill "$TCPDUMP_PID" 2>/dev/null || true
     [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null || true
     wait 2>/dev/null || true
-    rm -rf "$WORK/tmp"
-    [ -z "${CMRP_KEEP_LOGS:-}" ] && rm -rf "$WORK"
+    rm -rf "$WORK"        # the logs survive only in CMRP_KEEP_LOGS, which is elsewhere
     return 0
 }
 trap cleanup EXIT
@@ -247,4 +248,11 @@ fi
 
 echo "make_captures: stub dumps in $STUBS"
 [ -n "${CMRP_KEEP_LOGS:-}" ] && echo "make_captures: logs in $LOGS"
+
+# The goals the captures exist for (methods, buffer formats, notification payloads).
+if [ -z "${CMRP_ONLY:-}" ]; then
+    "$PY" "$HERE/coverage.py" --captures "$OUT" >"$WORK/coverage.txt" 2>&1 && cov=0 || cov=$?
+    sed -n '/^Methods/,/^  total/p;/^RESULT/,$p' "$WORK/coverage.txt"
+    [ "$cov" -eq 0 ] || { cat "$WORK/coverage.txt" >&2; exit 1; }
+fi
 exit 0

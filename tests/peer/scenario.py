@@ -1057,11 +1057,6 @@ class Scenario:
 
     def teardown(self):
         h = self.h
-        if h.get('notify1'):
-            self.c('ApiUnblockGetNotifyCall', hNotify=h['notify1'])
-            self.c('ApiCloseNotify', Notify=h['notify1'])
-        if h.get('notify2'):
-            self.c('ApiCloseNotify', Notify=h['notify2'])
         for k in ('res_new', 'res_new2'):
             if h.get(k):
                 self.c('ApiDeleteResource', hResource=h[k])
@@ -1105,6 +1100,13 @@ class Scenario:
                 if ev:
                     self.c('ApiEvictNode', hNode=ev)
                     self.c('ApiCloseNode', Node=ev)
+        # the deletions above, as notifications; then the ports go
+        self.drain(rounds=2)
+        if h.get('notify1'):
+            self.c('ApiUnblockGetNotifyCall', hNotify=h['notify1'])
+            self.c('ApiCloseNotify', Notify=h['notify1'])
+        if h.get('notify2'):
+            self.c('ApiCloseNotify', Notify=h['notify2'])
         for k in ('node', 'node_ex', 'node2'):
             if h.get(k):
                 self.c('ApiCloseNode', Node=h[k])
