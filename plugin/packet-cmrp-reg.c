@@ -1,0 +1,510 @@
+/* packet-cmrp-reg.c - ClusAPI (MS-CMRP) cluster registry value data and batch updates.
+ *
+ * Value data of ApiSetValue, ApiQueryValue and ApiEnumValue (MS-CMRP 3.1.4.2.33, 35, 37) typed by
+ * the registry value type of the call (MS-RRP types), and the custom-marshalled
+ * CLUSTER_REG_BATCH_UPDATE (2.2.3.17) of ApiExecuteBatch (3.1.4.2.112), ApiGetBatchNotification
+ * (3.1.4.2.114), ApiExecuteReadBatch (3.1.4.2.141) and ApiExecuteReadBatchEx (3.1.4.2.145):
+ *
+ *   DWORD VersionNumber (1), then one or more BATCH_UPDATE_COMMAND (2.2.3.18):
+ *     DWORD CommandType (CLUSTER_REG_BATCH_COMMAND, 2.2.2.8), DWORD ValueType, DWORD NameLength,
+ *     Name (NameLength bytes, UTF-16, NUL-terminated), DWORD DataLength, Data (DataLength bytes),
+ *     one padding byte when needed to end on a 16-bit boundary.
+ *
+ * All of it is little-endian whatever the stub's data representation.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/value_string.h>
+
+#include "cmrp-hooks.h"
+#include "cmrp-errors.h"
+#include "packet-cmrp-reg.h"
+#include "packet-cmrp-proplist.h"
+
+/* Registry value types (MS-RRP 2.2.5 / winnt.h) */
+#define REG_NONE                        0
+#define REG_SZ                          1
+#define REG_EXPAND_SZ                   2
+#define REG_BINARY                      3
+#define REG_DWORD                       4
+#define REG_DWORD_BIG_ENDIAN            5
+#define REG_LINK                        6
+#define REG_MULTI_SZ                    7
+#define REG_RESOURCE_LIST               8
+#define REG_FULL_RESOURCE_DESCRIPTOR    9
+#define REG_RESOURCE_REQUIREMENTS_LIST  10
+#define REG_QWORD                       11
+
+/* CLUSTER_REG_BATCH_COMMAND (2.2.2.8) */
+#define CLUSREG_SET_VALUE                   1
+#define CLUSREG_CREATE_KEY                  2
+#define CLUSREG_DELETE_KEY                  3
+#define CLUSREG_DELETE_VALUE                4
+#define CLUSREG_VALUE_DELETED               6
+#define CLUSREG_READ_KEY                    7
+#define CLUSREG_READ_VALUE                  8
+#define CLUSREG_READ_ERROR                  9
+#define CLUSREG_CONTROL_COMMAND             10
+#define CLUSREG_CONDITION_EXISTS            11
+#define CLUSREG_CONDITION_NOT_EXISTS        12
+#define CLUSREG_CONDITION_IS_EQUAL          13
+#define CLUSREG_CONDITION_IS_NOT_EQUAL      14
+#define CLUSREG_CONDITION_IS_GREATER_THAN   15
+#define CLUSREG_CONDITION_IS_LESS_THAN      16
+#define CLUSREG_CONDITION_KEY_EXISTS        17
+#define CLUSREG_CONDITION_KEY_NOT_EXISTS    18
+
+#define BATCH_VERSION       1
+#define BATCH_CMD_HEADER    12      /* CommandType, ValueType, NameLength */
+
+static int hf_reg_sz = -1;
+static int hf_reg_dword = -1;
+static int hf_reg_dword_be = -1;
+static int hf_reg_qword = -1;
+static int hf_reg_binary = -1;
+static int hf_reg_data = -1;
+static int hf_reg_unused = -1;
+
+static int hf_batch_version = -1;
+static int hf_batch_command = -1;
+static int hf_batch_command_type = -1;
+static int hf_batch_value_type = -1;
+static int hf_batch_status = -1;
+static int hf_batch_control = -1;
+static int hf_batch_name_length = -1;
+static int hf_batch_key_name = -1;
+static int hf_batch_value_name = -1;
+static int hf_batch_data_length = -1;
+static int hf_batch_data = -1;
+static int hf_batch_padding = -1;
+static int hf_batch_command_count = -1;
+static int hf_batch_trailing = -1;
+
+static gint ett_reg_data = -1;
+static gint ett_batch = -1;
+static gint ett_batch_command = -1;
+static gint ett_batch_data = -1;
+
+static expert_field ei_reg_bad_length = EI_INIT;
+static expert_field ei_reg_unterminated = EI_INIT;
+static expert_field ei_reg_odd_length = EI_INIT;
+static expert_field ei_reg_no_type = EI_INIT;
+static expert_field ei_batch_truncated = EI_INIT;
+static expert_field ei_batch_bad_version = EI_INIT;
+static expert_field ei_batch_no_commands = EI_INIT;
+static expert_field ei_batch_unknown_command = EI_INIT;
+static expert_field ei_batch_bad_name_length = EI_INIT;
+static expert_field ei_batch_length_overrun = EI_INIT;
+
+static const value_string reg_type_vals[] = {
+    { REG_NONE,                       "REG_NONE" },
+    { REG_SZ,                         "REG_SZ" },
+    { REG_EXPAND_SZ,                  "REG_EXPAND_SZ" },
+    { REG_BINARY,                     "REG_BINARY" },
+    { REG_DWORD,                      "REG_DWORD" },
+    { REG_DWORD_BIG_ENDIAN,           "REG_DWORD_BIG_ENDIAN" },
+    { REG_LINK,                       "REG_LINK" },
+    { REG_MULTI_SZ,                   "REG_MULTI_SZ" },
+    { REG_RESOURCE_LIST,              "REG_RESOURCE_LIST" },
+    { REG_FULL_RESOURCE_DESCRIPTOR,   "REG_FULL_RESOURCE_DESCRIPTOR" },
+    { REG_RESOURCE_REQUIREMENTS_LIST, "REG_RESOURCE_REQUIREMENTS_LIST" },
+    { REG_QWORD,                      "REG_QWORD" },
+    { 0, NULL }
+};
+
+static const value_string batch_command_vals[] = {
+    { CLUSREG_SET_VALUE,                 "CLUSREG_SET_VALUE" },
+    { CLUSREG_CREATE_KEY,                "CLUSREG_CREATE_KEY" },
+    { CLUSREG_DELETE_KEY,                "CLUSREG_DELETE_KEY" },
+    { CLUSREG_DELETE_VALUE,              "CLUSREG_DELETE_VALUE" },
+    { CLUSREG_VALUE_DELETED,             "CLUSREG_VALUE_DELETED" },
+    { CLUSREG_READ_KEY,                  "CLUSREG_READ_KEY" },
+    { CLUSREG_READ_VALUE,                "CLUSREG_READ_VALUE" },
+    { CLUSREG_READ_ERROR,                "CLUSREG_READ_ERROR" },
+    { CLUSREG_CONTROL_COMMAND,           "CLUSREG_CONTROL_COMMAND" },
+    { CLUSREG_CONDITION_EXISTS,          "CLUSREG_CONDITION_EXISTS" },
+    { CLUSREG_CONDITION_NOT_EXISTS,      "CLUSREG_CONDITION_NOT_EXISTS" },
+    { CLUSREG_CONDITION_IS_EQUAL,        "CLUSREG_CONDITION_IS_EQUAL" },
+    { CLUSREG_CONDITION_IS_NOT_EQUAL,    "CLUSREG_CONDITION_IS_NOT_EQUAL" },
+    { CLUSREG_CONDITION_IS_GREATER_THAN, "CLUSREG_CONDITION_IS_GREATER_THAN" },
+    { CLUSREG_CONDITION_IS_LESS_THAN,    "CLUSREG_CONDITION_IS_LESS_THAN" },
+    { CLUSREG_CONDITION_KEY_EXISTS,      "CLUSREG_CONDITION_KEY_EXISTS" },
+    { CLUSREG_CONDITION_KEY_NOT_EXISTS,  "CLUSREG_CONDITION_KEY_NOT_EXISTS" },
+    { 0, NULL }
+};
+
+/* CLUSREG_CONTROL_COMMAND: "1 synchronizes the write to all nodes, 2 executes in isolation"
+ * (2.2.2.8); the names are the SDK's CLUSREG_DATABASE_* flags. */
+static const value_string batch_control_vals[] = {
+    { 1, "CLUSREG_DATABASE_SYNC_WRITE_TO_ALL_NODES" },
+    { 2, "CLUSREG_DATABASE_ISOLATE_READ" },
+    { 0, NULL }
+};
+
+/* ------------------------------------------------------------------------------------------------
+ * Registry value data
+ */
+
+/* Bytes after the value: unused buffer space, or (exact length) data that should not be there. */
+static void
+after_value(tvbuff_t *tvb, int offset, int len, bool exact, packet_info *pinfo, proto_tree *tree,
+            uint32_t type, int want)
+{
+    proto_item *pi;
+    if (len <= 0)
+        return;
+    pi = proto_tree_add_item(tree, hf_reg_unused, tvb, offset, len, ENC_NA);
+    if (exact)
+        expert_add_info_format(pinfo, pi, &ei_reg_bad_length, "%s data is %d bytes, expected %d",
+                               val_to_str_const(type, reg_type_vals, "?"), want + len, want);
+}
+
+static const char *
+reg_string(tvbuff_t *tvb, int offset, int len, bool exact, packet_info *pinfo, proto_tree *tree)
+{
+    const char *s = NULL;
+    proto_item *pi;
+    int i;
+
+    for (i = 0; i + 1 < len; i += 2) {
+        if (tvb_get_letohs(tvb, offset + i) == 0)
+            break;
+    }
+    if (i + 1 < len) {
+        pi = cmrp_add_utf16z(tree, hf_reg_sz, tvb, offset, i + 2, pinfo, NULL, &s);
+        if (i + 2 < len)    /* the rest of an output buffer, or bytes the value carries */
+            proto_tree_add_item(tree, hf_reg_unused, tvb, offset + i + 2, len - i - 2, ENC_NA);
+    } else {
+        pi = cmrp_add_utf16z(tree, hf_reg_sz, tvb, offset, len & ~1, pinfo, &ei_reg_unterminated, &s);
+    }
+    if (exact && (len & 1))
+        expert_add_info(pinfo, pi, &ei_reg_odd_length);
+    return wmem_strdup_printf(pinfo->pool, "\"%s\"", s ? s : "");
+}
+
+const char *
+cmrp_reg_dissect_data(tvbuff_t *tvb, int offset, int len, uint32_t type, bool exact,
+                      packet_info *pinfo, proto_tree *tree)
+{
+    proto_item *pi;
+    uint32_t v32;
+    uint64_t v64;
+
+    if (len <= 0)
+        return "(no data)";
+    switch (type) {
+    case REG_SZ:
+    case REG_EXPAND_SZ:
+    case REG_LINK:
+        return reg_string(tvb, offset, len, exact, pinfo, tree);
+    case REG_MULTI_SZ: {
+        const char *sum = NULL;
+        unsigned n = cmrp_add_multi_sz(tree, hf_reg_sz, tvb, offset, len & ~1, pinfo,
+                                       &ei_reg_unterminated, &sum);
+        if (exact && (len & 1))
+            proto_tree_add_expert(tree, pinfo, &ei_reg_odd_length, tvb, offset, len);
+        return wmem_strdup_printf(pinfo->pool, "[%u] %s", n, sum ? sum : "");
+    }
+    case REG_DWORD:
+    case REG_DWORD_BIG_ENDIAN:
+    case REG_QWORD: {
+        int want = type == REG_QWORD ? 8 : 4;
+        if (len < want) {
+            pi = proto_tree_add_item(tree, hf_reg_data, tvb, offset, len, ENC_NA);
+            expert_add_info_format(pinfo, pi, &ei_reg_bad_length, "%s data is %d byte%s, expected %d",
+                                   val_to_str_const(type, reg_type_vals, "?"), len,
+                                   len == 1 ? "" : "s", want);
+            return "<short>";
+        }
+        if (type == REG_QWORD) {
+            proto_tree_add_item_ret_uint64(tree, hf_reg_qword, tvb, offset, 8, ENC_LITTLE_ENDIAN, &v64);
+            after_value(tvb, offset + 8, len - 8, exact, pinfo, tree, type, 8);
+            return wmem_strdup_printf(pinfo->pool, "%" PRIu64, v64);
+        }
+        if (type == REG_DWORD)
+            proto_tree_add_item_ret_uint(tree, hf_reg_dword, tvb, offset, 4, ENC_LITTLE_ENDIAN, &v32);
+        else
+            proto_tree_add_item_ret_uint(tree, hf_reg_dword_be, tvb, offset, 4, ENC_BIG_ENDIAN, &v32);
+        after_value(tvb, offset + 4, len - 4, exact, pinfo, tree, type, 4);
+        return wmem_strdup_printf(pinfo->pool, "%u", v32);
+    }
+    case REG_BINARY:
+        proto_tree_add_item(tree, hf_reg_binary, tvb, offset, len, ENC_NA);
+        return wmem_strdup_printf(pinfo->pool, "%d byte%s", len, len == 1 ? "" : "s");
+    default:
+        proto_tree_add_item(tree, hf_reg_data, tvb, offset, len, ENC_NA);
+        return wmem_strdup_printf(pinfo->pool, "%d byte%s", len, len == 1 ? "" : "s");
+    }
+}
+
+void
+cmrp_hook_reg_value(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
+{
+    int len = (int)tvb_reported_length(tvb);
+    uint64_t type;
+    const char *s;
+
+    /* ApiSetValue: [in] dwType; ApiQueryValue: [out] lpValueType; ApiEnumValue: [out] lpType. All
+     * come before lpData on the wire. */
+    if (!cmrp_hook_param(ctx, "dwType", &type) && !cmrp_hook_param(ctx, "lpValueType", &type) &&
+        !cmrp_hook_param(ctx, "lpType", &type)) {
+        proto_item *pi = proto_tree_add_item(tree, hf_reg_data, tvb, 0, len, ENC_NA);
+        expert_add_info(ctx->pinfo, pi, &ei_reg_no_type);
+        return;
+    }
+    s = cmrp_reg_dissect_data(tvb, 0, len, (uint32_t)type, ctx->request, ctx->pinfo, tree);
+    proto_item_append_text(proto_tree_get_parent(tree), " (%s %s)",
+                           val_to_str((uint32_t)type, reg_type_vals, "type %u"), s);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * CLUSTER_REG_BATCH_UPDATE
+ */
+
+static bool
+is_key_command(uint32_t cmd)
+{
+    return cmd == CLUSREG_CREATE_KEY || cmd == CLUSREG_DELETE_KEY || cmd == CLUSREG_READ_KEY ||
+           cmd == CLUSREG_CONDITION_KEY_EXISTS || cmd == CLUSREG_CONDITION_KEY_NOT_EXISTS;
+}
+
+/* Commands whose Data is a registry value typed by ValueType. */
+static bool
+has_typed_data(uint32_t cmd)
+{
+    switch (cmd) {
+    case CLUSREG_SET_VALUE:
+    case CLUSREG_VALUE_DELETED:
+    case CLUSREG_READ_VALUE:
+    case CLUSREG_CONDITION_IS_EQUAL:
+    case CLUSREG_CONDITION_IS_NOT_EQUAL:
+    case CLUSREG_CONDITION_IS_GREATER_THAN:
+    case CLUSREG_CONDITION_IS_LESS_THAN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* One BATCH_UPDATE_COMMAND at `offset` (at least BATCH_CMD_HEADER bytes remain). Returns the
+ * offset after it, always > offset. */
+static int
+dissect_batch_command(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree,
+                      unsigned number)
+{
+    proto_item *ci, *pi;
+    proto_tree *ct;
+    uint32_t cmd, vtype, name_len, data_len;
+    int start = offset, name_shown, data_shown;
+    const char *name = "";
+    const char *value = NULL;
+    const char *cmd_name;
+
+    ci = proto_tree_add_item(tree, hf_batch_command, tvb, offset, end - offset, ENC_NA);
+    ct = proto_item_add_subtree(ci, ett_batch_command);
+
+    pi = proto_tree_add_item_ret_uint(ct, hf_batch_command_type, tvb, offset, 4, ENC_LITTLE_ENDIAN, &cmd);
+    cmd_name = try_val_to_str(cmd, batch_command_vals);
+    if (!cmd_name) {
+        expert_add_info_format(pinfo, pi, &ei_batch_unknown_command,
+                               "Command type %u is reserved (MS-CMRP 2.2.2.8)", cmd);
+        cmd_name = wmem_strdup_printf(pinfo->pool, "command %u", cmd);
+    }
+    offset += 4;
+    if (cmd == CLUSREG_READ_ERROR)
+        proto_tree_add_item_ret_uint(ct, hf_batch_status, tvb, offset, 4, ENC_LITTLE_ENDIAN, &vtype);
+    else if (cmd == CLUSREG_CONTROL_COMMAND)
+        proto_tree_add_item_ret_uint(ct, hf_batch_control, tvb, offset, 4, ENC_LITTLE_ENDIAN, &vtype);
+    else
+        proto_tree_add_item_ret_uint(ct, hf_batch_value_type, tvb, offset, 4, ENC_LITTLE_ENDIAN, &vtype);
+    offset += 4;
+
+    pi = proto_tree_add_item_ret_uint(ct, hf_batch_name_length, tvb, offset, 4, ENC_LITTLE_ENDIAN,
+                                      &name_len);
+    offset += 4;
+    name_shown = (int)name_len;
+    if (name_len > (uint32_t)(end - offset)) {
+        expert_add_info_format(pinfo, pi, &ei_batch_length_overrun,
+                               "NameLength %u overruns the buffer (%d bytes left)", name_len,
+                               end - offset);
+        name_shown = end - offset;
+    } else if (name_len < 2 || (name_len & 1)) {
+        expert_add_info_format(pinfo, pi, &ei_batch_bad_name_length,
+                               "NameLength %u: a NUL-terminated UTF-16 string is at least 2 bytes, "
+                               "and even", name_len);
+    }
+    if (name_shown > 0)
+        cmrp_add_utf16z(ct, is_key_command(cmd) ? hf_batch_key_name : hf_batch_value_name, tvb,
+                        offset, name_shown, pinfo, &ei_reg_unterminated, &name);
+    offset += name_shown;
+
+    if (end - offset < 4) {
+        proto_tree_add_expert_format(ct, pinfo, &ei_batch_truncated, tvb, offset, end - offset,
+                                     "Command %u ends before its DataLength", number);
+        offset = end;
+        goto done;
+    }
+    pi = proto_tree_add_item_ret_uint(ct, hf_batch_data_length, tvb, offset, 4, ENC_LITTLE_ENDIAN,
+                                      &data_len);
+    offset += 4;
+    data_shown = (int)data_len;
+    if (data_len > (uint32_t)(end - offset)) {
+        expert_add_info_format(pinfo, pi, &ei_batch_length_overrun,
+                               "DataLength %u overruns the buffer (%d bytes left)", data_len,
+                               end - offset);
+        data_shown = end - offset;
+    }
+    if (data_shown > 0) {
+        proto_item *di = proto_tree_add_item(ct, hf_batch_data, tvb, offset, data_shown, ENC_NA);
+        if (has_typed_data(cmd)) {
+            proto_tree *dt = proto_item_add_subtree(di, ett_batch_data);
+            value = cmrp_reg_dissect_data(tvb, offset, data_shown, vtype, true, pinfo, dt);
+        }
+    }
+    offset += data_shown;
+    /* the command ends on a 16-bit boundary (of the buffer) */
+    if ((offset & 1) && offset < end) {
+        proto_tree_add_item(ct, hf_batch_padding, tvb, offset, 1, ENC_NA);
+        offset++;
+    }
+
+done:
+    proto_item_set_len(ci, offset - start);
+    if (cmd == CLUSREG_READ_ERROR)
+        proto_item_set_text(ci, "Command %u: %s \"%s\": %s", number, cmd_name, name,
+                            val_to_str_ext(vtype, &cmrp_error_vals_ext, "error %u"));
+    else if (value)
+        proto_item_set_text(ci, "Command %u: %s \"%s\" = %s %s", number, cmd_name, name,
+                            val_to_str(vtype, reg_type_vals, "type %u"), value);
+    else
+        proto_item_set_text(ci, "Command %u: %s \"%s\"", number, cmd_name, name);
+    return offset;
+}
+
+void
+cmrp_hook_reg_batch(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
+{
+    packet_info *pinfo = ctx->pinfo;
+    int len = (int)tvb_reported_length(tvb);
+    int offset = 0;
+    unsigned n = 0;
+    uint32_t version;
+    proto_item *pi;
+
+    if (len < 4) {
+        proto_tree_add_expert_format(tree, pinfo, &ei_batch_truncated, tvb, 0, len,
+                                     "CLUSTER_REG_BATCH_UPDATE needs at least its 4-byte version");
+        return;
+    }
+    pi = proto_tree_add_item_ret_uint(tree, hf_batch_version, tvb, 0, 4, ENC_LITTLE_ENDIAN, &version);
+    if (version != BATCH_VERSION)
+        expert_add_info(pinfo, pi, &ei_batch_bad_version);
+    offset = 4;
+    /* each command takes at least BATCH_CMD_HEADER bytes, so the loop is linear in the buffer */
+    while (offset < len) {
+        int next;
+        if (len - offset < BATCH_CMD_HEADER) {
+            pi = proto_tree_add_item(tree, hf_batch_trailing, tvb, offset, len - offset, ENC_NA);
+            expert_add_info_format(pinfo, pi, &ei_batch_truncated,
+                                   "%d byte%s left: too few for a command (%d)", len - offset,
+                                   len - offset == 1 ? "" : "s", BATCH_CMD_HEADER);
+            break;
+        }
+        next = dissect_batch_command(tvb, offset, len, pinfo, tree, ++n);
+        if (next <= offset)
+            break;
+        offset = next;
+    }
+    pi = proto_tree_add_uint(tree, hf_batch_command_count, tvb, 0, 0, n);
+    proto_item_set_generated(pi);
+    if (n == 0)
+        expert_add_info(pinfo, pi, &ei_batch_no_commands);
+    proto_item_append_text(proto_tree_get_parent(tree), " (%u command%s)", n, n == 1 ? "" : "s");
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+
+void
+cmrp_register_reg(int proto)
+{
+    static hf_register_info hf[] = {
+        { &hf_reg_sz, { "String", "cmrp.reg.sz", FT_STRING, BASE_NONE, NULL, 0,
+            "REG_SZ / REG_EXPAND_SZ / REG_LINK data, or one string of REG_MULTI_SZ data", HFILL } },
+        { &hf_reg_dword, { "DWORD", "cmrp.reg.dword", FT_UINT32, BASE_DEC_HEX, NULL, 0,
+            "REG_DWORD data (little-endian)", HFILL } },
+        { &hf_reg_dword_be, { "DWORD", "cmrp.reg.dword", FT_UINT32, BASE_DEC_HEX, NULL, 0,
+            "REG_DWORD_BIG_ENDIAN data", HFILL } },
+        { &hf_reg_qword, { "QWORD", "cmrp.reg.qword", FT_UINT64, BASE_DEC_HEX, NULL, 0,
+            "REG_QWORD data", HFILL } },
+        { &hf_reg_binary, { "Binary", "cmrp.reg.binary", FT_BYTES, BASE_NONE, NULL, 0,
+            "REG_BINARY data", HFILL } },
+        { &hf_reg_data, { "Data", "cmrp.reg.data", FT_BYTES, BASE_NONE, NULL, 0,
+            "Value data of another registry type, or too short for its type", HFILL } },
+        { &hf_reg_unused, { "Unused", "cmrp.reg.unused", FT_BYTES, BASE_NONE, NULL, 0,
+            "Buffer bytes after the value", HFILL } },
+
+        { &hf_batch_version, { "Version", "cmrp.batch.version", FT_UINT32, BASE_DEC, NULL, 0,
+            "CLUSTER_REG_BATCH_UPDATE.VersionNumber (1)", HFILL } },
+        { &hf_batch_command, { "Command", "cmrp.batch.command", FT_NONE, BASE_NONE, NULL, 0,
+            "BATCH_UPDATE_COMMAND", HFILL } },
+        { &hf_batch_command_type, { "Command type", "cmrp.batch.command_type", FT_UINT32, BASE_DEC,
+            VALS(batch_command_vals), 0, "CLUSTER_REG_BATCH_COMMAND", HFILL } },
+        { &hf_batch_value_type, { "Value type", "cmrp.batch.value_type", FT_UINT32, BASE_DEC,
+            VALS(reg_type_vals), 0, NULL, HFILL } },
+        { &hf_batch_status, { "Status", "cmrp.batch.status", FT_UINT32, BASE_DEC | BASE_EXT_STRING,
+            VALS_EXT_PTR(&cmrp_error_vals_ext), 0, "ValueType of CLUSREG_READ_ERROR: the error",
+            HFILL } },
+        { &hf_batch_control, { "Control", "cmrp.batch.control", FT_UINT32, BASE_DEC,
+            VALS(batch_control_vals), 0, "ValueType of CLUSREG_CONTROL_COMMAND", HFILL } },
+        { &hf_batch_name_length, { "Name length", "cmrp.batch.name_length", FT_UINT32, BASE_DEC,
+            NULL, 0, NULL, HFILL } },
+        { &hf_batch_key_name, { "Key name", "cmrp.batch.key_name", FT_STRING, BASE_NONE, NULL, 0,
+            "Key path, relative to the current key", HFILL } },
+        { &hf_batch_value_name, { "Value name", "cmrp.batch.value_name", FT_STRING, BASE_NONE,
+            NULL, 0, NULL, HFILL } },
+        { &hf_batch_data_length, { "Data length", "cmrp.batch.data_length", FT_UINT32, BASE_DEC,
+            NULL, 0, NULL, HFILL } },
+        { &hf_batch_data, { "Data", "cmrp.batch.data", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_batch_padding, { "Padding", "cmrp.batch.padding", FT_BYTES, BASE_NONE, NULL, 0, NULL,
+            HFILL } },
+        { &hf_batch_command_count, { "Commands", "cmrp.batch.command_count", FT_UINT32, BASE_DEC,
+            NULL, 0, "Number of commands in the batch", HFILL } },
+        { &hf_batch_trailing, { "Trailing data", "cmrp.batch.trailing", FT_BYTES, BASE_NONE, NULL,
+            0, NULL, HFILL } },
+    };
+    static gint *ett[] = { &ett_reg_data, &ett_batch, &ett_batch_command, &ett_batch_data };
+    static ei_register_info ei[] = {
+        { &ei_reg_bad_length, { "cmrp.reg.bad_length", PI_MALFORMED, PI_ERROR,
+            "Value data length does not fit its registry type", EXPFILL } },
+        { &ei_reg_unterminated, { "cmrp.reg.unterminated_string", PI_MALFORMED, PI_WARN,
+            "String is not NUL-terminated", EXPFILL } },
+        { &ei_reg_odd_length, { "cmrp.reg.odd_length", PI_MALFORMED, PI_WARN,
+            "UTF-16 string data of an odd number of bytes", EXPFILL } },
+        { &ei_reg_no_type, { "cmrp.reg.no_type", PI_UNDECODED, PI_NOTE,
+            "Registry value type unknown (request not seen)", EXPFILL } },
+        { &ei_batch_truncated, { "cmrp.batch.truncated", PI_MALFORMED, PI_ERROR,
+            "Batch update cut short", EXPFILL } },
+        { &ei_batch_bad_version, { "cmrp.batch.bad_version", PI_MALFORMED, PI_ERROR,
+            "VersionNumber MUST be 1", EXPFILL } },
+        { &ei_batch_no_commands, { "cmrp.batch.no_commands", PI_MALFORMED, PI_WARN,
+            "A batch update holds one or more commands", EXPFILL } },
+        { &ei_batch_unknown_command, { "cmrp.batch.unknown_command", PI_PROTOCOL, PI_WARN,
+            "Reserved command type", EXPFILL } },
+        { &ei_batch_bad_name_length, { "cmrp.batch.bad_name_length", PI_MALFORMED, PI_WARN,
+            "NameLength is not an even number of at least 2", EXPFILL } },
+        { &ei_batch_length_overrun, { "cmrp.batch.length_overrun", PI_MALFORMED, PI_ERROR,
+            "Length overruns the buffer", EXPFILL } },
+    };
+    expert_module_t *expert;
+
+    proto_register_field_array(proto, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert = expert_register_protocol(proto);
+    expert_register_field_array(expert, ei, array_length(ei));
+}
