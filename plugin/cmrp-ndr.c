@@ -252,6 +252,8 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
     if (e->scalar_hook >= 0) {
         w->hctx->frame = w->frame;
         cmrp_scalar_hooks[e->scalar_hook](tvb, off, (int)len, tree, w->hctx, v);
+    } else if (e->bits) {
+        proto_tree_add_bitmask(tree, tvb, off, *e->hf, *e->bits_ett, e->bits, w->enc);
     } else if (e->kind == CMRP_K_UINT3264) {
         proto_tree_add_uint64(tree, *e->hf, tvb, off, (int)len, v);
     } else if (e->kind == CMRP_K_ENUM) {

@@ -64,6 +64,8 @@ typedef struct cmrp_elem {
     int16_t buffer_hook;     /* index in cmrp_buffer_hooks, -1 */
     int16_t scalar_hook;     /* index in cmrp_scalar_hooks, -1 */
     const char *idl;         /* the IDL declaration, for the walker's diagnostics */
+    int * const *bits;       /* FT_BOOLEAN fields of a bitmask (cnf bits=ENUM), or NULL */
+    int *bits_ett;
 } cmrp_elem_t;
 
 typedef struct cmrp_struct {

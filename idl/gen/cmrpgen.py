@@ -68,20 +68,22 @@ FT_BY_INT = {1: 'FT_INT8', 2: 'FT_INT16', 4: 'FT_INT32', 8: 'FT_INT64'}
 
 
 class Field:
-    def __init__(self, abbrev, label, ftype, display, strings, blurb):
+    def __init__(self, abbrev, label, ftype, display, strings, blurb, mask=0):
         self.abbrev = abbrev
         self.label = label
         self.ftype = ftype
         self.display = display
         self.strings = strings
         self.blurb = blurb
+        self.mask = mask
+        self.bits = []            # child FT_BOOLEAN fields of a bitmask field
 
     @property
     def cname(self):
         return 'hf_' + re.sub(r'[^A-Za-z0-9]', '_', self.abbrev)
 
     def key(self):
-        return (self.ftype, self.display, self.strings)
+        return (self.ftype, self.display, self.strings, tuple(b.abbrev for b in self.bits))
 
 
 class Gen:
@@ -249,6 +251,13 @@ class Gen:
             fld = self.field_for(d, scope, is_param, kind, size, bn if bk == 'enum' else None,
                                  string, is_bytes, method)
             hf = '&' + fld.cname
+        bits = 'NULL'
+        bits_ett = 'NULL'
+        if hf.startswith('&hf_') and hf != '&hf_cmrp_handle' and hf != '&hf_cmrp_rc':
+            f = self.field_by_cname(hf[1:])
+            if f is not None and f.bits:
+                bits = 'cmrp_bits_%s' % f.cname[3:]
+                bits_ett = '&ett_cmrp_bits_%s' % f.cname[3:]
         bh = sh = -1
         hook = self.cnf_match('HOOK', scope, d.name)
         if hook:
@@ -273,9 +282,16 @@ class Gen:
         decl = '%s%s %s%s' % ('[%s] ' % ', '.join(
             k + ('(%s)' % ','.join(v) if v else '') for k, v in d.attrs.items()) if d.attrs else '',
             d.type, '*' * d.nptr, d.name)
-        return ('{ "%s", %s, %s, %d, %d, %s, %s, %s, %s, %d, %d, %d, %d }, /* %s */'
+        return ('{ "%s", %s, %s, %d, %d, %s, %s, %s, %s, %d, %d, %d, %d, NULL, %s, %s }, /* %s */'
                 % (d.name, hf, kind, size, nptr, outer, inner, ptr_init,
-                   ' | '.join(flags) or '0', fixed, sub, bh, sh, decl.replace('*/', '* /')))
+                   ' | '.join(flags) or '0', fixed, sub, bh, sh, bits, bits_ett,
+                   decl.replace('*/', '* /')))
+
+    def field_by_cname(self, cname):
+        for f in self.fields.values():
+            if f.cname == cname:
+                return f
+        return None
 
     def field_for(self, d, scope, is_param, kind, size, enum, string, is_bytes, method):
         ln = self.cnf_match('FIELD', scope, d.name)
@@ -332,6 +348,11 @@ class Gen:
                 strings = 'VALS(cmrp_vs_%s)' % v
         blurb = opts.get('blurb')
         fld = Field(abbrev, label, ftype, display, strings, blurb)
+        if 'bits' in opts:
+            if ftype not in ('FT_UINT32', 'FT_UINT16', 'FT_UINT8'):
+                raise GenError('cnf: bits= on %s %s.%s' % (ftype, scope, d.name))
+            fld.display = 'BASE_HEX'
+            fld.bits = self.bit_fields(abbrev, opts['bits'], int(ftype[7:]))
         old = self.fields.get(abbrev)
         if old is None:
             self.fields[abbrev] = fld
@@ -344,6 +365,27 @@ class Gen:
             raise GenError('field %s used with two types: %s and %s (at %s.%s); name them apart '
                            'in cmrp.cnf' % (abbrev, old.key(), fld.key(), scope, d.name))
         return old
+
+    def bit_fields(self, parent, enum, width):
+        """One FT_BOOLEAN per single-bit value of `enum`, named below the parent field."""
+        td = self.iface.types.get(enum)
+        if td is None or td.kind != 'enum':
+            raise GenError('cnf: bits=%s is not an IDL enum' % enum)
+        names = [n for n, v in td.values if v and v & (v - 1) == 0]
+        prefix = os.path.commonprefix(names)
+        prefix = prefix[:prefix.rfind('_') + 1] if '_' in prefix else ''
+        out = []
+        seen = set()
+        for n, v in sorted(td.values, key=lambda x: x[1]):
+            if not v or v & (v - 1) or v in seen or v >= (1 << width):
+                continue
+            seen.add(v)
+            short = n[len(prefix):].lower()
+            out.append(Field('%s.%s' % (parent, short), n, 'FT_BOOLEAN', str(width), 'NULL', None,
+                             mask=v))
+        if not out:
+            raise GenError('cnf: bits=%s has no single-bit values' % enum)
+        return out
 
     # -- methods ----------------------------------------------------------------------------------
     def handle_role(self, m):
@@ -504,10 +546,18 @@ def write(outdir, iface, gen):
     p('#include "cmrp-gen.h"')
     p('#include "cmrp-errors.h"')
     p('')
-    for fld in sorted(gen.fields.values(), key=lambda f: f.abbrev):
+    allf = sorted(gen.fields.values(), key=lambda f: f.abbrev)
+    for fld in allf:
         p('static int %s = -1;' % fld.cname)
+        for b in fld.bits:
+            p('static int %s = -1;' % b.cname)
     for sname in gen.structs:
         p('static int ett_cmrp_s_%s = -1;' % sname)
+    for fld in allf:
+        if fld.bits:
+            p('static int ett_cmrp_bits_%s = -1;' % fld.cname[3:])
+            p('static int * const cmrp_bits_%s[] = { %s, NULL };'
+              % (fld.cname[3:], ', '.join('&' + b.cname for b in fld.bits)))
     p('')
     for e in sorted(gen.enums_used):
         p(gen.enum_table(e))
@@ -537,10 +587,16 @@ def write(outdir, iface, gen):
         blurb = '"%s"' % fld.blurb if fld.blurb else 'NULL'
         p('        { &%s, { "%s", "%s", %s, %s, %s, 0, %s, HFILL } },'
           % (fld.cname, fld.label, fld.abbrev, fld.ftype, fld.display, fld.strings, blurb))
+        for b in fld.bits:
+            p('        { &%s, { "%s", "%s", FT_BOOLEAN, %s, NULL, 0x%x, NULL, HFILL } },'
+              % (b.cname, b.label, b.abbrev, b.display, b.mask))
     p('    };')
     p('    static int *ett[] = {')
     for sname in gen.structs:
         p('        &ett_cmrp_s_%s,' % sname)
+    for fld in sorted(gen.fields.values(), key=lambda f: f.abbrev):
+        if fld.bits:
+            p('        &ett_cmrp_bits_%s,' % fld.cname[3:])
     p('    };')
     p('    proto_register_field_array(proto, hf, array_length(hf));')
     p('    proto_register_subtree_array(ett, array_length(ett));')
