@@ -637,10 +637,10 @@ def test_enum_entry_types_by_method(en):
     assert types(103) == ['Type: CLUSTER_RESOURCE_TYPE_ENUM_NODES (0x00000001)',
                           'Type: CLUSTER_RESOURCE_TYPE_ENUM_RESOURCES (0x00000002)']
     assert values(en, calls(en, 103, True)[0], 'cmrp.enum_entry.name') == ['NODE1', 'Cluster Disk 1']
-    # the request's dwType, by the same enumerations
-    assert shown(en, calls(en, 22, False)[0], 'cmrp.resource_enum_type') == ['dwType: Unknown (0x00000007)']
-    assert shown(en, calls(en, 85, False)[0], 'cmrp.network_enum_type') == [
-        'dwType: CLUSTER_NETWORK_ENUM_NETINTERFACES (0x00000001)']
+    # the request's dwType: the same enumerations, as bit masks (cmrp.cnf)
+    assert shown(en, calls(en, 22, False)[0], 'cmrp.resource_enum_type') == [
+        'dwType: 0x00000007, CLUSTER_RESOURCE_ENUM_DEPENDS, CLUSTER_RESOURCE_ENUM_PROVIDES, '
+        'CLUSTER_RESOURCE_ENUM_NODES']
 
 
 def test_group_and_resource_enum(en):
