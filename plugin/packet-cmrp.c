@@ -16,6 +16,7 @@
 #include "cmrp-gen.h"
 #include "cmrp-handles.h"
 #include "cmrp-errors.h"
+#include "packet-cmrp-ctl.h"
 
 #ifndef CMRP_VERSION
 #define CMRP_VERSION "0.0.0"
@@ -178,6 +179,17 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
                                          name, err);
         } else if (call->object_name) {
             col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\"", call->object_name);
+        }
+        {
+            /* a control method's response names its request's control code too */
+            uint64_t code;
+            if (cmrp_hook_param(&hctx, "dwControlCode", &code)) {
+                const char *cname = try_val_to_str_ext((uint32_t)code, &cmrp_ctl_code_vals_ext);
+                if (cname)
+                    col_append_fstr(pinfo->cinfo, COL_INFO, " %s", cname);
+                else
+                    col_append_fstr(pinfo->cinfo, COL_INFO, " 0x%08x", (uint32_t)code);
+            }
         }
         if (!PINFO_FD_VISITED(pinfo)) {
             call->rsp_frame = pinfo->num;

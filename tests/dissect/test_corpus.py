@@ -75,7 +75,12 @@ def test_empty_sealed_stub_is_wireshark_not_us(tshark_builtin, tshark, name):
 def test_v2_session_uses_v2_signatures(tshark):
     path = capture('v2-udp.pcapng')
     rows = tshark.fields(path, ['frame.number', 'cmrp.opnum'], 'cmrp2')
-    assert len(rows) > 4
+    assert len(rows) > 60
+    # ClusAPI 2.0's ApiGetNotify has a Timeout parameter after the handle (MS-CMRP 3.1.4.1.66)
+    rows = tshark.fields(path, ['_ws.col.Info', 'cmrp.timeout'],
+                         'cmrp.opnum == 65 && dcerpc.pkt_type == 0')
+    assert rows == [[['ApiGetNotify request "Notification port"'], ['100']],
+                    [['ApiGetNotify request "Notification port"'], ['0']]]
     # ClusAPI 2.0 has no rpc_status parameters; they are v3.0 additions
     assert tshark.fields(path, ['frame.number'], 'cmrp.rpc_status') == []
     # and the connectionless PDUs belong to the sibling protocol, not cmrp
