@@ -77,6 +77,7 @@ typedef struct walker {
     unsigned nest;
     cmrp_stub_summary_t *sum;
     cmrp_struct_frame_t *frame;   /* innermost structure being read, or NULL */
+    wmem_map_t *full_refs;        /* referent ids of [ptr] pointers already read in this stub */
 } walker_t;
 
 static int walk_decl(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t *dl,
@@ -457,6 +458,20 @@ walk_ptrchain(walker_t *w, const cmrp_elem_t *e, unsigned level, int off, proto_
                 expert_add_info(w->pinfo, ti, &ei_cmrp_ndr_null_ref);
             return off;
         }
+        if (e->ptr[level] == CMRP_P_FULL) {
+            /* a full pointer may alias one sent before: its referent is not sent again
+             * (C706 14.3.11.1) */
+            if (!w->full_refs)
+                w->full_refs = wmem_map_new(w->pinfo->pool, g_int64_hash, g_int64_equal);
+            if (wmem_map_contains(w->full_refs, &ref)) {
+                proto_tree_add_uint64_format(tree, hf_cmrp_referent, w->tvb, roff, off - roff, ref,
+                                             "%s: same referent as before (0x%" PRIx64 ")",
+                                             e->name, ref);
+                return off;
+            }
+            wmem_map_insert(w->full_refs, wmem_memdup(w->pinfo->pool, &ref, sizeof ref),
+                            GINT_TO_POINTER(1));
+        }
     }
     if (top)
         return walk_ptrchain(w, e, level + 1, off, tree, dl, true, save_idx);
@@ -643,6 +658,7 @@ cmrp_ndr_walk(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, d
     w.nest = 0;
     w.sum = sum;
     w.frame = NULL;
+    w.full_refs = NULL;
     hctx->drep_enc = w.enc;
 
     for (unsigned i = 0; i < m->nparams; i++) {

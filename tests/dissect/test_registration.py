@@ -105,3 +105,16 @@ def test_disable_protocol_does_not_crash(tshark, scratch):
     # with ours disabled, nothing is decoded as cmrp
     p = tshark.run('-r', path, '--disable-protocol', 'cmrp', '-Y', 'cmrp')
     assert p.stdout == ''
+
+
+def test_cmake_install_puts_plugin_where_wireshark_loads_it(scratch):
+    """`cmake --install` installs into Wireshark's system plugin folder (epan/ below it)."""
+    build = os.environ.get('CMRP_BUILD_DIR', os.path.join(ROOT, 'build'))
+    dest = os.path.join(scratch, 'destdir')
+    env = dict(os.environ, DESTDIR=dest)
+    subprocess.run(['cmake', '--install', build], env=env, check=True, stdout=subprocess.DEVNULL)
+    out = subprocess.run(['pkg-config', '--variable=plugindir', 'wireshark'],
+                         capture_output=True, text=True).stdout.strip()
+    assert out.endswith('/wireshark/plugins/4.0'), out
+    path = dest + out + '/epan/cmrp.so'
+    assert os.path.isfile(path), path
