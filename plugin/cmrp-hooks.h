@@ -54,7 +54,9 @@ bool cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *val
 
 /* Value of the scalar member `name` of the structure that holds the hooked element, or of a
  * structure nested in it that was read before (e.g. from a buffer hook on
- * NOTIFICATION_DATA_RPC.buffer: "dwObjectType" and "FilterFlags" of its FilterAndType). */
+ * NOTIFICATION_DATA_RPC.buffer: "dwObjectType" and "FilterFlags" of its FilterAndType), or else
+ * of an enclosing structure (NOTIFICATION_RPC.dwNotifyKey, from a hook inside its
+ * NotificationData). */
 bool cmrp_hook_member(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value);
 
 /* A buffer hook: `tvb` holds exactly the buffer's bytes (may be 0 bytes). `tree` is the subtree of

@@ -48,6 +48,7 @@ typedef struct member_val {
 typedef struct cmrp_struct_frame {
     member_val_t *head;
     member_val_t *tail;
+    const struct cmrp_struct_frame *parent;   /* the structure this one is a member of */
 } cmrp_struct_frame_t;
 
 typedef struct deferred {
@@ -570,6 +571,7 @@ walk_struct(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_
     {
         cmrp_struct_frame_t *outer = w->frame;
         cmrp_struct_frame_t *f = wmem_new0(w->pinfo->pool, cmrp_struct_frame_t);
+        f->parent = outer;
         w->frame = f;
         off = walk_struct_hoisted(w, s, off, stree, dl, conf);
         w->frame = outer;
@@ -624,21 +626,23 @@ cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value)
 bool
 cmrp_hook_member(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value)
 {
-    const cmrp_struct_frame_t *f = ctx->frame;
-    bool found = false;
-    if (!f)
-        return false;
-    /* the last value of that name wins: nested structures were appended after their holder's
-     * earlier members; stop at the frame's own tail (later nodes belong to enclosing frames) */
-    for (const member_val_t *mv = f->head; mv; mv = mv->next) {
-        if (strcmp(mv->name, name) == 0) {
-            *value = mv->v;
-            found = true;
+    /* The holder's own members first (the last value of that name wins: nested structures were
+     * appended after their holder's earlier members), then the enclosing structures'. Stop at
+     * each frame's own tail: later nodes belong to enclosing frames. */
+    for (const cmrp_struct_frame_t *f = ctx->frame; f; f = f->parent) {
+        bool found = false;
+        for (const member_val_t *mv = f->head; mv; mv = mv->next) {
+            if (strcmp(mv->name, name) == 0) {
+                *value = mv->v;
+                found = true;
+            }
+            if (mv == f->tail)
+                break;
         }
-        if (mv == f->tail)
-            break;
+        if (found)
+            return true;
     }
-    return found;
+    return false;
 }
 
 int

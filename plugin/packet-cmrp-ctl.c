@@ -53,6 +53,8 @@ static int hf_ctl_characteristics = -1;
 static int hf_ctl_char_quorum = -1;
 static int hf_ctl_char_delete_requires_all_nodes = -1;
 static int hf_ctl_char_local_quorum = -1;
+static int hf_ctl_char_local_quorum_debug = -1;
+static int hf_ctl_char_requires_state_change_reason = -1;
 static int hf_ctl_char_broadcast_delete = -1;
 static int hf_ctl_char_single_cluster_instance = -1;
 static int hf_ctl_char_single_group_instance = -1;
@@ -62,6 +64,12 @@ static int hf_ctl_char_monitor_detach = -1;
 static int hf_ctl_char_reserved2 = -1;
 static int hf_ctl_char_reserved3 = -1;
 static int hf_ctl_char_reserved4 = -1;
+static int hf_ctl_char_not_preemptable = -1;
+static int hf_ctl_char_notify_new_owner = -1;
+static int hf_ctl_char_supports_unmonitored_state = -1;
+static int hf_ctl_char_infrastructure = -1;
+static int hf_ctl_char_veto_drain = -1;
+static int hf_ctl_char_drain_local_offline = -1;
 static int hf_ctl_flags = -1;
 static int hf_ctl_flags_core = -1;
 static int hf_ctl_quorum = -1;
@@ -292,9 +300,12 @@ static int * const ctl_code_fields[] = {
 
 static int * const characteristics_fields[] = {
     &hf_ctl_char_quorum, &hf_ctl_char_delete_requires_all_nodes, &hf_ctl_char_local_quorum,
+    &hf_ctl_char_local_quorum_debug, &hf_ctl_char_requires_state_change_reason,
     &hf_ctl_char_broadcast_delete, &hf_ctl_char_single_cluster_instance, &hf_ctl_char_single_group_instance,
     &hf_ctl_char_coexist_in_shared_volume_group, &hf_ctl_char_reserved1, &hf_ctl_char_monitor_detach,
-    &hf_ctl_char_reserved2, &hf_ctl_char_reserved3, &hf_ctl_char_reserved4, NULL
+    &hf_ctl_char_reserved2, &hf_ctl_char_reserved3, &hf_ctl_char_reserved4, &hf_ctl_char_not_preemptable,
+    &hf_ctl_char_notify_new_owner, &hf_ctl_char_supports_unmonitored_state, &hf_ctl_char_infrastructure,
+    &hf_ctl_char_veto_drain, &hf_ctl_char_drain_local_offline, NULL
 };
 
 static int * const flags_fields[] = { &hf_ctl_flags_core, NULL };
@@ -413,17 +424,26 @@ dissect_resclass_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
     add_trailing(tvb, 8, tree, pinfo);
 }
 
+/* CLUS_NETNAME_PWD_INFO (2.2.3.13): Flags (4), Password (32 bytes), CreatingDC (516 bytes),
+ * ObjectGuid (128 bytes, a GUID as a null-terminated Unicode string): 680 bytes.
+ * CLUS_NETNAME_PWD_INFOEX (2.2.3.62) differs only by its 256-byte Password: 904 bytes. Every string
+ * is fixed-length and null-terminated; bytes after the NUL may hold anything. */
+#define NETNAME_PWD_INFO_LEN    680
+#define NETNAME_PWD_INFOEX_LEN  904
+#define CLUSCTL_RESOURCE_NETNAME_SET_PWD_INFOEX 0x0100031au
+
 static void
-dissect_netname_pwd_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_netname_pwd_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, bool ex)
 {
-    /* Flags 4, Password 32, CreatingDC 516, ObjectGuid 16 */
-    if (!need_bytes(tvb, 568, tree, pinfo, "CLUS_NETNAME_PWD_INFO"))
+    const int pwd = ex ? 256 : 32;
+    const int total = ex ? NETNAME_PWD_INFOEX_LEN : NETNAME_PWD_INFO_LEN;
+    if (!need_bytes(tvb, total, tree, pinfo, ex ? "CLUS_NETNAME_PWD_INFOEX" : "CLUS_NETNAME_PWD_INFO"))
         return;
     proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_pwd_flags, ett_ctl_bits, pwd_flags_fields, ENC_LITTLE_ENDIAN);
-    cmrp_add_utf16z(tree, hf_ctl_pwd_password, tvb, 4, 32, pinfo, &ei_ctl_unterminated, NULL);
-    cmrp_add_utf16z(tree, hf_ctl_pwd_creating_dc, tvb, 36, 516, pinfo, &ei_ctl_unterminated, NULL);
-    proto_tree_add_item(tree, hf_ctl_pwd_object_guid, tvb, 552, 16, ENC_LITTLE_ENDIAN);
-    add_trailing(tvb, 568, tree, pinfo);
+    cmrp_add_utf16z(tree, hf_ctl_pwd_password, tvb, 4, pwd, pinfo, &ei_ctl_unterminated, NULL);
+    cmrp_add_utf16z(tree, hf_ctl_pwd_creating_dc, tvb, 4 + pwd, 516, pinfo, &ei_ctl_unterminated, NULL);
+    cmrp_add_utf16z(tree, hf_ctl_pwd_object_guid, tvb, 4 + pwd + 516, 128, pinfo, &ei_ctl_unterminated, NULL);
+    add_trailing(tvb, total, tree, pinfo);
 }
 
 static void
@@ -722,7 +742,7 @@ dissect_group_failure_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 /* ---- dispatch ---- */
 
 static void
-dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, cmrp_ctl_fmt_t fmt)
+dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t code, cmrp_ctl_fmt_t fmt)
 {
     packet_info *pinfo = ctx->pinfo;
     int len = buf_len(tvb);
@@ -827,7 +847,7 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, cmrp_ctl_f
         dissect_resclass_info(tvb, tree, pinfo);
         break;
     case CMRP_FMT_NETNAME_PWD_INFO:
-        dissect_netname_pwd_info(tvb, tree, pinfo);
+        dissect_netname_pwd_info(tvb, tree, pinfo, code == CLUSCTL_RESOURCE_NETNAME_SET_PWD_INFOEX);
         break;
     case CMRP_FMT_MAINT_MODE_INFO:
         dissect_maint_mode_info(tvb, tree, pinfo);
@@ -928,7 +948,7 @@ ctl_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, bool in)
                                    "Unknown control code 0x%08x: buffer not decoded", code);
         return;
     }
-    dissect_buffer(tvb, tree, ctx, (cmrp_ctl_fmt_t)(in ? e->in_fmt : e->out_fmt));
+    dissect_buffer(tvb, tree, ctx, code, (cmrp_ctl_fmt_t)(in ? e->in_fmt : e->out_fmt));
 }
 
 /* ---- hooks ---- */
@@ -1045,6 +1065,11 @@ cmrp_register_ctl(int proto)
             "cmrp.ctl.characteristics.delete_requires_all_nodes", FT_BOOLEAN, 32, NULL, 0x00000002, NULL, HFILL } },
         { &hf_ctl_char_local_quorum, { "CLUS_CHAR_LOCAL_QUORUM", "cmrp.ctl.characteristics.local_quorum",
             FT_BOOLEAN, 32, NULL, 0x00000004, NULL, HFILL } },
+        { &hf_ctl_char_local_quorum_debug, { "CLUS_CHAR_LOCAL_QUORUM_DEBUG (SDK)",
+            "cmrp.ctl.characteristics.local_quorum_debug", FT_BOOLEAN, 32, NULL, 0x00000008, NULL, HFILL } },
+        { &hf_ctl_char_requires_state_change_reason, { "CLUS_CHAR_REQUIRES_STATE_CHANGE_REASON (SDK)",
+            "cmrp.ctl.characteristics.requires_state_change_reason", FT_BOOLEAN, 32, NULL, 0x00000010, NULL,
+            HFILL } },
         { &hf_ctl_char_broadcast_delete, { "CLUS_CHAR_BROADCAST_DELETE", "cmrp.ctl.characteristics.broadcast_delete",
             FT_BOOLEAN, 32, NULL, 0x00000020, NULL, HFILL } },
         { &hf_ctl_char_single_cluster_instance, { "CLUS_CHAR_SINGLE_CLUSTER_INSTANCE",
@@ -1053,16 +1078,28 @@ cmrp_register_ctl(int proto)
             "cmrp.ctl.characteristics.single_group_instance", FT_BOOLEAN, 32, NULL, 0x00000080, NULL, HFILL } },
         { &hf_ctl_char_coexist_in_shared_volume_group, { "CLUS_CHAR_COEXIST_IN_SHARED_VOLUME_GROUP",
             "cmrp.ctl.characteristics.coexist_in_shared_volume_group", FT_BOOLEAN, 32, NULL, 0x00000100, NULL, HFILL } },
-        { &hf_ctl_char_reserved1, { "CLUS_CHAR_RESERVED1", "cmrp.ctl.characteristics.reserved1", FT_BOOLEAN, 32,
-            NULL, 0x00000200, NULL, HFILL } },
+        { &hf_ctl_char_reserved1, { "CLUS_CHAR_RESERVED1 (SDK: CLUS_CHAR_PLACEMENT_DATA)",
+            "cmrp.ctl.characteristics.reserved1", FT_BOOLEAN, 32, NULL, 0x00000200, NULL, HFILL } },
         { &hf_ctl_char_monitor_detach, { "CLUS_CHAR_MONITOR_DETACH", "cmrp.ctl.characteristics.monitor_detach",
             FT_BOOLEAN, 32, NULL, 0x00000400, NULL, HFILL } },
-        { &hf_ctl_char_reserved2, { "CLUS_CHAR_RESERVED2", "cmrp.ctl.characteristics.reserved2", FT_BOOLEAN, 32,
-            NULL, 0x00000800, NULL, HFILL } },
-        { &hf_ctl_char_reserved3, { "CLUS_CHAR_RESERVED3", "cmrp.ctl.characteristics.reserved3", FT_BOOLEAN, 32,
-            NULL, 0x00001000, NULL, HFILL } },
-        { &hf_ctl_char_reserved4, { "CLUS_CHAR_RESERVED4", "cmrp.ctl.characteristics.reserved4", FT_BOOLEAN, 32,
-            NULL, 0x00002000, NULL, HFILL } },
+        { &hf_ctl_char_reserved2, { "CLUS_CHAR_RESERVED2 (SDK: CLUS_CHAR_MONITOR_REATTACH)",
+            "cmrp.ctl.characteristics.reserved2", FT_BOOLEAN, 32, NULL, 0x00000800, NULL, HFILL } },
+        { &hf_ctl_char_reserved3, { "CLUS_CHAR_RESERVED3 (SDK: CLUS_CHAR_OPERATION_CONTEXT)",
+            "cmrp.ctl.characteristics.reserved3", FT_BOOLEAN, 32, NULL, 0x00001000, NULL, HFILL } },
+        { &hf_ctl_char_reserved4, { "CLUS_CHAR_RESERVED4 (SDK: CLUS_CHAR_CLONES)",
+            "cmrp.ctl.characteristics.reserved4", FT_BOOLEAN, 32, NULL, 0x00002000, NULL, HFILL } },
+        { &hf_ctl_char_not_preemptable, { "CLUS_CHAR_NOT_PREEMPTABLE (SDK)", "cmrp.ctl.characteristics.not_preemptable",
+            FT_BOOLEAN, 32, NULL, 0x00004000, NULL, HFILL } },
+        { &hf_ctl_char_notify_new_owner, { "CLUS_CHAR_NOTIFY_NEW_OWNER (SDK)",
+            "cmrp.ctl.characteristics.notify_new_owner", FT_BOOLEAN, 32, NULL, 0x00008000, NULL, HFILL } },
+        { &hf_ctl_char_supports_unmonitored_state, { "CLUS_CHAR_SUPPORTS_UNMONITORED_STATE (SDK)",
+            "cmrp.ctl.characteristics.supports_unmonitored_state", FT_BOOLEAN, 32, NULL, 0x00010000, NULL, HFILL } },
+        { &hf_ctl_char_infrastructure, { "CLUS_CHAR_INFRASTRUCTURE (SDK)", "cmrp.ctl.characteristics.infrastructure",
+            FT_BOOLEAN, 32, NULL, 0x00020000, NULL, HFILL } },
+        { &hf_ctl_char_veto_drain, { "CLUS_CHAR_VETO_DRAIN (SDK)", "cmrp.ctl.characteristics.veto_drain",
+            FT_BOOLEAN, 32, NULL, 0x00040000, NULL, HFILL } },
+        { &hf_ctl_char_drain_local_offline, { "CLUS_CHAR_DRAIN_LOCAL_OFFLINE (SDK)",
+            "cmrp.ctl.characteristics.drain_local_offline", FT_BOOLEAN, 32, NULL, 0x00080000, NULL, HFILL } },
         { &hf_ctl_flags, { "Flags", "cmrp.ctl.flags", FT_UINT32, BASE_HEX, NULL, 0, "CLUS_FLAGS", HFILL } },
         { &hf_ctl_flags_core, { "CLUS_FLAG_CORE", "cmrp.ctl.flags.core", FT_BOOLEAN, 32, NULL, 0x00000001,
             NULL, HFILL } },
@@ -1082,7 +1119,7 @@ cmrp_register_ctl(int proto)
         { &hf_ctl_pwd_password, { "Password", "cmrp.ctl.pwd.password", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_ctl_pwd_creating_dc, { "Creating DC", "cmrp.ctl.pwd.creating_dc", FT_STRING, BASE_NONE, NULL, 0,
             NULL, HFILL } },
-        { &hf_ctl_pwd_object_guid, { "Object GUID", "cmrp.ctl.pwd.object_guid", FT_GUID, BASE_NONE, NULL, 0,
+        { &hf_ctl_pwd_object_guid, { "Object GUID", "cmrp.ctl.pwd.object_guid", FT_STRING, BASE_NONE, NULL, 0,
             NULL, HFILL } },
         { &hf_ctl_maint_in_maintenance, { "In maintenance", "cmrp.ctl.maint.in_maintenance", FT_UINT32, BASE_DEC,
             NULL, 0, NULL, HFILL } },

@@ -645,16 +645,14 @@ cmrp_hook_notify_filter_flags(tvbuff_t *tvb, int offset, int length, proto_tree 
         if (f)
             info_flag(ctx->pinfo, f->name);
 
-        /* NOTIFICATION_RPC (2.2.3.24) is { DWORD_PTR dwNotifyKey; NOTIFICATION_DATA_RPC }, 8-byte
-         * aligned because of the LONGLONG FilterFlags, whose NOTIFY_FILTER_AND_TYPE_RPC opens
-         * NOTIFICATION_DATA_RPC. So, in NDR and NDR64 alike, dwNotifyKey is 16 bytes before
-         * FilterFlags and dwObjectType 8 bytes before; the walker offers hooks no access to an
-         * enclosing structure's members, so read the key from there (checked by dwObjectType). */
-        if (offset >= 16 && (uint32_t)tvb_get_guint32(tvb, offset - 8, ctx->drep_enc) == object_type) {
-            uint64_t key = ctx->ndr64 ? tvb_get_guint64(tvb, offset - 16, ctx->drep_enc)
-                                      : tvb_get_guint32(tvb, offset - 16, ctx->drep_enc);
-            ntree = proto_tree_get_parent_tree(tree);
-            add_registered_in(ntree ? ntree : tree, tvb, offset - 16, ctx->ndr64 ? 8 : 4, ctx, key);
+        /* NOTIFICATION_RPC (2.2.3.24) is { DWORD_PTR dwNotifyKey; NOTIFICATION_DATA_RPC }: the
+         * key is a member of the structure that encloses this one */
+        {
+            uint64_t key;
+            if (cmrp_hook_member(ctx, "dwNotifyKey", &key)) {
+                ntree = proto_tree_get_parent_tree(tree);
+                add_registered_in(ntree ? ntree : tree, tvb, offset, length, ctx, key);
+            }
         }
         return;
     }

@@ -43,7 +43,7 @@ def read_cnf(path):
             raw = raw.split('#', 1)[0].strip()
             if not raw:
                 continue
-            parts = re.findall(r'"[^"]*"|\S+', raw)
+            parts = re.findall(r'\S*"[^"]*"\S*|\S+', raw)
             lines.append(CnfLine('%s:%d' % (name, n), parts[0], parts[1:]))
     for ln in lines:
         if ln.cmd not in ('FIELD', 'HOOK', 'MODULE', 'NAME'):
@@ -242,11 +242,15 @@ class Gen:
             flags.append('CMRP_F_SAVESTR')
         sub = self.struct_idx(bn) if kind == 'CMRP_K_STRUCT' else -1
         # field
+        hook = self.cnf_match('HOOK', scope, d.name)
+        scalar_hooked = bool(hook) and hook.args[1] == 'scalar'
         hf = 'NULL'
         if kind == 'CMRP_K_HANDLE':
             hf = '&hf_cmrp_handle'
         elif d.name == '_return':
             hf = '&hf_cmrp_rc'
+        elif scalar_hooked:
+            pass    # the hook adds its own item: no generated field
         elif kind not in ('CMRP_K_STRUCT', 'CMRP_K_BINDING'):
             fld = self.field_for(d, scope, is_param, kind, size, bn if bk == 'enum' else None,
                                  string, is_bytes, method)
@@ -259,7 +263,6 @@ class Gen:
                 bits = 'cmrp_bits_%s' % f.cname[3:]
                 bits_ett = '&ett_cmrp_bits_%s' % f.cname[3:]
         bh = sh = -1
-        hook = self.cnf_match('HOOK', scope, d.name)
         if hook:
             kindh, name = hook.args[1], hook.args[2]
             if kindh == 'buffer':
@@ -270,7 +273,8 @@ class Gen:
                     self.buffer_hooks.append(name)
                 bh = self.buffer_hooks.index(name)
             elif kindh == 'scalar':
-                if kind not in ('CMRP_K_UINT', 'CMRP_K_INT', 'CMRP_K_ENUM') or arrayed:
+                if kind not in ('CMRP_K_UINT', 'CMRP_K_INT', 'CMRP_K_ENUM', 'CMRP_K_UINT3264') \
+                        or arrayed:
                     raise GenError('cnf %s: scalar hook on non-scalar %s.%s'
                                    % (hook.lineno, scope, d.name))
                 if name not in self.scalar_hooks:

@@ -6,7 +6,6 @@ of C706 ch. 14 / MS-RPCE 2.2.5 for NDR64. Nothing here comes from the plugin or 
 """
 import os
 import struct
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 

@@ -322,7 +322,8 @@ class Generator:
             for _ in range(5):
                 vals = self.values(codec, m, ctx)
                 try:
-                    req = codec.encode_request(m, vals, ndr64)
+                    req = codec.encode_request(
+                        m, {k: v for k, v in vals.items() if k != '_return'}, ndr64)
                     rsp = codec.encode_response(m, vals, ndr64)
                     break
                 except N.NdrError:
