@@ -70,6 +70,11 @@ static int hf_ctl_char_supports_unmonitored_state = -1;
 static int hf_ctl_char_infrastructure = -1;
 static int hf_ctl_char_veto_drain = -1;
 static int hf_ctl_char_drain_local_offline = -1;
+static int hf_ctl_ad_state = -1;
+static int hf_ctl_ad_state_no_dcs = -1;
+static int hf_ctl_ad_state_no_object = -1;
+static int hf_ctl_ad_state_bad_pwd = -1;
+static int hf_ctl_ad_state_obj_disabled = -1;
 static int hf_ctl_flags = -1;
 static int hf_ctl_flags_core = -1;
 static int hf_ctl_quorum = -1;
@@ -93,6 +98,7 @@ static int hf_ctl_target_drive_mask = -1;
 static int hf_ctl_volume_name = -1;
 static int hf_ctl_backup_state = -1;
 static int hf_ctl_delay_timer = -1;
+static int hf_ctl_pool_drive = -1;
 static int hf_ctl_pool_drive_name = -1;
 static int hf_ctl_pool_seek_penalty = -1;
 static int hf_ctl_pool_padding = -1;
@@ -309,6 +315,9 @@ static int * const characteristics_fields[] = {
 };
 
 static int * const flags_fields[] = { &hf_ctl_flags_core, NULL };
+static int * const ad_state_fields[] = {
+    &hf_ctl_ad_state_no_dcs, &hf_ctl_ad_state_no_object, &hf_ctl_ad_state_bad_pwd, &hf_ctl_ad_state_obj_disabled, NULL
+};
 static int * const subclass_fields[] = { &hf_ctl_subclass_shared, NULL };
 static int * const pwd_flags_fields[] = { &hf_ctl_pwd_flags_guid, &hf_ctl_pwd_flags_createdc, NULL };
 
@@ -511,25 +520,37 @@ dissect_sv_backup_mode(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
     add_trailing(tvb, 528, tree, pinfo);
 }
 
+/* CLUSCTL_RESOURCE_POOL_GET_DRIVE_INFO (3.1.4.3.1.56) returns an array of CLUS_POOL_DRIVE_INFO
+ * (2.2.3.31), one per drive: DriveName 512, IncursSeekPenalty 1, Padding 3, DriveHealth 4,
+ * DriveState 4, TotalCapacity 8, ConsumedCapacity 8, Usage 4, BusType 4, Slot 4, EnclosureName 2048. */
+#define POOL_DRIVE_INFO_LEN 2600
+
 static void
 dissect_pool_drive_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 {
-    /* DriveName 512, IncursSeekPenalty 1, Padding 3, DriveHealth 4, DriveState 4, TotalCapacity 8,
-     * ConsumedCapacity 8, Usage 4, BusType 4, Slot 4, EnclosureName 2048 */
-    if (!need_bytes(tvb, 2600, tree, pinfo, "CLUS_POOL_DRIVE_INFO"))
+    int len = buf_len(tvb), o;
+
+    if (!need_bytes(tvb, POOL_DRIVE_INFO_LEN, tree, pinfo, "CLUS_POOL_DRIVE_INFO"))
         return;
-    cmrp_add_utf16z(tree, hf_ctl_pool_drive_name, tvb, 0, 512, pinfo, &ei_ctl_unterminated, NULL);
-    proto_tree_add_item(tree, hf_ctl_pool_seek_penalty, tvb, 512, 1, ENC_NA);
-    proto_tree_add_item(tree, hf_ctl_pool_padding, tvb, 513, 3, ENC_NA);
-    proto_tree_add_item(tree, hf_ctl_pool_health, tvb, 516, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_pool_state, tvb, 520, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_pool_total_capacity, tvb, 524, 8, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_pool_consumed_capacity, tvb, 532, 8, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_pool_usage, tvb, 540, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_pool_bus_type, tvb, 544, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_pool_slot, tvb, 548, 4, ENC_LITTLE_ENDIAN);
-    cmrp_add_utf16z(tree, hf_ctl_pool_enclosure_name, tvb, 552, 2048, pinfo, &ei_ctl_unterminated, NULL);
-    add_trailing(tvb, 2600, tree, pinfo);
+    for (o = 0; o + POOL_DRIVE_INFO_LEN <= len; o += POOL_DRIVE_INFO_LEN) {
+        proto_item *di = proto_tree_add_item(tree, hf_ctl_pool_drive, tvb, o, POOL_DRIVE_INFO_LEN, ENC_NA);
+        proto_tree *dt = proto_item_add_subtree(di, ett_ctl_struct);
+        const char *name = "";
+
+        cmrp_add_utf16z(dt, hf_ctl_pool_drive_name, tvb, o, 512, pinfo, &ei_ctl_unterminated, &name);
+        proto_tree_add_item(dt, hf_ctl_pool_seek_penalty, tvb, o + 512, 1, ENC_NA);
+        proto_tree_add_item(dt, hf_ctl_pool_padding, tvb, o + 513, 3, ENC_NA);
+        proto_tree_add_item(dt, hf_ctl_pool_health, tvb, o + 516, 4, ENC_LITTLE_ENDIAN);
+        proto_tree_add_item(dt, hf_ctl_pool_state, tvb, o + 520, 4, ENC_LITTLE_ENDIAN);
+        proto_tree_add_item(dt, hf_ctl_pool_total_capacity, tvb, o + 524, 8, ENC_LITTLE_ENDIAN);
+        proto_tree_add_item(dt, hf_ctl_pool_consumed_capacity, tvb, o + 532, 8, ENC_LITTLE_ENDIAN);
+        proto_tree_add_item(dt, hf_ctl_pool_usage, tvb, o + 540, 4, ENC_LITTLE_ENDIAN);
+        proto_tree_add_item(dt, hf_ctl_pool_bus_type, tvb, o + 544, 4, ENC_LITTLE_ENDIAN);
+        proto_tree_add_item(dt, hf_ctl_pool_slot, tvb, o + 548, 4, ENC_LITTLE_ENDIAN);
+        cmrp_add_utf16z(dt, hf_ctl_pool_enclosure_name, tvb, o + 552, 2048, pinfo, &ei_ctl_unterminated, NULL);
+        proto_item_append_text(di, ": %s", name);
+    }
+    add_trailing(tvb, o, tree, pinfo);
 }
 
 static void
@@ -824,6 +845,12 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
             add_trailing(tvb, 4, tree, pinfo);
         }
         break;
+    case CMRP_FMT_DWORD_AD_STATE:
+        if (one_dword(tvb, tree, pinfo)) {
+            proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_ad_state, ett_ctl_bits, ad_state_fields, ENC_LITTLE_ENDIAN);
+            add_trailing(tvb, 4, tree, pinfo);
+        }
+        break;
     case CMRP_FMT_DWORD_QUORUM:
         if (one_dword(tvb, tree, pinfo)) {
             proto_tree_add_item(tree, hf_ctl_quorum, tvb, 0, 4, ENC_LITTLE_ENDIAN);
@@ -1100,6 +1127,17 @@ cmrp_register_ctl(int proto)
             FT_BOOLEAN, 32, NULL, 0x00040000, NULL, HFILL } },
         { &hf_ctl_char_drain_local_offline, { "CLUS_CHAR_DRAIN_LOCAL_OFFLINE (SDK)",
             "cmrp.ctl.characteristics.drain_local_offline", FT_BOOLEAN, 32, NULL, 0x00080000, NULL, HFILL } },
+        { &hf_ctl_ad_state, { "AD state", "cmrp.ctl.ad_state", FT_UINT32, BASE_HEX, NULL, 0,
+            "NETNAME_CHECK_AD_STATE_FLAGS", HFILL } },
+        { &hf_ctl_ad_state_no_dcs, { "NETNAME_CHECK_AD_STATE_FLAGS_NO_DCS", "cmrp.ctl.ad_state.no_dcs", FT_BOOLEAN, 32,
+            NULL, 0x00000001, "No directory server could be contacted", HFILL } },
+        { &hf_ctl_ad_state_no_object, { "NETNAME_CHECK_AD_STATE_FLAGS_NO_OBJECT", "cmrp.ctl.ad_state.no_object",
+            FT_BOOLEAN, 32, NULL, 0x00000002, "The security principal was not found", HFILL } },
+        { &hf_ctl_ad_state_bad_pwd, { "NETNAME_CHECK_AD_STATE_FLAGS_BAD_PWD", "cmrp.ctl.ad_state.bad_pwd",
+            FT_BOOLEAN, 32, NULL, 0x00000004, "The server has a wrong password for the principal", HFILL } },
+        { &hf_ctl_ad_state_obj_disabled, { "NETNAME_CHECK_AD_STATE_FLAGS_OBJ_DISABLED",
+            "cmrp.ctl.ad_state.obj_disabled", FT_BOOLEAN, 32, NULL, 0x00000008, "The security principal is disabled",
+            HFILL } },
         { &hf_ctl_flags, { "Flags", "cmrp.ctl.flags", FT_UINT32, BASE_HEX, NULL, 0, "CLUS_FLAGS", HFILL } },
         { &hf_ctl_flags_core, { "CLUS_FLAG_CORE", "cmrp.ctl.flags.core", FT_BOOLEAN, 32, NULL, 0x00000001,
             NULL, HFILL } },
@@ -1139,6 +1177,8 @@ cmrp_register_ctl(int proto)
         { &hf_ctl_backup_state, { "Backup state", "cmrp.ctl.backup_state", FT_UINT32, BASE_DEC,
             VALS(backup_state_vals), 0, NULL, HFILL } },
         { &hf_ctl_delay_timer, { "Delay timer", "cmrp.ctl.delay_timer", FT_UINT32, BASE_DEC, NULL, 0, "Seconds", HFILL } },
+        { &hf_ctl_pool_drive, { "Pool drive", "cmrp.ctl.pool.drive", FT_NONE, BASE_NONE, NULL, 0,
+            "CLUS_POOL_DRIVE_INFO", HFILL } },
         { &hf_ctl_pool_drive_name, { "Drive name", "cmrp.ctl.pool.drive_name", FT_STRING, BASE_NONE, NULL, 0,
             NULL, HFILL } },
         { &hf_ctl_pool_seek_penalty, { "Incurs seek penalty", "cmrp.ctl.pool.seek_penalty", FT_UINT8, BASE_DEC,

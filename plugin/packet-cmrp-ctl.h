@@ -47,6 +47,7 @@ typedef enum {
     CMRP_FMT_DWORD_BOOL,            /* 32-bit boolean */
     CMRP_FMT_DWORD_DRIVEMASK,       /* drive-letter bitmask, bit 0 = A: */
     CMRP_FMT_DWORD_ARRAY,           /* array of 32-bit integers */
+    CMRP_FMT_DWORD_AD_STATE,        /* NETNAME_CHECK_AD_STATE_FLAGS (3.1.4.3.1.59) */
     CMRP_FMT_RESCLASS_INFO,         /* CLUS_RESOURCE_CLASS_INFO (2.2.3.7) */
     CMRP_FMT_NETNAME_PWD_INFO,      /* CLUS_NETNAME_PWD_INFO (2.2.3.13) */
     CMRP_FMT_MAINT_MODE_INFO,       /* CLUS_MAINTENANCE_MODE_INFO(_EX) (2.2.3.14/15), by size */
