@@ -107,8 +107,13 @@ static int hf_scsi_lun = -1;
 
 static int hf_part_flags = -1;
 static int hf_part_flags_sticky = -1;
+static int hf_part_flags_removable = -1;
 static int hf_part_flags_usable = -1;
 static int hf_part_flags_default_quorum = -1;
+static int hf_part_flags_usable_for_csv = -1;
+static int hf_part_flags_encryption_enabled = -1;
+static int hf_part_flags_raw = -1;
+static int hf_part_flags_unknown = -1;
 static int hf_part_device_name = -1;
 static int hf_part_volume_label = -1;
 static int hf_part_serial_number = -1;
@@ -329,7 +334,9 @@ static const value_string ace_type_vals[] = {
 static int * const syntax_fields[] = { &hf_prop_syntax_type, &hf_prop_syntax_format, NULL };
 
 static int * const part_flags_fields[] = {
-    &hf_part_flags_sticky, &hf_part_flags_usable, &hf_part_flags_default_quorum, NULL
+    &hf_part_flags_sticky, &hf_part_flags_removable, &hf_part_flags_usable, &hf_part_flags_default_quorum,
+    &hf_part_flags_usable_for_csv, &hf_part_flags_encryption_enabled, &hf_part_flags_raw, &hf_part_flags_unknown,
+    NULL
 };
 
 static int * const part_encryption_fields[] = {
@@ -1212,6 +1219,16 @@ cmrp_register_proplist(int proto)
         { &hf_part_flags, { "Flags", "cmrp.partition.flags", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
         { &hf_part_flags_sticky, { "CLUSPROP_PIFLAG_STICKY", "cmrp.partition.flags.sticky", FT_BOOLEAN, 32, NULL,
             0x00000001, NULL, HFILL } },
+        { &hf_part_flags_removable, { "CLUSPROP_PIFLAG_REMOVABLE", "cmrp.partition.flags.removable", FT_BOOLEAN, 32,
+            NULL, 0x00000002, NULL, HFILL } },
+        { &hf_part_flags_usable_for_csv, { "CLUSPROP_PIFLAG_USABLE_FOR_CSV (SDK)", "cmrp.partition.flags.usable_for_csv",
+            FT_BOOLEAN, 32, NULL, 0x00000010, NULL, HFILL } },
+        { &hf_part_flags_encryption_enabled, { "CLUSPROP_PIFLAG_ENCRYPTION_ENABLED (SDK)",
+            "cmrp.partition.flags.encryption_enabled", FT_BOOLEAN, 32, NULL, 0x00000020, NULL, HFILL } },
+        { &hf_part_flags_raw, { "CLUSPROP_PIFLAG_RAW (SDK)", "cmrp.partition.flags.raw", FT_BOOLEAN, 32, NULL,
+            0x00000040, NULL, HFILL } },
+        { &hf_part_flags_unknown, { "CLUSPROP_PIFLAG_UNKNOWN (SDK)", "cmrp.partition.flags.unknown", FT_BOOLEAN, 32,
+            NULL, 0x80000000, NULL, HFILL } },
         { &hf_part_flags_usable, { "CLUSPROP_PIFLAG_USABLE", "cmrp.partition.flags.usable", FT_BOOLEAN, 32, NULL,
             0x00000004, NULL, HFILL } },
         { &hf_part_flags_default_quorum, { "CLUSPROP_PIFLAG_DEFAULT_QUORUM", "cmrp.partition.flags.default_quorum",

@@ -498,13 +498,48 @@ def batch_update(rng, read=False):
     return b
 
 
+CSV_NAME = 520
+CSV_STATE_LENS = [2 * CSV_NAME + 4, 3 * CSV_NAME + 4 + 16, 3 * CSV_NAME + 4 + 16 + 4]
+
+
+def csv_state(rng, n=None):
+    n = rng.choice(CSV_STATE_LENS) if n is None else n
+    d = bytearray(rng.randbytes(n))
+    for off in range(0, min(n, 3 * CSV_NAME), CSV_NAME):
+        if off + CSV_NAME <= n and (off < 2 * CSV_NAME or n > 2 * CSV_NAME + 4):
+            d[off:off + CSV_NAME] = fixed_wstr(rng, CSV_NAME)
+    return bytes(d)
+
+
 def notify_payload(rng):
     """NOTIFICATION_DATA_RPC.buffer: its layout depends on FilterAndType; try all the shapes."""
     r = rng.random()
-    if r < 0.35:
+    if r < 0.3:
         return property_list(rng, 0)
     b = Buf()
-    if r < 0.55:
+    if r < 0.38:                      # CLUSTER_MEMBERSHIP_INFO
+        n = rng.randint(0, 8)
+        b.u8(rng.randrange(2))
+        b.u32(n, 'size')
+        b.raw(rng.randbytes(n))
+    elif r < 0.46:                    # shared-volume state: a PROPERTY_LIST of binary states
+        b.u32(1, 'count')
+        nb = Buf()
+        put_wstr(nb, rng)
+        b.u32(SYNTAX_NAME, 'syntax')
+        b.u32(len(nb), 'size')
+        b.buf(nb)
+        b.pad4()
+        for _ in range(rng.randint(1, 2)):
+            st = csv_state(rng)
+            b.u32(0x00010001, 'syntax')
+            b.u32(len(st), 'size')
+            b.raw(st)
+            b.pad4()
+        b.u32(SYNTAX_ENDMARK, 'syntax')
+    elif r < 0.5:
+        b.raw(csv_state(rng))
+    elif r < 0.6:
         put_wstr(b, rng)
     elif r < 0.7:
         b.u32(rng.getrandbits(32), 'int')

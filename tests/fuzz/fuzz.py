@@ -16,10 +16,10 @@ gcov build (build-cov/) and reports the plugin lines and branches reached.
 Exit status: 0 when no run failed, 1 otherwise.
 """
 import argparse
+import concurrent.futures
 import glob
 import json
 import os
-import random
 import re
 import shutil
 import subprocess
@@ -137,11 +137,18 @@ class Campaign:
 
     # phases --------------------------------------------------------------------------------
 
+    def pmap(self, fn, items):
+        """fn over items with --jobs tshark processes at a time, results in order."""
+        with concurrent.futures.ThreadPoolExecutor(max(1, self.args.jobs)) as ex:
+            return list(ex.map(fn, items))
+
     def corpus(self):
-        for src in fuzzlib.corpus_files():
-            path = fuzzlib.readable_copy(src, self.scratch)
+        srcs = fuzzlib.corpus_files()
+        paths = [fuzzlib.readable_copy(s, self.scratch) for s in srcs]
+        modes = tuple(self.args.corpus_modes.split(','))
+        results = self.pmap(lambda p: self.runner.check(p, modes=modes), paths)
+        for src, path, fails in zip(srcs, paths, results):
             self.stats['corpus_files'] += 1
-            fails = self.runner.check(path, modes=('tree', 'notree', 'tree2'))
             if self.cov:
                 self.cov.run(path)
             for f in fails:
@@ -152,56 +159,81 @@ class Campaign:
         srcs = [s for s in fuzzlib.corpus_files(include_adversarial=False)]
         if self.args.editcap_sources:
             srcs = srcs[:self.args.editcap_sources]
+        muts = []
         for src in srcs:
-            for mut in fuzzlib.editcap_mutants(src, self.scratch, self.args.editcap_seeds,
-                                               self.args.editcap_rates):
-                if self.left() <= 0:
-                    return
-                self.stats['editcap_files'] += 1
-                self.stats['editcap_frames'] += fuzzlib.frame_count(mut)
-                fails = self.runner.check(mut)
-                if self.cov:
-                    self.cov.run(mut)
-                for f in fails:
-                    red = fuzzlib.reduce_pcap_prefix(
-                        mut, self.scratch,
-                        lambda p, f=f: any(g.kind == f.kind for g in
-                                           self.runner.check(p, modes=(f.mode,))))
-                    self.record(f, red, 'editcap mutant of %s' % os.path.basename(src))
-                os.unlink(mut)
+            muts += [(src, m) for m in fuzzlib.editcap_mutants(
+                src, self.scratch, self.args.editcap_seeds, self.args.editcap_rates)]
+
+        def one(item):
+            if self.left() <= 0:
+                return None
+            return self.runner.check(item[1])
+        results = self.pmap(one, muts)
+        for (src, mut), fails in zip(muts, results):
+            if fails is None:
+                continue
+            self.stats['editcap_files'] += 1
+            self.stats['editcap_frames'] += fuzzlib.frame_count(mut)
+            if self.cov:
+                self.cov.run(mut)
+            for f in fails:
+                red = fuzzlib.reduce_pcap_prefix(
+                    mut, self.scratch,
+                    lambda p, f=f: any(g.kind == f.kind for g in
+                                       self.runner.check(p, modes=(f.mode,))))
+                self.record(f, red, 'editcap mutant of %s' % os.path.basename(src))
+        for _, mut in muts:
+            os.unlink(mut)
         self.log('editcap: %d mutants' % self.stats['editcap_files'])
+
+    def make_batch(self, seed):
+        gen = mutate.Generator(seed)
+        calls = []
+        while len(calls) < self.args.batch_size:
+            c = gen.call()
+            if c is not None:
+                calls.append(c)
+        path = os.path.join(self.scratch, 'mut-%d.pcap' % seed)
+        mutate.write_pcap(calls, path)
+        return seed, calls, path, self.runner.check(path)
 
     def mutate(self):
         seed = self.args.seed
         batches = 0
-        while self.left() > 0 and (self.args.batches is None or batches < self.args.batches):
-            gen = mutate.Generator(seed)
-            calls = []
-            while len(calls) < self.args.batch_size:
-                c = gen.call()
-                if c is not None:
-                    calls.append(c)
-            path = os.path.join(self.scratch, 'mut-%d.pcap' % seed)
-            mutate.write_pcap(calls, path)
-            self.stats['mutate_batches'] += 1
-            self.stats['mutate_calls'] += len(calls)
-            self.stats['mutate_pdus'] += sum(1 + (c.rsp is not None) for c in calls)
-            self.stats['mutate_stub_bytes'] += sum(c.stub_bytes() for c in calls)
-            fails = self.runner.check(path)
-            if self.cov:
-                self.cov.run(path)
-            for f in fails:
-                self.reduce_and_record(calls, f, seed)
-            os.unlink(path)
-            batches += 1
-            seed += 1
-            if batches % 10 == 0:
-                self.log('mutate: %d batches, %d PDUs, %d failures' % (
-                    batches, self.stats['mutate_pdus'], self.stats['failures']))
-        self.log('mutate: %d batches, %d PDUs' % (batches, self.stats['mutate_pdus']))
+        jobs = max(1, self.args.jobs)
+        with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
+            pending = []
+            while True:
+                while len(pending) < jobs and self.left() > 0 and (
+                        self.args.batches is None or batches + len(pending) < self.args.batches):
+                    pending.append(ex.submit(self.make_batch, seed))
+                    seed += 1
+                if not pending:
+                    break
+                done, _ = concurrent.futures.wait(
+                    pending, return_when=concurrent.futures.FIRST_COMPLETED)
+                for fut in done:
+                    pending.remove(fut)
+                    s, calls, path, fails = fut.result()
+                    batches += 1
+                    self.stats['mutate_batches'] += 1
+                    self.stats['mutate_calls'] += len(calls)
+                    self.stats['mutate_pdus'] += sum(1 + (c.rsp is not None) for c in calls)
+                    self.stats['mutate_stub_bytes'] += sum(c.stub_bytes() for c in calls)
+                    if self.cov:
+                        self.cov.run(path)
+                    for f in fails:
+                        self.reduce_and_record(calls, f, s)
+                    os.unlink(path)
+                    if batches % 10 == 0:
+                        self.log('mutate: %d batches, %d PDUs, %d failures' % (
+                            batches, self.stats['mutate_pdus'], self.stats['failures']))
+        self.stats['seeds'] = '%d-%d' % (self.args.seed, seed - 1)
+        self.log('mutate: %d batches, %d PDUs (seeds %s)' % (batches, self.stats['mutate_pdus'],
+                                                            self.stats['seeds']))
 
     def reduce_and_record(self, calls, f, seed):
-        tmp = os.path.join(self.scratch, 'reduce.pcap')
+        tmp = os.path.join(self.scratch, 'reduce-%d.pcap' % seed)
 
         def fails(sub):
             mutate.write_pcap(sub, tmp)
@@ -238,11 +270,13 @@ class Campaign:
 def print_report(rep):
     s = rep['stats']
     print('== cmrp fuzz report ==')
-    print('captures checked:      %d (tree, no tree, two-pass tree)' % s['corpus_files'])
+    print('captures checked:      %d' % s['corpus_files'])
     print('editcap mutants:       %d files, %d frames' % (s['editcap_files'], s['editcap_frames']))
     print('structure-aware:       %d PDUs in %d calls, %d batches, %d stub bytes' % (
         s['mutate_pdus'], s['mutate_calls'], s['mutate_batches'], s['mutate_stub_bytes']))
     print('tshark runs:           %d in %ds' % (s['tshark_runs'], s['seconds']))
+    if s.get('seeds'):
+        print('mutate.py seeds:       %s' % s['seeds'])
     cov = rep.get('coverage')
     if cov:
         t = cov['totals']
@@ -271,6 +305,9 @@ def parse_args(argv=None):
     ap.add_argument('--editcap-rates', type=lambda s: s.split(','), default=['0.005', '0.02', '0.1'])
     ap.add_argument('--editcap-sources', type=int, default=None,
                     help='mutate only the first N captures')
+    ap.add_argument('--jobs', type=int, default=2, help='tshark processes at a time')
+    ap.add_argument('--corpus-modes', default='tree,notree,tree2',
+                    help='tree (-V), notree, tree2 (-2 -V)')
     ap.add_argument('--timeout', type=int, default=300, help='seconds per tshark run')
     ap.add_argument('--save', action='store_true', help='keep failures in captures/adversarial/')
     ap.add_argument('--coverage', action='store_true', help='also measure gcov coverage')

@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -125,6 +126,7 @@ class Runner:
         self.wrapper = list(wrapper)
         self.runs = 0
         self.seconds = 0.0
+        self._lock = threading.Lock()
 
     def env(self):
         env = {'PATH': '/usr/sbin:/usr/bin:/sbin:/bin', 'HOME': self.home, 'TZ': 'UTC',
@@ -150,8 +152,9 @@ class Runner:
             rc, out, err = p.returncode, p.stdout, p.stderr
         except subprocess.TimeoutExpired as e:
             rc, out, err = None, e.stdout or b'', e.stderr or b''
-        self.runs += 1
-        self.seconds += time.time() - t
+        with self._lock:
+            self.runs += 1
+            self.seconds += time.time() - t
         return rc, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
 
     def check(self, pcap, modes=('tree', 'notree'), extra=()):

@@ -217,6 +217,11 @@ class Generator:
             if node.fixed:
                 n = min(n, node.fixed)
             return [self.value(node.elem, '%s[]' % path, depth + 1, ctx) for _ in range(n)]
+        if isinstance(node, N._Struct) and node.name == 'NOTIFY_FILTER_AND_TYPE_RPC' and \
+                rng.random() < 0.85:
+            return {'dwObjectType': rng.choice(range(1, 17)),
+                    'FilterFlags': 1 << rng.choice(range(0, 24)) if rng.random() < 0.9
+                    else rng.getrandbits(64) - (1 << 63)}
         if isinstance(node, N._Struct):
             skip = corr_vars([m.node for m in node.members])
             d = {}
@@ -252,6 +257,8 @@ class Generator:
             b = bufgen.batch_update(rng, read=True)
         elif name == 'lpData':
             b = bufgen.reg_data(rng, ctx.setdefault('reg_type', rng.choice(bufgen.REG_TYPES)))
+        elif name == 'lpSecurityDescriptor':
+            b = bufgen.security_descriptor(rng)
         elif name == 'buffer':               # NOTIFICATION_DATA_RPC
             b = bufgen.notify_payload(rng)
         else:
