@@ -384,9 +384,10 @@ EXTRA_CASES = {
 # ---------------------------------------------------------------------------------------------
 # Corpus fixtures
 
-@pytest.fixture(scope='module')
-def corpus():
-    return capture('scenario-ndr.pcapng')
+@pytest.fixture(scope='module', params=['scenario-ndr.pcapng', 'scenario-ndr64.pcapng'])
+def corpus(request):
+    """The scenario marshalled in NDR and in NDR64: the same calls, the same values."""
+    return capture(request.param)
 
 
 @pytest.fixture(scope='module')

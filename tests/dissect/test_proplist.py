@@ -179,9 +179,9 @@ SET_PRIVATE = [0x01400086, 0x02400086, 0x03400086, 0x04400086, 0x05400086, 0x064
                0x07400086]
 
 
-@pytest.fixture(scope='module')
-def corpus():
-    return capture('scenario-ndr.pcapng')
+@pytest.fixture(scope='module', params=['scenario-ndr.pcapng', 'scenario-ndr64.pcapng'])
+def corpus(request):
+    return capture(request.param)
 
 
 @pytest.fixture(scope='module')

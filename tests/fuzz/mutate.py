@@ -67,9 +67,10 @@ def load_ctl_table(path=os.path.join(ROOT, 'idl', 'tables', 'ctlcodes.tsv')):
 
 class Call:
     """One request and its response (response None: request only)."""
-    __slots__ = ('opnum', 'version', 'ndr64', 'req', 'rsp', 'note')
+    __slots__ = ('opnum', 'version', 'ndr64', 'req', 'rsp', 'note', 'big_endian')
 
-    def __init__(self, opnum, version, ndr64, req, rsp, note=''):
+    def __init__(self, opnum, version, ndr64, req, rsp, note='', big_endian=False):
+        self.big_endian = big_endian    # PDU header drep says big-endian (stub bytes unchanged)
         self.opnum = opnum
         self.version = version
         self.ndr64 = ndr64
@@ -354,8 +355,11 @@ class Generator:
                 note += ' both-ndr'
         if rng.random() < 0.03:
             rsp = None                      # a request without its response
+        big_endian = version == 3 and rng.random() < 0.06
+        if big_endian:
+            note += ' drep-BE'
         self.count += 1
-        return Call(m.opnum, version, ndr64, req, rsp, note)
+        return Call(m.opnum, version, ndr64, req, rsp, note, big_endian)
 
     def ndr_mutate(self, codec, opnum, stub, ndr64, request):
         rng = self.rng
@@ -389,6 +393,22 @@ class Generator:
 
 # -- pcaps ------------------------------------------------------------------------------------------
 
+def _call_be(conv, opnum, req, rsp, max_frag):
+    """TcpConversation.call, with drep[0] = 0 (big-endian integers) in every PDU header."""
+    cid = conv.call_id
+    conv.call_id += 1
+
+    def be(pdu):
+        return pdu[:4] + b'\x00' + pdu[5:]
+    conv._frags(True, cid, req, max_frag,
+                lambda fl, chunk: be(pcapbuild.co_request(cid, conv.ctx_id, opnum, chunk, fl,
+                                                          len(req))))
+    if rsp is not None:
+        conv._frags(False, cid, rsp, max_frag,
+                    lambda fl, chunk: be(pcapbuild.co_response(cid, conv.ctx_id, chunk, fl,
+                                                               len(rsp))))
+
+
 def write_pcap(calls, path, per_conv=64):
     """Frame calls into a pcap: one TCP conversation per (NDR/NDR64, up to per_conv calls), UDP for
     v2. Large stubs are split into DCE/RPC fragments."""
@@ -413,13 +433,17 @@ def write_pcap(calls, path, per_conv=64):
             udp.call(call.opnum, call.req[:60000],
                      None if call.rsp is None else call.rsp[:60000])
             continue
-        key = call.ndr64
+        key = (call.ndr64, getattr(call, 'big_endian', False))
         if key not in convs or used[key] >= per_conv:
             convs[key] = new_conv(call.ndr64)
             used[key] = 0
         used[key] += 1
         big = max(len(call.req), len(call.rsp or b''))
-        convs[key].call(call.opnum, call.req, call.rsp, max_frag=4096 if big > 4096 else None)
+        mf = 4096 if big > 4096 else None
+        if key[1]:
+            _call_be(convs[key], call.opnum, call.req, call.rsp, mf)
+        else:
+            convs[key].call(call.opnum, call.req, call.rsp, max_frag=mf)
     b.write(path)
     os.chmod(path, 0o644)
     return path

@@ -229,7 +229,9 @@ def set_group_dependency_expression(call):
         raise CmrpError(K.ERROR_CIRCULAR_DEPENDENCY)
     g.dependency_expression = expr
     g.provider_groups = provs
-    call.events.emit(g, K.CHANGE_GROUP_PROPERTY, K.V2_GROUP_COMMON_PROPERTY)
+    # the payload of GROUP_COMMON_PROPERTY_V2 is a PROPERTY_LIST (MS-CMRP 3.1.4.2.138)
+    call.events.property_changed(g, [('GroupDependencyExpression', None,
+                                      getattr(g, 'dependency_expression', '') or '')])
     return {}
 
 
@@ -242,7 +244,9 @@ def remove_cluster_group_dependency(call):
         raise CmrpError(K.ERROR_DEPENDENCY_NOT_FOUND)
     provs.remove(other)
     g.dependency_expression = ' and '.join('[%s]' % p.name for p in provs)
-    call.events.emit(g, K.CHANGE_GROUP_PROPERTY, K.V2_GROUP_COMMON_PROPERTY)
+    # the payload of GROUP_COMMON_PROPERTY_V2 is a PROPERTY_LIST (MS-CMRP 3.1.4.2.138)
+    call.events.property_changed(g, [('GroupDependencyExpression', None,
+                                      getattr(g, 'dependency_expression', '') or '')])
     return {}
 
 

@@ -157,7 +157,9 @@ def add_group_to_group_set_dependency(call):
     if prov in sets:
         raise CmrpError(K.ERROR_DEPENDENCY_ALREADY_EXISTS)
     sets.append(prov)
-    call.events.emit(g, K.CHANGE_GROUP_PROPERTY, K.V2_GROUP_COMMON_PROPERTY)
+    # the payload of GROUP_COMMON_PROPERTY_V2 is a PROPERTY_LIST (MS-CMRP 3.1.4.2.138)
+    call.events.property_changed(g, [('GroupDependencyExpression', None,
+                                      getattr(g, 'dependency_expression', '') or '')])
     return {}
 
 
@@ -196,7 +198,9 @@ def remove_cluster_group_to_group_set_dependency(call):
     if prov not in sets:
         raise CmrpError(K.ERROR_DEPENDENCY_NOT_FOUND)
     sets.remove(prov)
-    call.events.emit(g, K.CHANGE_GROUP_PROPERTY, K.V2_GROUP_COMMON_PROPERTY)
+    # the payload of GROUP_COMMON_PROPERTY_V2 is a PROPERTY_LIST (MS-CMRP 3.1.4.2.138)
+    call.events.property_changed(g, [('GroupDependencyExpression', None,
+                                      getattr(g, 'dependency_expression', '') or '')])
     return {}
 
 
