@@ -25,14 +25,12 @@ static int hf_cmrp_ndr_offset = -1;
 static int hf_cmrp_ndr_actual_count = -1;
 static int ett_cmrp_buffer = -1;
 static int ett_cmrp_array = -1;
-static int ett_cmrp_pointer = -1;
 
 static expert_field ei_cmrp_ndr_count_too_large = EI_INIT;
 static expert_field ei_cmrp_ndr_bad_variance = EI_INIT;
 static expert_field ei_cmrp_ndr_too_deep = EI_INIT;
 static expert_field ei_cmrp_ndr_null_ref = EI_INIT;
 static expert_field ei_cmrp_ndr_string_unterminated = EI_INIT;
-static expert_field ei_cmrp_ndr_hook_failed = EI_INIT;
 
 /* Limits on nesting of our own recursion (pointer chains, structures, deferred lists). */
 #define CMRP_NDR_MAX_NEST 32
@@ -291,12 +289,9 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
 {
     uint64_t max, voff, actual;
     unsigned csize = e->size ? e->size : 2;
-    int start;
     proto_item *ti;
-    proto_tree *sub = tree;
 
     off = align_to(w, off, w->ndr64 ? 8 : 4);
-    start = off;
     /* the counts go under the string's item once it exists; read them first */
     max = w->ndr64 ? tvb_get_guint64(w->tvb, off, w->enc) : tvb_get_guint32(w->tvb, off, w->enc);
     off += w->ndr64 ? 8 : 4;
@@ -320,8 +315,6 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
             if (!w->visited)
                 w->hctx->call->in_str[save_idx] = wmem_strdup(wmem_file_scope(), (const char *)str);
         }
-        if (save_idx >= 0)
-            cmrp_summary_note_string(w->sum, e, (const char *)str, w->request);
         off += nbytes;
     } else {
         ti = proto_tree_add_item(tree, *e->hf, w->tvb, off, (int)actual, ENC_ASCII | ENC_NA);
@@ -331,8 +324,6 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
         expert_add_info_format(w->pinfo, ti, &ei_cmrp_ndr_bad_variance,
                                "Conformant varying string: offset %" PRIu64 ", actual count %"
                                PRIu64 ", max count %" PRIu64, voff, actual, max);
-    (void)sub;
-    (void)start;
     return off;
 }
 
@@ -696,7 +687,7 @@ cmrp_ndr_register(int proto)
         { &hf_cmrp_ndr_actual_count, { "Actual count", "cmrp.ndr.actual_count", FT_UINT64,
             BASE_DEC, NULL, 0, "NDR variance: the number of elements transmitted", HFILL } },
     };
-    static int *ett[] = { &ett_cmrp_buffer, &ett_cmrp_array, &ett_cmrp_pointer };
+    static int *ett[] = { &ett_cmrp_buffer, &ett_cmrp_array };
     static ei_register_info ei[] = {
         { &ei_cmrp_ndr_count_too_large, { "cmrp.ndr.count_too_large", PI_MALFORMED, PI_ERROR,
             "Count larger than the stub", EXPFILL } },
@@ -708,8 +699,6 @@ cmrp_ndr_register(int proto)
             "NULL [ref] pointer", EXPFILL } },
         { &ei_cmrp_ndr_string_unterminated, { "cmrp.ndr.string_unterminated", PI_PROTOCOL, PI_WARN,
             "String not NUL-terminated", EXPFILL } },
-        { &ei_cmrp_ndr_hook_failed, { "cmrp.ndr.hook_failed", PI_MALFORMED, PI_ERROR,
-            "Buffer decoder failed", EXPFILL } },
     };
     expert_module_t *em;
     proto_register_field_array(proto, hf, array_length(hf));

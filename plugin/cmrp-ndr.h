@@ -63,7 +63,6 @@ typedef struct cmrp_elem {
     int16_t sub;             /* structure index for CMRP_K_STRUCT, else -1 */
     int16_t buffer_hook;     /* index in cmrp_buffer_hooks, -1 */
     int16_t scalar_hook;     /* index in cmrp_scalar_hooks, -1 */
-    const char *idl;         /* the IDL declaration, for the walker's diagnostics */
     int * const *bits;       /* FT_BOOLEAN fields of a bitmask (cnf bits=ENUM), or NULL */
     int *bits_ett;
 } cmrp_elem_t;
@@ -123,8 +122,6 @@ typedef struct cmrp_stub_summary {
 } cmrp_stub_summary_t;
 
 void cmrp_summary_note_value(cmrp_stub_summary_t *sum, const cmrp_elem_t *e, uint64_t v);
-void cmrp_summary_note_string(cmrp_stub_summary_t *sum, const cmrp_elem_t *e, const char *s,
-                              bool request);
 
 /* Walk one stub. Returns the offset after the last byte consumed. */
 int cmrp_ndr_walk(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,

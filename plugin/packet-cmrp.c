@@ -82,12 +82,6 @@ cmrp_summary_note_value(cmrp_stub_summary_t *sum, const cmrp_elem_t *e, uint64_t
     }
 }
 
-void
-cmrp_summary_note_string(cmrp_stub_summary_t *sum _U_, const cmrp_elem_t *e _U_,
-                         const char *s _U_, bool request _U_)
-{
-}
-
 static const char *
 error_text(packet_info *pinfo, uint32_t code)
 {

@@ -286,7 +286,7 @@ class Gen:
         decl = '%s%s %s%s' % ('[%s] ' % ', '.join(
             k + ('(%s)' % ','.join(v) if v else '') for k, v in d.attrs.items()) if d.attrs else '',
             d.type, '*' * d.nptr, d.name)
-        return ('{ "%s", %s, %s, %d, %d, %s, %s, %s, %s, %d, %d, %d, %d, NULL, %s, %s }, /* %s */'
+        return ('{ "%s", %s, %s, %d, %d, %s, %s, %s, %s, %d, %d, %d, %d, %s, %s }, /* %s */'
                 % (d.name, hf, kind, size, nptr, outer, inner, ptr_init,
                    ' | '.join(flags) or '0', fixed, sub, bh, sh, bits, bits_ett,
                    decl.replace('*/', '* /')))

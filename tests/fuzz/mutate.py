@@ -128,6 +128,16 @@ def int_fields(codec, opnum, stub, ndr64, request):
     return r.fields if r else []
 
 
+def swap_ints(codec, opnum, stub, ndr64, request):
+    """The stub with every integer the codec reads byte-swapped: its big-endian NDR form (the
+    custom buffers inside stay little-endian, as MS-CMRP marshals them)."""
+    b = bytearray(stub)
+    for off, size, _, _ in int_fields(codec, opnum, stub, ndr64, request):
+        if size > 1 and off + size <= len(b):
+            b[off:off + size] = b[off:off + size][::-1]
+    return bytes(b)
+
+
 # -- values from the IDL ------------------------------------------------------------------------------
 
 HANDLES = [bytes(4) + bytes([i]) * 16 for i in range(1, 6)] + [bytes(20)]
@@ -358,6 +368,11 @@ class Generator:
         big_endian = version == 3 and rng.random() < 0.06
         if big_endian:
             note += ' drep-BE'
+            if rng.random() < 0.7:          # also byte-swap the integers the codec reads
+                req = swap_ints(codec, m.opnum, req, ndr64, True)
+                if rsp is not None:
+                    rsp = swap_ints(codec, m.opnum, rsp, ndr64, False)
+                note += '-swapped'
         self.count += 1
         return Call(m.opnum, version, ndr64, req, rsp, note, big_endian)
 
@@ -393,20 +408,26 @@ class Generator:
 
 # -- pcaps ------------------------------------------------------------------------------------------
 
+def _be_pdu(ptype, cid, ctx_id, opnum, chunk, flags, alloc_hint):
+    """A request (ptype 0) or response (2) PDU with drep[0] = 0: big-endian header integers."""
+    if ptype == pcapbuild.PTYPE_REQUEST:
+        body = struct.pack('>IHH', alloc_hint, ctx_id, opnum) + chunk
+    else:
+        body = struct.pack('>IHBx', alloc_hint, ctx_id, 0) + chunk
+    return struct.pack('>BBBB4sHHI', 5, 0, ptype, flags, b'\x00\0\0\0', 16 + len(body), 0,
+                       cid) + body
+
+
 def _call_be(conv, opnum, req, rsp, max_frag):
-    """TcpConversation.call, with drep[0] = 0 (big-endian integers) in every PDU header."""
+    """TcpConversation.call with big-endian PDUs (the stub bytes are left as they are: every
+    integer the plugin reads from them is byte-swapped, counts become huge)."""
     cid = conv.call_id
     conv.call_id += 1
-
-    def be(pdu):
-        return pdu[:4] + b'\x00' + pdu[5:]
     conv._frags(True, cid, req, max_frag,
-                lambda fl, chunk: be(pcapbuild.co_request(cid, conv.ctx_id, opnum, chunk, fl,
-                                                          len(req))))
+                lambda fl, chunk: _be_pdu(0, cid, conv.ctx_id, opnum, chunk, fl, len(req)))
     if rsp is not None:
         conv._frags(False, cid, rsp, max_frag,
-                    lambda fl, chunk: be(pcapbuild.co_response(cid, conv.ctx_id, chunk, fl,
-                                                               len(rsp))))
+                    lambda fl, chunk: _be_pdu(2, cid, conv.ctx_id, opnum, chunk, fl, len(rsp)))
 
 
 def write_pcap(calls, path, per_conv=64):
