@@ -446,6 +446,7 @@ dissect_netname_pwd_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, bo
 {
     const int pwd = ex ? 256 : 32;
     const int total = ex ? NETNAME_PWD_INFOEX_LEN : NETNAME_PWD_INFO_LEN;
+
     if (!need_bytes(tvb, total, tree, pinfo, ex ? "CLUS_NETNAME_PWD_INFOEX" : "CLUS_NETNAME_PWD_INFO"))
         return;
     proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_pwd_flags, ett_ctl_bits, pwd_flags_fields, ENC_LITTLE_ENDIAN);
@@ -1026,7 +1027,9 @@ cmrp_hook_ctl_out(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
 
     if (buf_len(tvb) == 0)
         return;
-    /* ERROR_MORE_DATA: the server wrote nothing, there is no buffer to decode. */
+    /* ERROR_MORE_DATA: the server wrote nothing (lpBytesReturned 0, so the varying array is
+     * empty and we returned above). lpcbRequired and the return value follow lpOutBuffer in the
+     * stub, so these checks only help if the walker offers them before the buffer. */
     if ((cmrp_hook_param(ctx, CMRP_RC_PARAM, &v) && v == ERROR_MORE_DATA) ||
         (cmrp_hook_param(ctx, "lpcbRequired", &v) && cmrp_hook_param(ctx, "nOutBufferSize", &size) &&
          v > size)) {

@@ -2,7 +2,8 @@
 
 Part 1, the corpus proof: for every input and every output buffer format id of
 idl/tables/ctlcodes.tsv, FORMAT_CASES names one call of captures/scenario-ndr.pcapng (found by its
-control code) and the exact values the decoder must show for it. Every expected value comes from
+control code; the same calls are checked again in the NDR64 twin, scenario-ndr64.pcapng) and the
+exact values the decoder must show for it, with no expert info beyond the expected ones. Every expected value comes from
 MS-CMRP (the 2.2.3 structure layouts, the 2.2.2 enumerations) and from what the scenario and the mock
 put on the wire (tests/peer/scenario.py, handlers_control.py, cluster_model_ext.py, clusbuf.py,
 cluster_objects.py, cluster_state.py), recomputed here, never copied from tshark's output. The two
@@ -155,9 +156,11 @@ BUFFER_FIELDS = ('cmrp.ctl.data', 'cmrp.prop.list', 'cmrp.prop.value_list', 'cmr
                  'cmrp.ctl.dword', 'cmrp.ctl.trailing')
 
 
-def case(code, expect=(), absent=(), nth=0, capture_='corpus', info=None):
+def case(code, expect=(), absent=(), nth=0, capture_='corpus', experts=(), alternatives=None):
+    """`alternatives`: the scenario sends one of several exact shapes (it alternates variants
+    by the code's position in ctlcodes.tsv); the frame must match one of them entirely."""
     return {'code': code, 'expect': list(expect), 'absent': list(absent), 'nth': nth,
-            'capture': capture_, 'info': info}
+            'capture': capture_, 'experts': list(experts), 'alternatives': alternatives}
 
 
 FORMAT_CASES = {
@@ -178,10 +181,13 @@ FORMAT_CASES = {
     ('in', 'SZ'): case(0x01000181, expect=[('cmrp.ctl.string', ['CMRP-VCO$'])]),
     # GET_MOUNTPOINTS: the partition number as a DWORD (scenario: cb.dword(1))
     ('in', 'DWORD'): case(0x01000211, expect=[('cmrp.ctl.dword', ['1 (0x00000001)'])]),
-    # CLUSDSK_DISKID (2.2.3.33), scenario.diskid_signature(): type 1, 0x1badcafe, 12 unused bytes
-    ('in', 'DISKID'): case(0x02000209, expect=[
-        ('cmrp.ctl.diskid.type', ['DiskIdSignature (0x00000001)']),
-        ('cmrp.ctl.diskid.signature', ['0x1badcafe'])]),
+    # CLUSDSK_DISKID (2.2.3.33): the scenario alternates diskid_signature() (type 1, 0x1badcafe,
+    # then the unused 12 bytes of the 16-byte union) and diskid_guid() (type 2, GUID_DISK)
+    ('in', 'DISKID'): case(0x02000209, alternatives=[
+        [('cmrp.ctl.diskid.type', ['DiskIdSignature (0x00000001)']),
+         ('cmrp.ctl.diskid.signature', ['0x1badcafe']), ('cmrp.ctl.data', ['00' * 12])],
+        [('cmrp.ctl.diskid.type', ['DiskIdGuid (0x00000002)']),
+         ('cmrp.ctl.diskid.guid', [GUID_DISK])]]),
     # CLUS_MAINTENANCE_MODE_INFO_EX (2.2.3.15), scenario.maintenance_mode_info_ex()
     ('in', 'MAINT_MODE_INFO'): case(0x014001E6, expect=[
         ('cmrp.ctl.maint.in_maintenance', ['1']),
@@ -223,7 +229,9 @@ FORMAT_CASES = {
     ('in', 'SR_QUERY_SOURCE_DATADISKS'): case(0x02002151, expect=[
         ('cmrp.ctl.sr.source_disk', [GUID_DISK]), ('cmrp.ctl.sr.include_available', ['1'])]),
     # SDK CLUSCTL_RESOURCE_STATE_CHANGE_REASON_STRUCT: size 12, version 1, eReason 2 (failover)
-    ('in', 'STATE_CHANGE_REASON'): case(0x0150004E, expect=[
+    ('in', 'STATE_CHANGE_REASON'): case(0x0150004E, experts=[
+        'Internal control code 0x0150004e sent by a client: applications must not use internal '
+        'control codes'], expect=[
         ('cmrp.ctl.reason.size', ['12']), ('cmrp.ctl.reason.version', ['1']),
         ('cmrp.ctl.reason', ['eResourceStateChangeReasonFailover (2)'])]),
     ('in', 'UNKNOWN'): case(0x010000C9, capture_='bytes', expect=[
@@ -369,6 +377,9 @@ EXTRA_CASES = {
         ('cmrp.partition.gpt_partition_id', [ext_guid('gpt', 'Cluster Disk 1')]),
         ('cmrp.partition.partition_name', ['Basic data partition']),
         ('cmrp.partition.encryption', ['0x00000000'])] + partition_common('Q:', 'Disk1', 0x5ca1ab1f)),
+    # GET_RO_PRIVATE_PROPERTIES of a group (3.1.4.3.3.13): an empty PROPERTY_LIST, the count alone
+    'empty_property_list': (('out', 0x0300007D, 0), [
+        ('cmrp.prop.count', ['0']), ('cmrp.prop.property', []), ('cmrp.ctl.bytes_returned', ['4'])]),
     # GET_AVAILABLE_DISKS_EX: one value list per disk (disks 7 and 8, CLUS_PARTITION_INFO_EX)
     'available_disks_ex': (('out', 0x020001F5, 0), merge(
         [('cmrp.prop.value_list', []), ('cmrp.prop.disk_signature', ['0x0badd007', '0x0badd008']),
@@ -420,8 +431,11 @@ def corpus_frames(tshark, corpus, calls):
 
 
 def check(frame, c, where):
+    if c.get('alternatives'):
+        shown = [[(f, frame.display(f)) for f, _ in alt] for alt in c['alternatives']]
+        assert any(got == alt for got, alt in zip(shown, c['alternatives'])), (where, shown)
     for field, vals in c['expect']:
-        if not vals:
+        if field == 'cmrp.prop.value_list' and not vals:
             assert frame.has(field), '%s: %s missing' % (where, field)
             continue
         assert frame.display(field) == vals, '%s: %s' % (where, field)
@@ -454,6 +468,8 @@ def test_corpus_format(key, calls, corpus_frames):
     num = corpus_frame_of(calls, key[0], c['code'], c['nth'])
     frame = corpus_frames[num]
     check(frame, c, 'frame %d (%s %s)' % (num, key[0], key[1]))
+    # and nothing to complain about (no trailing data, no bad size, ...)
+    assert frame.experts() == c['experts'], num
 
 
 def test_corpus_controls_not_malformed(tshark, corpus):

@@ -51,10 +51,13 @@ class Coverage:
             self.runner.run(['-r', pcap] + list(self.runner.MODES[mode]) +
                             list(fuzzlib.PASSWORD_ARGS))
 
-    def report(self):
+    def report(self, keep=None):
+        """Totals and per-file (hit, total) lines and branch outcomes; with keep=DIR the
+        annotated sources (*.gcov: '#####' marks lines never reached) are left in DIR."""
         objdir = os.path.join(COV_BUILD, 'CMakeFiles', 'cmrp.dir')
         gcda_dir = self.prefix + objdir
-        work = fuzzlib.scratch_dir('cmrp-gcov-report-')
+        work = keep or fuzzlib.scratch_dir('cmrp-gcov-report-')
+        os.makedirs(work, exist_ok=True)
         totals = {'lines': 0, 'lines_hit': 0, 'branches': 0, 'branches_taken': 0}
         files = {}
         for gcno in glob.glob(os.path.join(objdir, '**', '*.gcno'), recursive=True):
@@ -67,7 +70,8 @@ class Coverage:
             shutil.copy(gcno, d)
             shutil.copy(gcda, d)
             obj = os.path.join(d, os.path.basename(gcno))
-            p = subprocess.run(['gcov', '-b', '-n', '-o', obj, obj[:-5]], cwd=work,
+            p = subprocess.run(['gcov', '-b'] + ([] if keep else ['-n']) + ['-o', obj, obj[:-5]],
+                               cwd=work,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             cur = None
             for line in p.stdout.splitlines():
@@ -91,7 +95,8 @@ class Coverage:
                     files.setdefault(os.path.basename(cur), {})['branches'] = (hit, n)
                     totals['branches'] += n
                     totals['branches_taken'] += hit
-        shutil.rmtree(work, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
         return totals, files
 
     def close(self):
@@ -256,7 +261,7 @@ class Campaign:
         self.stats['seconds'] = round(time.time() - self.t0)
         rep = {'stats': self.stats, 'findings': list(self.findings.values())}
         if self.cov:
-            totals, files = self.cov.report()
+            totals, files = self.cov.report(self.args.coverage_dir)
             rep['coverage'] = {'totals': totals, 'files': files}
         return rep
 
@@ -311,6 +316,7 @@ def parse_args(argv=None):
     ap.add_argument('--timeout', type=int, default=300, help='seconds per tshark run')
     ap.add_argument('--save', action='store_true', help='keep failures in captures/adversarial/')
     ap.add_argument('--coverage', action='store_true', help='also measure gcov coverage')
+    ap.add_argument('--coverage-dir', help='keep the annotated *.gcov sources here')
     ap.add_argument('--json', help='write the report here')
     ap.add_argument('--quiet', action='store_true')
     return ap.parse_args(argv)

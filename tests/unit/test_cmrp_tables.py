@@ -130,6 +130,29 @@ class ControlCodeTable(unittest.TestCase):
         self.assertEqual((code & 0x000FFFFC) >> 2, 0x13)
         self.assertEqual(code & 3, 2)
 
+    def test_rows_checked_against_the_spec(self):
+        # Rows whose formats were checked against MS-CMRP (section in the comment); the decoder
+        # relies on them (CLUS_NETNAME_PWD_INFOEX is chosen by its code).
+        want = {
+            0x0100017A: ('NETNAME_PWD_INFO', 'NONE'),        # 3.1.4.3.1.33, 2.2.3.13
+            0x0100031A: ('NETNAME_PWD_INFO', 'NONE'),        # 3.1.4.3.1.63, 2.2.3.62
+            0x07002125: ('IGNORED', 'DWORD_AD_STATE'),       # 3.1.4.3.1.59
+            0x010002B5: ('NONE', 'POOL_DRIVE_INFO'),         # 3.1.4.3.1.56 (an array)
+            0x0140028A: ('SZ', 'SZ'),                        # 3.1.4.3.1.52
+            0x0140028E: ('SZ', 'SZ'),                        # 3.1.4.3.1.53
+            0x02002159: ('PROPLIST', 'PROPLIST'),            # 3.1.4.3.2.36
+            0x0200215D: ('PROPLIST', 'PROPLIST'),            # 3.1.4.3.2.37
+            0x02002161: ('IGNORED', 'PROPLIST'),             # 3.1.4.3.2.39
+            0x02002145: ('UNKNOWN', 'PROPLIST'),             # 3.1.4.3.2.40
+        }
+        rows = {}
+        for line in open(TSV, encoding='utf-8'):
+            if line.startswith('CLUSCTL_'):
+                c = line.split('\t')
+                rows[int(c[1], 16)] = (c[3], c[4])
+        for code, fmts in want.items():
+            self.assertEqual(rows.get(code), fmts, hex(code))
+
     def test_object_byte_matches_column(self):
         objects = {'RESOURCE': 1, 'RESOURCE_TYPE': 2, 'GROUP': 3, 'NODE': 4, 'NETWORK': 5,
                    'NETINTERFACE': 6, 'CLUSTER': 7, 'GROUPSET': 8, 'AFFINITYRULE': 9}
