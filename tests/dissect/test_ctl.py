@@ -299,11 +299,11 @@ FORMAT_CASES = {
     # 2.2.2.10: three nodes up, the one named in the input is not found: quorum kept
     ('out', 'DWORD_QUORUM'): case(0x07000045, expect=[
         ('cmrp.ctl.quorum', ['CLUSTER_QUORUM_MAINTAINED (0)'])]),
-    # cluster_model_ext GET_DRIVELETTERS: C: plus sum(1 << letter) over the live disks: Q (Cluster
-    # Disk 1), R (Cluster Disk 2), S (Cluster Disk 3), R again (the scenario's "CMRP Disk 2"):
-    # 0x10000 + 0x20000 + 0x40000 + 0x20000 + 0x4 = 0x00090004, which is C: Q: T: on the wire
+    # cluster_model_ext GET_DRIVELETTERS: C: plus the OR of 1 << letter over the live disks: Q
+    # (Cluster Disk 1), R (Cluster Disk 2), S (Cluster Disk 3), R again (the scenario's "CMRP Disk
+    # 2"): 0x4 | 0x10000 | 0x20000 | 0x40000 = 0x00070004, C: Q: R: S:
     ('out', 'DWORD_DRIVEMASK'): case(0x020001ED, expect=[
-        ('cmrp.ctl.drive_mask', ['0x00090004 (C: Q: T:)'])]),
+        ('cmrp.ctl.drive_mask', ['0x00070004 (C: Q: R: S:)'])]),
     # STORAGE_GET_DIRTY: struct.pack('<II', 1, 3)
     ('out', 'DWORD_ARRAY'): case(0x01000219, expect=[
         ('cmrp.ctl.dword', ['1 (0x00000001)', '3 (0x00000003)'])]),

@@ -74,6 +74,13 @@ def _disk_no(r):
     return int(last) if last.isdigit() else 1
 
 
+def _or_bits(bits):
+    out = 0
+    for b in bits:
+        out |= b
+    return out
+
+
 def _letter(r):
     return chr(ord('P') + _disk_no(r))
 
@@ -325,7 +332,7 @@ EXTRA_CODES = {
     0x001fad: _res(('resource',), lambda c, r, i: cb.multi_sz(                # RELATED_NAMES
         [x.name for x in r.group.resources if x is not r])),
     0x0001ed: _res(('restype',), lambda c, t, i: dword(                      # GET_DRIVELETTERS
-        sum(1 << (ord(_letter(r)) - ord('A')) for r in _disks(c)) | 1 << 2)),
+        _or_bits({1 << (ord(_letter(r)) - ord('A')) for r in _disks(c)}) | 1 << 2)),
     0x0001f5: _res(('restype',), _available_disks_ex),   # GET_AVAILABLE_DISKS_EX
     0x000201: _res(('restype',), _needs(8)),             # STORAGE_REMAP_DRIVELETTER
     0x000209: _res(('restype',), _needs(8)),             # STORAGE_IS_CLUSTERABLE

@@ -102,11 +102,12 @@ GUID_DISK2 = uuid.UUID('0f1e2d3c-4b5a-4968-8776-655443322110')
 GUID_COMPUTER_CLASS = uuid.UUID('bf967a86-0de6-11d0-a285-00aa003049e2')
 
 
-def netname_pwd_info():
+def netname_pwd_info(ex=False):
     """CLUS_NETNAME_PWD_INFO (2.2.3.13): Flags, Password[32 bytes], CreatingDC[516 bytes],
-    ObjectGuid[128 bytes] (a GUIDString): 680 bytes."""
+    ObjectGuid[128 bytes] (a GUIDString): 680 bytes. CLUS_NETNAME_PWD_INFOEX (2.2.3.62), for
+    NETNAME_SET_PWD_INFOEX, has a 256-byte Password: 904 bytes."""
     flags = 0x1 | 0x2                        # GUID_PRESENT | CREATEDC_PRESENT
-    return (struct.pack('<I', flags) + fixed_wstr('N3wPassw0rd!', 32) +
+    return (struct.pack('<I', flags) + fixed_wstr('N3wPassw0rd!', 256 if ex else 32) +
             fixed_wstr('DC01.cmrp.test', 516) +
             fixed_wstr('{%s}' % GUID_DISK2, 128))
 
@@ -273,7 +274,7 @@ def input_buffer(obj, name, fmt, variant=0):
     if fmt == 'MAINT_MODE_INFO':
         return maintenance_mode_info_ex()
     if fmt == 'NETNAME_PWD_INFO':
-        return netname_pwd_info()
+        return netname_pwd_info(ex=name.endswith('_INFOEX'))
     if fmt == 'NETNAME_OU_INPUT':
         return ou_permissions_input()
     if fmt == 'STORAGE_SET_DRIVELETTER':
