@@ -18,10 +18,11 @@ typedef struct handle_inst {
     const char *opened_by;       /* method that opened it */
     uint32_t open_frame;
     uint32_t close_frame;        /* 0 while open */
-    struct handle_inst *prev;    /* older instance of the same value */
 } handle_inst_t;
 
-static wmem_map_t *handle_map;   /* 20-byte value -> newest handle_inst_t; reset per file */
+/* 20-byte value -> wmem_array_t of handle_inst_t *, in the order the first pass opened them
+ * (so by open frame): a lookup is a binary search, however often a capture reuses a value. */
+static wmem_map_t *handle_map;
 
 static int hf_cmrp_object_name = -1;
 static int hf_cmrp_handle_opened_in = -1;
@@ -57,25 +58,42 @@ is_null_handle(const uint8_t *b)
 static handle_inst_t *
 lookup(const uint8_t *bytes, uint32_t frame)
 {
-    handle_inst_t *h = (handle_inst_t *)wmem_map_lookup(handle_map, bytes);
-    for (; h; h = h->prev) {
-        if (h->open_frame <= frame && (h->close_frame == 0 || frame <= h->close_frame))
-            return h;
+    wmem_array_t *insts = (wmem_array_t *)wmem_map_lookup(handle_map, bytes);
+    unsigned lo = 0, hi;
+    handle_inst_t *h;
+    if (!insts)
+        return NULL;
+    hi = wmem_array_get_count(insts);
+    /* the last instance opened at or before `frame` */
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        h = *(handle_inst_t **)wmem_array_index(insts, mid);
+        if (h->open_frame <= frame)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return NULL;
+    if (lo == 0)
+        return NULL;
+    h = *(handle_inst_t **)wmem_array_index(insts, lo - 1);
+    if (h->close_frame != 0 && frame > h->close_frame)
+        return NULL;
+    return h;
 }
 
 static void
 open_handle(const uint8_t *bytes, const char *name, const char *by, uint32_t frame)
 {
     handle_inst_t *h = wmem_new0(wmem_file_scope(), handle_inst_t);
-    uint8_t *key;
+    wmem_array_t *insts = (wmem_array_t *)wmem_map_lookup(handle_map, bytes);
     h->name = name;
     h->opened_by = by;
     h->open_frame = frame;
-    h->prev = (handle_inst_t *)wmem_map_lookup(handle_map, bytes);
-    key = (uint8_t *)wmem_memdup(wmem_file_scope(), bytes, 20);
-    wmem_map_insert(handle_map, key, h);
+    if (!insts) {
+        insts = wmem_array_new(wmem_file_scope(), sizeof(handle_inst_t *));
+        wmem_map_insert(handle_map, wmem_memdup(wmem_file_scope(), bytes, 20), insts);
+    }
+    wmem_array_append_one(insts, h);
 }
 
 void
