@@ -45,11 +45,16 @@ typedef struct cmrp_hook_ctx {
     /* the scalars of the structure that holds the hooked element (and of the structures
      * nested in it); read with cmrp_hook_member() */
     const struct cmrp_struct_frame *frame;
+    /* In a response, the return value and the scalar [out] parameters that follow the last
+     * variable-size one are read ahead from the end of the stub, so a hook on a buffer can see
+     * them (lpcbRequired, the return value) before the walker reaches them. */
+    bool have_ret;
+    uint64_t ret_val;
 } cmrp_hook_ctx_t;
 
 /* Value of the scalar parameter `name` of the current method: an [in] parameter from the request
- * (also in the response, through the stored call), or an [out] parameter already read in this
- * response. Returns false if it is not known. */
+ * (also in the response, through the stored call), or an [out] parameter already read (or read
+ * ahead) in this response; "return" is the return value. Returns false if it is not known. */
 bool cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value);
 
 /* Value of the scalar member `name` of the structure that holds the hooked element, or of a

@@ -597,6 +597,10 @@ cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value)
     const cmrp_method_t *m;
     if (ctx->opnum >= cmrp_n_methods)
         return false;
+    if (strcmp(name, "return") == 0) {
+        *value = ctx->ret_val;
+        return ctx->have_ret;
+    }
     m = &cmrp_methods[ctx->opnum];
     for (unsigned i = 0; i < m->nparams && i < CMRP_MAX_PARAMS; i++) {
         if (strcmp(m->params[i].name, name) != 0)
@@ -636,6 +640,57 @@ cmrp_hook_member(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value)
     return false;
 }
 
+/* A top-level [out] value of fixed size: a handle, or a 4-byte integer behind [ref] pointers. */
+static int
+fixed_tail_size(const cmrp_elem_t *e)
+{
+    for (unsigned i = 0; i < e->nptr; i++)
+        if (e->ptr[i] != CMRP_P_REF)
+            return 0;
+    if (e->outer != CMRP_A_NONE || e->inner != CMRP_A_NONE)
+        return 0;
+    if (e->kind == CMRP_K_HANDLE)
+        return 20;
+    if ((e->kind == CMRP_K_UINT || e->kind == CMRP_K_INT ||
+         (e->kind == CMRP_K_ENUM && (e->flags & CMRP_F_V1ENUM))) && e->size == 4)
+        return 4;
+    return 0;
+}
+
+/* Read the return value and the trailing fixed-size [out] scalars from the end of a response
+ * stub. Every such element is 4-byte aligned and a multiple of 4 long, so counting back from
+ * the end finds them exactly; the walk reads them again in order. */
+static void
+read_ahead_tail(tvbuff_t *tvb, int offset, const cmrp_method_t *m, cmrp_hook_ctx_t *hctx,
+                unsigned enc)
+{
+    int pos = (int)tvb_reported_length(tvb);
+    int n;
+    if (!m->ret || (n = fixed_tail_size(m->ret)) == 0 || pos - n < offset ||
+        tvb_captured_length(tvb) < (unsigned)pos)
+        return;
+    pos -= n;
+    if (n == 4) {
+        hctx->ret_val = tvb_get_guint32(tvb, pos, enc);
+        hctx->have_ret = true;
+    }
+    for (int i = (int)m->nparams - 1; i >= 0 && i < CMRP_MAX_PARAMS; i--) {
+        const cmrp_elem_t *p = &m->params[i];
+        if (!param_present(p, false, hctx->v2))
+            continue;
+        n = fixed_tail_size(p);
+        if (n == 0 || pos - n < offset)
+            return;
+        pos -= n;
+        if (n == 4) {
+            hctx->out_val[i] = tvb_get_guint32(tvb, pos, enc);
+            if (p->flags & CMRP_F_SIGNED)
+                hctx->out_val[i] = (uint64_t)(int64_t)(int32_t)hctx->out_val[i];
+            hctx->out_have |= 1u << i;
+        }
+    }
+}
+
 int
 cmrp_ndr_walk(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
               uint8_t *drep, const cmrp_method_t *m, cmrp_hook_ctx_t *hctx, cmrp_stub_summary_t *sum)
@@ -655,6 +710,8 @@ cmrp_ndr_walk(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, d
     w.frame = NULL;
     w.full_refs = NULL;
     hctx->drep_enc = w.enc;
+    if (!w.request)
+        read_ahead_tail(tvb, offset, m, hctx, w.enc);
 
     for (unsigned i = 0; i < m->nparams; i++) {
         const cmrp_elem_t *p = &m->params[i];

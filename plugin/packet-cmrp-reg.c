@@ -258,6 +258,25 @@ cmrp_hook_reg_value(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
         expert_add_info(ctx->pinfo, pi, &ei_reg_no_type);
         return;
     }
+    if (!ctx->request) {
+        uint64_t rc, used;
+        /* a failed call (ERROR_MORE_DATA, ERROR_FILE_NOT_FOUND...) returns no value: the buffer is
+         * whatever the server left in it */
+        if (cmrp_hook_param(ctx, "return", &rc) && rc != 0) {
+            proto_tree_add_item(tree, hf_reg_unused, tvb, 0, len, ENC_NA);
+            return;
+        }
+        /* the value's size is lpcbRequired (ApiQueryValue, 3.1.4.2.35) or the returned lpcbData
+         * (ApiEnumValue, 3.1.4.2.37); the rest of the buffer is unused */
+        if ((cmrp_hook_param(ctx, "lpcbRequired", &used) ||
+             (ctx->out_have && cmrp_hook_param(ctx, "lpcbData", &used))) && used < (uint64_t)len) {
+            s = cmrp_reg_dissect_data(tvb, 0, (int)used, (uint32_t)type, true, ctx->pinfo, tree);
+            proto_tree_add_item(tree, hf_reg_unused, tvb, (int)used, len - (int)used, ENC_NA);
+            proto_item_append_text(proto_tree_get_parent(tree), " (%s %s)",
+                                   val_to_str((uint32_t)type, reg_type_vals, "type %u"), s);
+            return;
+        }
+    }
     s = cmrp_reg_dissect_data(tvb, 0, len, (uint32_t)type, ctx->request, ctx->pinfo, tree);
     proto_item_append_text(proto_tree_get_parent(tree), " (%s %s)",
                            val_to_str((uint32_t)type, reg_type_vals, "type %u"), s);
@@ -317,10 +336,11 @@ dissect_batch_command(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, pr
         cmd_name = wmem_strdup_printf(pinfo->pool, "command %u", cmd);
     }
     offset += 4;
+    /* 2.2.3.18: ValueType is a registry type for SET_VALUE and READ_VALUE, a status for
+     * READ_ERROR, and ignored otherwise; a CONTROL_COMMAND's value (1 or 2, 2.2.2.8) is its
+     * Data */
     if (cmd == CLUSREG_READ_ERROR)
         proto_tree_add_item_ret_uint(ct, hf_batch_status, tvb, offset, 4, ENC_LITTLE_ENDIAN, &vtype);
-    else if (cmd == CLUSREG_CONTROL_COMMAND)
-        proto_tree_add_item_ret_uint(ct, hf_batch_control, tvb, offset, 4, ENC_LITTLE_ENDIAN, &vtype);
     else
         proto_tree_add_item_ret_uint(ct, hf_batch_value_type, tvb, offset, 4, ENC_LITTLE_ENDIAN, &vtype);
     offset += 4;
@@ -362,7 +382,13 @@ dissect_batch_command(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, pr
     }
     if (data_shown > 0) {
         proto_item *di = proto_tree_add_item(ct, hf_batch_data, tvb, offset, data_shown, ENC_NA);
-        if (has_typed_data(cmd)) {
+        if (cmd == CLUSREG_CONTROL_COMMAND && data_shown >= 4) {
+            proto_tree *dt = proto_item_add_subtree(di, ett_batch_data);
+            uint32_t control;
+            proto_tree_add_item_ret_uint(dt, hf_batch_control, tvb, offset, 4, ENC_LITTLE_ENDIAN,
+                                         &control);
+            value = val_to_str(control, batch_control_vals, "control %u");
+        } else if (has_typed_data(cmd)) {
             proto_tree *dt = proto_item_add_subtree(di, ett_batch_data);
             value = cmrp_reg_dissect_data(tvb, offset, data_shown, vtype, true, pinfo, dt);
         }
@@ -379,6 +405,8 @@ done:
     if (cmd == CLUSREG_READ_ERROR)
         proto_item_set_text(ci, "Command %u: %s \"%s\": %s", number, cmd_name, name,
                             val_to_str_ext(vtype, &cmrp_error_vals_ext, "error %u"));
+    else if (value && cmd == CLUSREG_CONTROL_COMMAND)
+        proto_item_set_text(ci, "Command %u: %s %s", number, cmd_name, value);
     else if (value)
         proto_item_set_text(ci, "Command %u: %s \"%s\" = %s %s", number, cmd_name, name,
                             val_to_str(vtype, reg_type_vals, "type %u"), value);
@@ -461,7 +489,7 @@ cmrp_register_reg(int proto)
             VALS_EXT_PTR(&cmrp_error_vals_ext), 0, "ValueType of CLUSREG_READ_ERROR: the error",
             HFILL } },
         { &hf_batch_control, { "Control", "cmrp.batch.control", FT_UINT32, BASE_DEC,
-            VALS(batch_control_vals), 0, "ValueType of CLUSREG_CONTROL_COMMAND", HFILL } },
+            VALS(batch_control_vals), 0, "The value of a CLUSREG_CONTROL_COMMAND (its Data)", HFILL } },
         { &hf_batch_name_length, { "Name length", "cmrp.batch.name_length", FT_UINT32, BASE_DEC,
             NULL, 0, NULL, HFILL } },
         { &hf_batch_key_name, { "Key name", "cmrp.batch.key_name", FT_STRING, BASE_NONE, NULL, 0,

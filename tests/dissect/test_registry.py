@@ -199,7 +199,8 @@ def test_malformed_value_data(rg):
 # Batch updates
 
 WRITE_BATCH = batch(
-    command('CLUSREG_CONTROL_COMMAND', 1, ''),
+    # 2.2.3.18: ValueType is ignored for a control command; its value (2.2.2.8) is the Data
+    command('CLUSREG_CONTROL_COMMAND', 0, '', data=u32(1)),
     command('CLUSREG_CREATE_KEY', 0, 'Parameters\\Sub'),
     command('CLUSREG_SET_VALUE', REG_SZ, 'Path', utf16z('C:\\x')),
     command('CLUSREG_SET_VALUE', REG_DWORD, 'Count', u32(3)),
