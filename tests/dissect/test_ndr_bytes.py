@@ -106,3 +106,30 @@ def test_count_larger_than_stub(tshark, ndr_pcap):
 def test_no_malformed_in_well_formed_frames(tshark, ndr_pcap):
     rows = tshark.fields(ndr_pcap, ['frame.number'], '_ws.malformed && frame.number != 26')
     assert rows == []
+
+
+def test_reused_handle_value_names_each_instance(tshark, scratch):
+    """A server may hand the same value out again after a close: each use is named by the
+    instance open at that frame, on every pass (instances are found by binary search)."""
+    b = PcapBuilder()
+    c = b.tcp_conversation(50010, 5555)
+    c.bind()
+    H = handle(9)
+    for name in ('Disk A', 'Disk B', 'Disk C'):
+        c.call(8, wstr(name), u32(OK) + u32(OK) + H)          # ApiOpenResource -> H
+        c.call(17, H, u32(OK) + u32(OK))                      # ApiOnlineResource(H)
+        c.call(11, H, NULL_HANDLE + u32(OK))                  # ApiCloseResource(H)
+        c.call(17, H, u32(OK) + u32(OK))                      # use after close: no name
+    path = os.path.join(scratch, 'reuse.pcap')
+    b.write(path)
+    os.chmod(path, 0o644)
+    rows = tshark.fields(path, ['_ws.col.Info', 'cmrp.object_name', 'cmrp.handle.opened_in',
+                                'cmrp.handle.closed_in'], 'cmrp.opnum == 17 && dcerpc.pkt_type == 0')
+    assert rows == [
+        [['ApiOnlineResource request "Disk A"'], ['Disk A'], ['7'], ['11']],
+        [['ApiOnlineResource request'], [], [], []],
+        [['ApiOnlineResource request "Disk B"'], ['Disk B'], ['15'], ['19']],
+        [['ApiOnlineResource request'], [], [], []],
+        [['ApiOnlineResource request "Disk C"'], ['Disk C'], ['23'], ['27']],
+        [['ApiOnlineResource request'], [], [], []],
+    ]

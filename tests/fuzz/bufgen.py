@@ -9,7 +9,8 @@ Field kinds: 'count' (element counts), 'size' (byte lengths), 'syntax' (CLUSPROP
 'offset' (self-relative offsets), 'str' (a string's bytes, terminator included), 'int' (other
 integers), 'type' (type/format selectors: registry value type, batch command, DISKID type).
 
-Python 3 stdlib only. Formats: MS-CMRP 2.2.3.x; the syntax list mirrors plugin/packet-cmrp-proplist.c.
+Python 3 stdlib only. Formats: MS-CMRP 2.2.3.x; the syntax list mirrors
+plugin/packet-cmrp-proplist.c.
 """
 import os
 import struct
@@ -203,6 +204,8 @@ def pick_syntax(rng, nested_ok=True):
 
 
 def value_entry(rng, depth, flags=0, syntax=None):
+    if syntax is None and flags & 2 and rng.random() < 0.5:
+        syntax = 0x00010001              # CSV volume lists: binary CLUS_CSV_VOLUME_INFO values
     if syntax is None:
         syntax = pick_syntax(rng, depth < 24)
     data = value_data(rng, syntax, depth, flags)
@@ -257,7 +260,8 @@ def property_list(rng, depth=0, flags=0, nprops=None, trailing_endmark=None):
 
 
 def nested_property_list(rng, levels, flags=0):
-    """A PROPERTY_LIST whose one property holds a LIST_VALUE_PROPERTY_LIST holding ... `levels` deep."""
+    """A PROPERTY_LIST whose one property holds a LIST_VALUE_PROPERTY_LIST holding ...,
+    `levels` deep."""
     inner = property_list(rng, 0, flags, nprops=1)
     for _ in range(levels):
         b = Buf()
@@ -382,7 +386,10 @@ def ctl_buffer(rng, fmt, depth=0):
     """A Buf for a control-code buffer of format `fmt` (the ctlcodes.tsv name)."""
     b = Buf()
     if fmt in ('PROPLIST', 'PROPFMTLIST'):
-        b.buf(property_list(rng, depth, 1 if fmt == 'PROPFMTLIST' else 0))
+        if rng.random() < 0.04:
+            b.buf(nested_property_list(rng, rng.choice([3, 8, 15, 16, 17, 30])))
+        else:
+            b.buf(property_list(rng, depth, 1 if fmt == 'PROPFMTLIST' else 0))
     elif fmt in ('VALUELIST', 'CSV_VOLUME_LIST'):
         for _ in range(rng.randint(1, 3)):
             b.buf(value_list(rng, depth, 2 if fmt == 'CSV_VOLUME_LIST' else 0))
@@ -440,12 +447,19 @@ def ctl_buffer(rng, fmt, depth=0):
         b.buf(security_descriptor(rng))
     elif fmt in FIXED_LEN:
         n = FIXED_LEN[fmt]
+        r = rng.random()
+        if r < 0.15:
+            n = max(0, n + rng.choice([-8, -4, -2, -1, 1, 2, 4, 8, 16]))
+        elif r < 0.25:
+            n *= rng.choice([2, 3])            # arrays of the structure (pool drives, ...)
         data = bytearray(rng.randbytes(n))
         for off, width in FIXED_STRINGS.get(fmt, []):
-            data[off:off + width] = fixed_wstr(rng, width)
+            if off + width <= n:
+                data[off:off + width] = fixed_wstr(rng, width)
         b.raw(bytes(data))
         for off, width in FIXED_STRINGS.get(fmt, []):
-            b.fields.append((off, width, 'str'))
+            if off + width <= n:
+                b.fields.append((off, width, 'str'))
     elif fmt == 'NONE':
         if rng.random() < 0.3:
             b.raw(rng.randbytes(rng.randint(1, 8)))
@@ -511,9 +525,14 @@ def csv_state(rng, n=None):
     return bytes(d)
 
 
-def notify_payload(rng):
-    """NOTIFICATION_DATA_RPC.buffer: its layout depends on FilterAndType; try all the shapes."""
-    r = rng.random()
+NOTIFY_SHAPES = {'proplist': 0.0, 'membership': 0.31, 'csv': 0.39, 'csv-bare': 0.47,
+                 'string': 0.51, 'dword': 0.61, 'multisz': 0.71, 'other': 0.8}
+
+
+def notify_payload(rng, shape=None):
+    """NOTIFICATION_DATA_RPC.buffer: its layout depends on FilterAndType; try all the shapes
+    (`shape` picks one of NOTIFY_SHAPES)."""
+    r = NOTIFY_SHAPES[shape] if shape in NOTIFY_SHAPES and rng.random() < 0.75 else rng.random()
     if r < 0.3:
         return property_list(rng, 0)
     b = Buf()
@@ -571,7 +590,8 @@ def interesting(rng, size, old, room):
 
 
 def corrupt(rng, buf, nmut=None):
-    """Corrupt `buf` in place: 1-3 recorded fields, plus sometimes a cut, a splice or a byte flip."""
+    """Corrupt `buf` in place: 1-3 recorded fields, plus sometimes a cut, a splice or a
+    byte flip."""
     if nmut is None:
         nmut = rng.choice([1, 1, 1, 2, 3])
     for _ in range(nmut):

@@ -223,7 +223,8 @@ class Campaign:
                     batches += 1
                     self.stats['mutate_batches'] += 1
                     self.stats['mutate_calls'] += len(calls)
-                    self.stats['mutate_pdus'] += sum(1 + (c.rsp is not None) for c in calls)
+                    self.stats['mutate_pdus'] += sum((c.req is not None) + (c.rsp is not None)
+                                                      for c in calls)
                     self.stats['mutate_stub_bytes'] += sum(c.stub_bytes() for c in calls)
                     if self.cov:
                         self.cov.run(path)
@@ -307,7 +308,8 @@ def parse_args(argv=None):
     ap.add_argument('--batch-size', type=int, default=150, help='calls per batch')
     ap.add_argument('--editcap-seeds', type=lambda s: [int(x) for x in s.split(',')],
                     default=[1, 2, 3])
-    ap.add_argument('--editcap-rates', type=lambda s: s.split(','), default=['0.005', '0.02', '0.1'])
+    ap.add_argument('--editcap-rates', type=lambda s: s.split(','),
+                    default=['0.005', '0.02', '0.1'])
     ap.add_argument('--editcap-sources', type=int, default=None,
                     help='mutate only the first N captures')
     ap.add_argument('--jobs', type=int, default=2, help='tshark processes at a time')

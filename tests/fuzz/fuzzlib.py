@@ -45,11 +45,15 @@ SANITIZER_ENV = {
     'WIRESHARK_DEBUG_WMEM_OVERRIDE': 'simple',
 }
 
+# In order: the first match names the failure. ASan also reports the deadly signal of an abort
+# (handle_abort=1 gives aborts a stack trace), so its memory errors come after the causes of
+# aborts (UBSan, dissector bugs, too many items), and "ABRT"/"SEGV" reports count as crashes.
 FAIL_PATTERNS = [
-    ('asan', re.compile(r'ERROR: AddressSanitizer[^\n]*')),
     ('ubsan', re.compile(r'runtime error:[^\n]*')),
     ('dissector-bug', re.compile(r'Dissector bug[^\n]*')),
     ('too-many-items', re.compile(r'[^\n]*items in the tree[^\n]*')),
+    ('asan', re.compile(r'ERROR: AddressSanitizer: (?!ABRT|SEGV|BUS|FPE|ILL)[^\n]*')),
+    ('crash', re.compile(r'ERROR: AddressSanitizer: [^\n]*')),
     ('glib', re.compile(r'[^\n]*(?:\[\w+ (?:WARNING|CRITICAL|ERROR)\]|-(?:WARNING|CRITICAL) \*\*)'
                         r'[^\n]*')),
     ('exception', re.compile(r'Unhandled exception[^\n]*')),
@@ -115,7 +119,7 @@ class Runner:
     MODES = {'tree': ('-V',), 'notree': (), 'tree2': ('-2', '-V')}
 
     def __init__(self, plugin_dir, sanitizer=True, timeout=300, extra_args=PASSWORD_ARGS,
-                 extra_env=None, wrapper=()):
+                 extra_env=None, wrapper=(), extra_preload=()):
         self.plugin_dir = plugin_dir
         self.home = scratch_dir('cmrp-fuzz-home-')
         os.chmod(self.home, 0o777)
@@ -124,6 +128,7 @@ class Runner:
         self.extra_args = tuple(extra_args)
         self.extra_env = dict(extra_env or {})
         self.wrapper = list(wrapper)
+        self.extra_preload = list(extra_preload)
         self.runs = 0
         self.seconds = 0.0
         self._lock = threading.Lock()
@@ -134,7 +139,7 @@ class Runner:
                'WIRESHARK_ABORT_ON_DISSECTOR_BUG': '1', 'WIRESHARK_ABORT_ON_TOO_MANY_ITEMS': '1'}
         if self.sanitizer:
             env.update(SANITIZER_ENV)
-            env['LD_PRELOAD'] = asan_runtime()
+            env['LD_PRELOAD'] = ':'.join([asan_runtime()] + self.extra_preload)
         env.update(self.extra_env)
         return env
 
@@ -190,7 +195,7 @@ def judge(rc, out, err, mode):
 
 def corpus_files(include_adversarial=True):
     files = []
-    for pat in ('*.pcapng', '*.pcap'):
+    for pat in ('*.pcapng', '*.pcap', '*.pcap.gz'):
         import glob
         files += glob.glob(os.path.join(CAPTURES, pat))
         if include_adversarial:
@@ -202,6 +207,8 @@ def readable_copy(path, scratch):
     """A copy the unprivileged tshark can read (captures in the tree may sit in a 0700 folder)."""
     dst = os.path.join(scratch, os.path.basename(path))
     if os.path.abspath(dst) != os.path.abspath(path):
+        if os.path.exists(dst):
+            os.unlink(dst)
         shutil.copyfile(path, dst)
     os.chmod(dst, 0o644)
     return dst

@@ -17,6 +17,7 @@ too-many-items abort and that the tree has at most K items per stub byte.
 Deterministic: the same bytes on every run. captures/adversarial/MANIFEST lists the files.
 """
 import argparse
+import gzip
 import os
 import struct
 import sys
@@ -322,32 +323,70 @@ def case_batch(conv, ndr64):
 
 CASES = [
     ('ndr-conformance-ffffffff', case_ndr_conformance,
-     'NDR conformance and actual count 0xFFFFFFFF (NDR64: 2^64-1) on lpOutBuffer and ApiSetValue.lpData, 64 KiB follow'),
+     'NDR conformance and actual count 0xFFFFFFFF (NDR64: 2^64-1) on lpOutBuffer and '
+     'ApiSetValue.lpData, 64 KiB follow'),
     ('ndr-string-ffffffff', case_ndr_string,
      '[string] max_count and actual_count 0xFFFFFFFF, 64 KiB of characters follow'),
     ('proplist-count-ffffffff', case_proplist_count,
-     'PROPERTY_LIST count 0xFFFFFFFF with 64 KiB of real properties (GET and SET_COMMON_PROPERTIES)'),
+     'PROPERTY_LIST count 0xFFFFFFFF with 64 KiB of real properties (GET and '
+     'SET_COMMON_PROPERTIES)'),
     ('enum-entrycount-ffffffff', case_enum_entrycount,
      'ENUM_LIST / GROUP_ENUM_LIST conformance and EntryCount 0xFFFFFFFF, 64 KiB of entries'),
     ('notify-counts-ffffffff', case_notify_counts,
-     'ApiGetNotifyV2 / ApiGetNotifyAsync array conformance and dwNumNotifications 0xFFFFFFFF, 64 KiB of notifications'),
+     'ApiGetNotifyV2 / ApiGetNotifyAsync array conformance and dwNumNotifications 0xFFFFFFFF, '
+     '64 KiB of notifications'),
     ('nesting-deep', case_nesting,
-     'PROPERTY_LISTs nested 300 deep in LIST_VALUE_PROPERTY_LIST (and user 0x8000000e) values, value lists nested 2000 deep, nesting inside an enumeration entry'),
+     'PROPERTY_LISTs nested 300 deep in LIST_VALUE_PROPERTY_LIST (and user 0x8000000e) values, '
+     'value lists nested 2000 deep, nesting inside an enumeration entry'),
     ('proplist-10000-tiny', case_tiny_properties,
-     '10,000 properties of 12 bytes (NAME size 0, ENDMARK) in a GET_COMMON_PROPERTIES output buffer'),
+     '10,000 properties of 12 bytes (NAME size 0, ENDMARK) in a GET_COMMON_PROPERTIES output '
+     'buffer'),
     ('proplist-sizes-1', case_size1,
-     '64 KiB of properties whose name and every value (DWORD, SZ, ULARGE, SD, nested list, SCSI, partition info, user value list) claim size 1'),
+     '64 KiB of properties whose name and every value (DWORD, SZ, ULARGE, SD, nested list, '
+     'SCSI, partition info, user value list) claim size 1'),
     ('valuelist-endmarks', case_valuelist_endmarks,
      '64 KiB of ENDMARKs in a value-list output buffer (16,384 empty value lists)'),
     ('multi-sz-tiny', case_multi_sz,
-     '64 KiB MULTI_SZ of one-character strings (control-code output and REG_MULTI_SZ registry value)'),
+     '64 KiB MULTI_SZ of one-character strings (control-code output and REG_MULTI_SZ registry '
+     'value)'),
     ('sd-16k-aces', case_sd_aces,
      'a security descriptor whose DACL holds 16,381 ACEs of 4 bytes, in a property value'),
     ('sr-count-ffff', case_sr_count,
      'SR_RESOURCE_TYPE_REPLICATED_DISKS_RESULT Count 0xFFFF with 64 KiB of disks'),
     ('batch-64k', case_batch,
-     'CLUSTER_REG_BATCH_UPDATE of 4,095 empty commands, and a command whose NameLength is 0xFFFFFFFF'),
+     'CLUSTER_REG_BATCH_UPDATE of 4,095 empty commands, and a command whose NameLength is '
+     '0xFFFFFFFF'),
 ]
+
+
+def handle_reuse(out, n=2000):
+    """n rounds of ApiOpenResource -> handle H, ApiCloseResource(H), ApiOnlineResource(H) (a call
+    on the closed handle), all with the same 20-byte value H. The handle table keeps one instance
+    per open in a list; each lookup of the closed H walks all of them, so one pass costs
+    n^2/2 steps (FINDINGS.md F1). Written gzip-compressed (tshark reads .pcap.gz; mtime 0 keeps
+    the bytes reproducible)."""
+    b = pcapbuild.PcapBuilder()
+    conv = b.tcp_conversation()
+    conv.bind()
+    steps = [
+        ('ApiOpenResource', {'lpszResourceName': 'r'},
+         {'Status': 0, 'rpc_status': 0, '_return': H1}),
+        ('ApiCloseResource', {'Resource': H1}, {'Resource': bytes(20), '_return': 0}),
+        ('ApiOnlineResource', {'hResource': H1}, {'rpc_status': 0, '_return': 0}),
+    ]
+    stubs = [(C3.method(m).opnum, C3.encode_request(m, q), C3.encode_response(m, r))
+             for m, q, r in steps]
+    for _ in range(n):
+        for opnum, req, rsp in stubs:
+            conv.call(opnum, req, rsp)
+    raw = os.path.join(out, '.handle-reuse.tmp')
+    b.write(raw)
+    path = os.path.join(out, 'complexity-handle-reuse-%d.pcap.gz' % n)
+    with open(raw, 'rb') as f, open(path, 'wb') as g:
+        with gzip.GzipFile(filename='', mode='wb', fileobj=g, mtime=0, compresslevel=9) as z:
+            z.write(f.read())
+    os.unlink(raw)
+    return path
 
 
 def build(name, fn, out):
@@ -366,6 +405,8 @@ def build(name, fn, out):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default=OUT)
+    ap.add_argument('--handle-reuse-rounds', type=int, default=2000,
+                    help='rounds in complexity-handle-reuse-N.pcap.gz (F1: try 16000)')
     a = ap.parse_args(argv)
     os.makedirs(a.out, exist_ok=True)
     lines = ['# adversarial captures: file\twhat it holds (tests/fuzz/make_adversarial.py '
@@ -374,6 +415,11 @@ def main(argv=None):
         for p in build(name, fn, a.out):
             lines.append('%s\t%s' % (os.path.basename(p), desc))
             print(p, os.path.getsize(p))
+    p = handle_reuse(a.out, a.handle_reuse_rounds)
+    lines.append('%s\t%d rounds of open / close / call on the same handle value: dissection '
+                 'time grows with the square of the rounds (FINDINGS.md F1)'
+                 % (os.path.basename(p), a.handle_reuse_rounds))
+    print(p, os.path.getsize(p))
     with open(os.path.join(a.out, 'MANIFEST'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
 

@@ -79,10 +79,10 @@ class Call:
         self.note = note
 
     def stub_bytes(self):
-        return len(self.req) + len(self.rsp or b'')
+        return len(self.req or b'') + len(self.rsp or b'')
 
 
-# -- recording the position of every integer in a stub ---------------------------------------------
+# -- recording the position of every integer in a stub --------------------------------------------
 
 class _RecReader(N._Reader):
     last = None
@@ -138,7 +138,16 @@ def swap_ints(codec, opnum, stub, ndr64, request):
     return bytes(b)
 
 
-# -- values from the IDL ------------------------------------------------------------------------------
+# -- values from the IDL --------------------------------------------------------------------------
+
+# (CLUSTER_OBJECT_TYPE, CLUSTER_CHANGE_*_V2 flag) -> the payload shape MS-CMRP 3.1.4.2.138 gives it
+NOTIFY_PAIRS = {
+    (1, 0x800): 'membership', (10, 0x1): 'csv', (1, 0x1000): 'dword', (1, 0x4): 'dword',
+    (1, 0x80): 'proplist', (2, 0x2): 'proplist', (2, 0x8): 'dword', (2, 0x10): 'string',
+    (2, 0x20): 'multisz', (3, 0x2): 'proplist', (3, 0x8): 'dword', (3, 0x10): 'string',
+    (7, 0x8): 'dword', (6, 0x8): 'dword', (5, 0x8): 'dword', (1, 0x10): 'other',
+    (1, 0x1): 'other', (10, 0x2): 'csv-bare', (3, 0x20): 'string',
+}
 
 HANDLES = [bytes(4) + bytes([i]) * 16 for i in range(1, 6)] + [bytes(20)]
 
@@ -230,9 +239,14 @@ class Generator:
             return [self.value(node.elem, '%s[]' % path, depth + 1, ctx) for _ in range(n)]
         if isinstance(node, N._Struct) and node.name == 'NOTIFY_FILTER_AND_TYPE_RPC' and \
                 rng.random() < 0.85:
-            return {'dwObjectType': rng.choice(range(1, 17)),
-                    'FilterFlags': 1 << rng.choice(range(0, 24)) if rng.random() < 0.9
-                    else rng.getrandbits(64) - (1 << 63)}
+            if rng.random() < 0.5:
+                (otype, flag), ctx['notify_shape'] = rng.choice(list(NOTIFY_PAIRS.items()))
+            else:
+                otype, flag = rng.choice(range(1, 17)), 1 << rng.choice(range(0, 24))
+                ctx['notify_shape'] = None
+                if rng.random() < 0.1:
+                    flag = rng.getrandbits(64) - (1 << 63)
+            return {'dwObjectType': otype, 'FilterFlags': flag}
         if isinstance(node, N._Struct):
             skip = corr_vars([m.node for m in node.members])
             d = {}
@@ -271,7 +285,7 @@ class Generator:
         elif name == 'lpSecurityDescriptor':
             b = bufgen.security_descriptor(rng)
         elif name == 'buffer':               # NOTIFICATION_DATA_RPC
-            b = bufgen.notify_payload(rng)
+            b = bufgen.notify_payload(rng, ctx.get('notify_shape'))
         else:
             b = bufgen.random_buffer(rng)
         if rng.random() < self.hostile:
@@ -304,7 +318,12 @@ class Generator:
         want = OBJ_OF_OPNUM.get(opnum)
         rows = [r for r in self.ctl if OBJ_NAMES.get(r[2]) == want] or self.ctl
         r = rng.random()
-        if r < 0.85:
+        if r < 0.45:
+            # a format first, so the rare formats (one or two codes each) are tried as often
+            fmts = sorted({x[3] for x in rows} | {x[4] for x in rows})
+            f = rng.choice(fmts)
+            row = rng.choice([x for x in rows if f in (x[3], x[4])])
+        elif r < 0.85:
             row = rng.choice(rows)
         elif r < 0.93:
             row = rng.choice(self.ctl)
@@ -316,8 +335,21 @@ class Generator:
 
     # calls --------------------------------------------------------------------------------------
 
+    def raw_call(self):
+        """Any opnum (unused, not_on_wire, beyond the table, v3-only over v2) with random stubs."""
+        rng = self.rng
+        version = 2 if rng.random() < 0.3 else 3
+        opnum = rng.choice([rng.randrange(300), 140, 141, 148, 154, 185, 186, 255, 0xffff])
+        req = rng.randbytes(rng.choice([0, 1, 4, 8, 20, 64]))
+        rsp = rng.randbytes(rng.choice([0, 4, 8, 24]))
+        self.count += 1
+        return Call(opnum, version, version == 3 and rng.random() < 0.3, req, rsp,
+                    'raw opnum %d v%d' % (opnum, version))
+
     def call(self, opnum=None, version=None, ndr64=None, hostile=True):
         rng = self.rng
+        if opnum is None and hostile and rng.random() < 0.02:
+            return self.raw_call()
         if version is None:
             version = 2 if rng.random() < 0.1 else 3
         if ndr64 is None:
@@ -363,13 +395,20 @@ class Generator:
                 req = self.ndr_mutate(codec, m.opnum, req, ndr64, True)
                 rsp = self.ndr_mutate(codec, m.opnum, rsp, ndr64, False)
                 note += ' both-ndr'
-        if rng.random() < 0.03:
+        r = rng.random()
+        if r < 0.03:
             rsp = None                      # a request without its response
+            note += ' no-rsp'
+        elif r < 0.05:
+            req = None                      # a response whose request was not captured
+            note += ' no-req'
+
         big_endian = version == 3 and rng.random() < 0.06
         if big_endian:
             note += ' drep-BE'
             if rng.random() < 0.7:          # also byte-swap the integers the codec reads
-                req = swap_ints(codec, m.opnum, req, ndr64, True)
+                if req is not None:
+                    req = swap_ints(codec, m.opnum, req, ndr64, True)
                 if rsp is not None:
                     rsp = swap_ints(codec, m.opnum, rsp, ndr64, False)
                 note += '-swapped'
@@ -382,7 +421,15 @@ class Generator:
         b = bytearray(stub)
         for _ in range(rng.choice([1, 1, 2, 3])):
             r = rng.random()
-            if fields and r < 0.75:
+            refs = [f for f in fields if f[2] == 'count' and f[1] >= 4 and
+                    (int.from_bytes(b[f[0]:f[0] + f[1]], 'little') & 0xffff0003) == 0x00020000]
+            if len(refs) >= 2 and r < 0.08:
+                # the same referent twice ([ptr] full pointers alias), or a referent set to 0
+                a, c = rng.sample(refs, 2)
+                if a[0] + a[1] <= len(b) and c[0] + c[1] <= len(b):
+                    b[c[0]:c[0] + c[1]] = b[a[0]:a[0] + a[1]] if rng.random() < 0.8 \
+                        else bytes(c[1])
+            elif fields and r < 0.75:
                 counts = [f for f in fields if f[2] == 'count']
                 pool = counts if counts and rng.random() < 0.7 else fields
                 off, size, kind, path = rng.choice(pool)
@@ -406,10 +453,15 @@ class Generator:
         return bytes(b)
 
 
-# -- pcaps ------------------------------------------------------------------------------------------
+# -- pcaps ----------------------------------------------------------------------------------------
 
-def _be_pdu(ptype, cid, ctx_id, opnum, chunk, flags, alloc_hint):
-    """A request (ptype 0) or response (2) PDU with drep[0] = 0: big-endian header integers."""
+def _pdu(ptype, cid, ctx_id, opnum, chunk, flags, alloc_hint, big_endian):
+    """A connection-oriented request (ptype 0) or response (2) PDU. big_endian: drep[0] = 0, the
+    header integers big-endian (the stub bytes are the caller's)."""
+    if not big_endian:
+        if ptype == pcapbuild.PTYPE_REQUEST:
+            return pcapbuild.co_request(cid, ctx_id, opnum, chunk, flags, alloc_hint)
+        return pcapbuild.co_response(cid, ctx_id, chunk, flags, alloc_hint)
     if ptype == pcapbuild.PTYPE_REQUEST:
         body = struct.pack('>IHH', alloc_hint, ctx_id, opnum) + chunk
     else:
@@ -418,21 +470,31 @@ def _be_pdu(ptype, cid, ctx_id, opnum, chunk, flags, alloc_hint):
                        cid) + body
 
 
-def _call_be(conv, opnum, req, rsp, max_frag):
-    """TcpConversation.call with big-endian PDUs (the stub bytes are left as they are: every
-    integer the plugin reads from them is byte-swapped, counts become huge)."""
+def _tcp_call(conv, call, max_frag):
+    """TcpConversation.call, also for a missing request and big-endian PDUs."""
     cid = conv.call_id
     conv.call_id += 1
-    conv._frags(True, cid, req, max_frag,
-                lambda fl, chunk: _be_pdu(0, cid, conv.ctx_id, opnum, chunk, fl, len(req)))
-    if rsp is not None:
-        conv._frags(False, cid, rsp, max_frag,
-                    lambda fl, chunk: _be_pdu(2, cid, conv.ctx_id, opnum, chunk, fl, len(rsp)))
+    for from_client, stub, ptype in ((True, call.req, 0), (False, call.rsp, 2)):
+        if stub is None:
+            continue
+        conv._frags(from_client, cid, stub, max_frag,
+                    lambda fl, chunk, stub=stub, ptype=ptype: _pdu(
+                        ptype, cid, conv.ctx_id, call.opnum & 0xffff, chunk, fl, len(stub),
+                        call.big_endian))
+
+
+def _udp_call(conv, call):
+    seq = conv.seq
+    conv.seq += 1
+    for from_client, stub, ptype in ((True, call.req, 0), (False, call.rsp, 2)):
+        if stub is not None:
+            conv.send(from_client, pcapbuild.cl_pdu(ptype, pcapbuild.CLUSAPI_UUID, conv.activity,
+                                                    seq, call.opnum & 0xffff, stub[:60000]))
 
 
 def write_pcap(calls, path, per_conv=64):
-    """Frame calls into a pcap: one TCP conversation per (NDR/NDR64, up to per_conv calls), UDP for
-    v2. Large stubs are split into DCE/RPC fragments."""
+    """Frame calls into a pcap: one TCP conversation per (NDR/NDR64, byte order) and up to
+    per_conv calls, UDP for v2. Stubs over 4 KiB are split into DCE/RPC fragments."""
     b = pcapbuild.PcapBuilder()
     port = [50000]
 
@@ -451,20 +513,15 @@ def write_pcap(calls, path, per_conv=64):
         if call.version == 2:
             if udp is None:
                 udp = b.udp_conversation()
-            udp.call(call.opnum, call.req[:60000],
-                     None if call.rsp is None else call.rsp[:60000])
+            _udp_call(udp, call)
             continue
-        key = (call.ndr64, getattr(call, 'big_endian', False))
+        key = (call.ndr64, call.big_endian)
         if key not in convs or used[key] >= per_conv:
             convs[key] = new_conv(call.ndr64)
             used[key] = 0
         used[key] += 1
-        big = max(len(call.req), len(call.rsp or b''))
-        mf = 4096 if big > 4096 else None
-        if key[1]:
-            _call_be(convs[key], call.opnum, call.req, call.rsp, mf)
-        else:
-            convs[key].call(call.opnum, call.req, call.rsp, max_frag=mf)
+        big = max(len(call.req or b''), len(call.rsp or b''))
+        _tcp_call(convs[key], call, 4096 if big > 4096 else None)
     b.write(path)
     os.chmod(path, 0o644)
     return path
