@@ -9,7 +9,8 @@
 # branch outcomes reached (--no-coverage skips it, ~30% faster). Prints the PDUs tried, the
 # coverage, and the findings; every failing input is reduced and kept as a regression capture
 # captures/adversarial/crash-<sha1>.pcap with a .txt sidecar (the sanitizer report).
-# Start from a new --seed to explore new inputs (a run prints the seeds it used).
+# Each run starts from a new seed (the clock) unless --seed N is given; the report prints the
+# seeds it used, so `--seed N --budget ...` replays a run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 budget=3600
@@ -26,4 +27,4 @@ done
 cmake -S . -B build-asan -DCMRP_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-asan -j2 >/dev/null
 exec /usr/bin/python3 tests/fuzz/fuzz.py --phases corpus,editcap,mutate --budget "$budget" \
-    --save $cov ${args[@]+"${args[@]}"}
+    --seed "$(( $(date +%s) % 100000000 * 10 ))" --save $cov ${args[@]+"${args[@]}"}

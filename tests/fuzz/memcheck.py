@@ -101,6 +101,8 @@ def main(argv=None):
     print('valgrind memcheck: %d runs, %d errors, %d with a plugin frame' % (len(jobs), total,
                                                                             plugin))
     runner.close()
+    import shutil
+    shutil.rmtree(scratch, ignore_errors=True)
     return 0 if total == 0 else 1
 
 

@@ -1,9 +1,10 @@
 """CI smoke run of the fuzzer (a few minutes on 2 cores): the ASan/UBSan plugin over
 
-- every capture in captures/ and captures/adversarial/, with -V and without a tree,
-- one editcap -E 0.02 mutant (seed 1) of each capture in captures/,
+- every capture in captures/ and captures/adversarial/, with -V (sanitize.sh also runs them
+  without a tree and with -2 -V),
+- one editcap -E 0.02 mutant (seed 1) of each capture in captures/, with -V and without a tree,
 - 16 batches x 150 calls (about 4,700 PDUs) of structure-aware mutants from mutate.py,
-  seeds 1-16 (the same PDUs on every run),
+  seeds 1-16 (the same PDUs on every run), with -V and without a tree,
 
 and no run may end in a sanitizer report, crash, abort, dissector bug, too-many-items abort,
 glib warning or timeout. build-asan/ is configured and built here if needed (cmake,
@@ -21,7 +22,7 @@ sys.path.insert(0, HERE)
 import fuzz  # noqa: E402
 import fuzzlib  # noqa: E402
 
-SMOKE_ARGS = ['--phases', 'corpus,editcap,mutate', '--corpus-modes', 'tree,notree',
+SMOKE_ARGS = ['--phases', 'corpus,editcap,mutate', '--corpus-modes', 'tree',
               '--editcap-seeds', '1', '--editcap-rates', '0.02',
               '--seed', '1', '--batches', '16', '--batch-size', '150', '--jobs', '2',
               '--budget', '240', '--timeout', '240', '--quiet']
