@@ -12,7 +12,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <epan/value_string.h>
+#include "cmrp-compat.h"
 #include "cmrp-errors.h"
 
 static const value_string cmrp_error_vals[] = {

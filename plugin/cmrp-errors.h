@@ -6,7 +6,7 @@
 #define CMRP_ERRORS_H
 
 #include <stdint.h>
-#include <epan/value_string.h>
+#include "cmrp-compat.h"
 
 /* Win32 errors a ClusAPI server returns: the system errors below 2000 (ERROR_*, RPC_S_*, RPC_X_*,
  * EPT_S_*, WAIT_TIMEOUT) and every cluster error 5000..5999 of winerror.h. Sorted by value; use it

@@ -16,6 +16,7 @@
 #include <epan/exceptions.h>
 #include <epan/show_exception.h>
 #include <wsutil/nstime.h>
+#include "cmrp-compat.h"
 
 #include "cmrp-ndr.h"
 #include "cmrp-handles.h"
@@ -113,12 +114,12 @@ read_count(walker_t *w, int *off, proto_tree *tree, int hf)
     uint64_t v;
     if (w->ndr64) {
         *off = align_to(w, *off, 8);
-        v = tvb_get_guint64(w->tvb, *off, w->enc);
+        v = tvb_get_uint64(w->tvb, *off, w->enc);
         proto_tree_add_uint64(tree, hf, w->tvb, *off, 8, v);
         *off += 8;
     } else {
         *off = align_to(w, *off, 4);
-        v = tvb_get_guint32(w->tvb, *off, w->enc);
+        v = tvb_get_uint32(w->tvb, *off, w->enc);
         proto_tree_add_uint64(tree, hf, w->tvb, *off, 4, v);
         *off += 4;
     }
@@ -131,11 +132,11 @@ read_referent(walker_t *w, int *off)
     uint64_t v;
     if (w->ndr64) {
         *off = align_to(w, *off, 8);
-        v = tvb_get_guint64(w->tvb, *off, w->enc);
+        v = tvb_get_uint64(w->tvb, *off, w->enc);
         *off += 8;
     } else {
         *off = align_to(w, *off, 4);
-        v = tvb_get_guint32(w->tvb, *off, w->enc);
+        v = tvb_get_uint32(w->tvb, *off, w->enc);
         *off += 4;
     }
     return v;
@@ -233,7 +234,7 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
         return off + 16;
     case CMRP_K_FILETIME: {
         nstime_t ts;
-        v = tvb_get_guint64(tvb, off, w->enc);
+        v = tvb_get_uint64(tvb, off, w->enc);
         if (!filetime_to_nstime(&ts, v))
             nstime_set_zero(&ts);
         proto_tree_add_time(tree, *e->hf, tvb, off, 8, &ts);
@@ -244,10 +245,10 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
     }
     len = value_size(w, e);
     switch (len) {
-    case 1: v = tvb_get_guint8(tvb, off); break;
-    case 2: v = tvb_get_guint16(tvb, off, w->enc); break;
-    case 4: v = tvb_get_guint32(tvb, off, w->enc); break;
-    default: v = tvb_get_guint64(tvb, off, w->enc); break;
+    case 1: v = tvb_get_uint8(tvb, off); break;
+    case 2: v = tvb_get_uint16(tvb, off, w->enc); break;
+    case 4: v = tvb_get_uint32(tvb, off, w->enc); break;
+    default: v = tvb_get_uint64(tvb, off, w->enc); break;
     }
     if (e->scalar_hook >= 0) {
         w->hctx->frame = w->frame;
@@ -293,18 +294,18 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
 
     off = align_to(w, off, w->ndr64 ? 8 : 4);
     /* the counts go under the string's item once it exists; read them first */
-    max = w->ndr64 ? tvb_get_guint64(w->tvb, off, w->enc) : tvb_get_guint32(w->tvb, off, w->enc);
+    max = w->ndr64 ? tvb_get_uint64(w->tvb, off, w->enc) : tvb_get_uint32(w->tvb, off, w->enc);
     off += w->ndr64 ? 8 : 4;
-    voff = w->ndr64 ? tvb_get_guint64(w->tvb, off, w->enc) : tvb_get_guint32(w->tvb, off, w->enc);
+    voff = w->ndr64 ? tvb_get_uint64(w->tvb, off, w->enc) : tvb_get_uint32(w->tvb, off, w->enc);
     off += w->ndr64 ? 8 : 4;
-    actual = w->ndr64 ? tvb_get_guint64(w->tvb, off, w->enc) : tvb_get_guint32(w->tvb, off, w->enc);
+    actual = w->ndr64 ? tvb_get_uint64(w->tvb, off, w->enc) : tvb_get_uint32(w->tvb, off, w->enc);
     off += w->ndr64 ? 8 : 4;
     check_count(w, tree, off, actual, csize);
     if (csize == 2) {
         int nbytes = (int)actual * 2;
         int shown = nbytes;
         const uint8_t *str;
-        if (actual && tvb_get_guint16(w->tvb, off + nbytes - 2, w->enc) == 0)
+        if (actual && tvb_get_uint16(w->tvb, off + nbytes - 2, w->enc) == 0)
             shown -= 2;   /* keep the terminator out of the value */
         ti = proto_tree_add_item_ret_string(tree, *e->hf, w->tvb, off, shown,
                                             ENC_UTF_16 | w->enc, w->pinfo->pool, &str);
@@ -671,7 +672,7 @@ read_ahead_tail(tvbuff_t *tvb, int offset, const cmrp_method_t *m, cmrp_hook_ctx
         return;
     pos -= n;
     if (n == 4) {
-        hctx->ret_val = tvb_get_guint32(tvb, pos, enc);
+        hctx->ret_val = tvb_get_uint32(tvb, pos, enc);
         hctx->have_ret = true;
     }
     for (int i = (int)m->nparams - 1; i >= 0 && i < CMRP_MAX_PARAMS; i--) {
@@ -683,7 +684,7 @@ read_ahead_tail(tvbuff_t *tvb, int offset, const cmrp_method_t *m, cmrp_hook_ctx
             return;
         pos -= n;
         if (n == 4) {
-            hctx->out_val[i] = tvb_get_guint32(tvb, pos, enc);
+            hctx->out_val[i] = tvb_get_uint32(tvb, pos, enc);
             if (p->flags & CMRP_F_SIGNED)
                 hctx->out_val[i] = (uint64_t)(int64_t)(int32_t)hctx->out_val[i];
             hctx->out_have |= 1u << i;

@@ -13,7 +13,7 @@
 
 #include <epan/packet.h>
 #include <epan/expert.h>
-#include <epan/value_string.h>
+#include "cmrp-compat.h"
 
 #include "cmrp-hooks.h"
 #include "packet-cmrp-ctl.h"
@@ -668,7 +668,7 @@ dissect_sr_result(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, bool repl
             proto_tree_add_item(dt, hf_ctl_sr_cluster_disk_guid, tvb, o + 4, 16, ENC_LITTLE_ENDIAN);
             proto_tree_add_item(dt, hf_ctl_sr_group_id, tvb, o + 20, 16, ENC_LITTLE_ENDIAN);
             cmrp_add_utf16z(dt, hf_ctl_sr_group_name, tvb, o + 36, 520, pinfo, &ei_ctl_unterminated, &gname);
-            proto_item_append_text(di, ": %s, %s", val_to_str(type, sr_disk_type_vals, "type %u"), gname);
+            proto_item_append_text(di, ": %s, %s", val_to_str(pinfo->pool, type, sr_disk_type_vals, "type %u"), gname);
         }
     }
     add_trailing(tvb, o, tree, pinfo);
@@ -808,7 +808,7 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
         proto_item_append_text(proto_tree_get_parent(tree), ": \"%s\"", s);
         /* zero padding after the NUL is common (fixed-size buffers); anything else is trailing data */
         for (int i = n; i < len; i++) {
-            if (tvb_get_guint8(tvb, i) != 0) {
+            if (tvb_get_uint8(tvb, i) != 0) {
                 add_trailing(tvb, n, tree, pinfo);
                 break;
             }

@@ -6,8 +6,8 @@
 #define PACKET_CMRP_CTL_H
 
 #include <stdint.h>
+#include "cmrp-compat.h"
 #include <epan/packet.h>
-#include <epan/value_string.h>
 #include "cmrp-hooks.h"
 
 /* Registers the cmrp.ctl.* fields, subtrees and expert infos under `proto` (from proto_register). */

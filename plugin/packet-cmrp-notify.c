@@ -21,7 +21,7 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/proto_data.h>
-#include <epan/value_string.h>
+#include "cmrp-compat.h"
 
 #include "cmrp-hooks.h"
 #include "cmrp-ndr.h"

@@ -21,8 +21,8 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/to_str.h>
-#include <epan/dissectors/packet-windows-common.h>
 #include <wsutil/nstime.h>
+#include "cmrp-compat.h"
 
 #include "cmrp-hooks.h"
 #include "packet-cmrp-proplist.h"
@@ -505,16 +505,17 @@ dissect_csv_volume_info(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tre
 
 /* A SID at `offset` if all its bytes are within [.., end). Returns true if dissected. */
 static bool
-dissect_sid_checked(tvbuff_t *tvb, int offset, int end, proto_tree *tree, const char *name)
+dissect_sid_checked(tvbuff_t *tvb, packet_info *pinfo, int offset, int end, proto_tree *tree,
+                    const char *name)
 {
     guint8 nsub;
 
     if (offset < 0 || offset + 8 > end)
         return false;
-    nsub = tvb_get_guint8(tvb, offset + 1);
+    nsub = tvb_get_uint8(tvb, offset + 1);
     if (nsub > 15 || offset + 8 + 4 * (int)nsub > end)
         return false;
-    dissect_nt_sid(tvb, offset, tree, name, NULL, -1);
+    dissect_nt_sid(tvb, pinfo, offset, tree, name, NULL, -1);
     return true;
 }
 
@@ -548,7 +549,7 @@ dissect_acl(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *
 
     o = offset + 8;
     for (i = 0; i < count && o + 4 <= acl_end; i++) {
-        guint8 type = tvb_get_guint8(tvb, o);
+        guint8 type = tvb_get_uint8(tvb, o);
         guint16 ace_size = tvb_get_letohs(tvb, o + 2);
         int ace_end = o + ace_size;
         int p = o + 4;
@@ -583,8 +584,8 @@ dissect_acl(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *
                     p += 16;
                 }
             }
-            if (dissect_sid_checked(tvb, p, ace_end, ace_tree, "SID"))
-                p += 8 + 4 * tvb_get_guint8(tvb, p + 1);
+            if (dissect_sid_checked(tvb, pinfo, p, ace_end, ace_tree, "SID"))
+                p += 8 + 4 * tvb_get_uint8(tvb, p + 1);
         }
         if (p < ace_end)
             proto_tree_add_item(ace_tree, hf_sd_ace_data, tvb, p, ace_end - p, ENC_NA);
@@ -634,10 +635,10 @@ cmrp_dissect_security_descriptor(tvbuff_t *tvb, int offset, int len, packet_info
     proto_tree_add_item(sd_tree, hf_sd_sacl_offset, sd_tvb, 12, 4, ENC_LITTLE_ENDIAN);
     proto_tree_add_item(sd_tree, hf_sd_dacl_offset, sd_tvb, 16, 4, ENC_LITTLE_ENDIAN);
 
-    if (off_owner && (off_owner >= (guint32)len || !dissect_sid_checked(sd_tvb, (int)off_owner, len, sd_tree, "Owner")))
+    if (off_owner && (off_owner >= (guint32)len || !dissect_sid_checked(sd_tvb, pinfo, (int)off_owner, len, sd_tree, "Owner")))
         proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 4, 4,
                                      "Owner SID offset %u outside the descriptor (%d bytes)", off_owner, len);
-    if (off_group && (off_group >= (guint32)len || !dissect_sid_checked(sd_tvb, (int)off_group, len, sd_tree, "Group")))
+    if (off_group && (off_group >= (guint32)len || !dissect_sid_checked(sd_tvb, pinfo, (int)off_group, len, sd_tree, "Group")))
         proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 8, 4,
                                      "Group SID offset %u outside the descriptor (%d bytes)", off_group, len);
     if ((control & 0x0010) && off_sacl) {
@@ -686,7 +687,7 @@ skip_padding(tvbuff_t *tvb, int data, uint32_t size, int end, packet_info *pinfo
     if (pad > end - after)
         pad = end - after;
     for (i = 0; i < pad; i++) {
-        if (tvb_get_guint8(tvb, after + i) != 0)
+        if (tvb_get_uint8(tvb, after + i) != 0)
             nonzero = true;
     }
     if (nonzero) {
@@ -741,7 +742,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                                "Size %u overruns the buffer (%d bytes left)", size, end - data);
         dlen = end - data;
     }
-    proto_item_append_text(vitem, ": %s", val_to_str(syntax, syntax_vals, "syntax 0x%08x"));
+    proto_item_append_text(vitem, ": %s", val_to_str(pinfo->pool, syntax, syntax_vals, "syntax 0x%08x"));
 
     if (try_val_to_str(syntax, syntax_vals) == NULL && type != TYPE_USER && format != FMT_USER) {
         proto_item *pi = proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
@@ -758,7 +759,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
         if (fixed_size_check(pinfo, size_item, size, 4) && dlen == 4) {
             guint32 v;
             proto_tree_add_item_ret_uint(vtree, hf_prop_resclass, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
-            s = val_to_str(v, resclass_vals, "%u");
+            s = val_to_str(pinfo->pool, v, resclass_vals, "%u");
         }
         break;
     case SYNTAX_DISK_SIGNATURE:
@@ -785,9 +786,9 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
     case SYNTAX_SCSI_ADDRESS:
         if (fixed_size_check(pinfo, size_item, size, SCSI_ADDRESS_LEN) && dlen == SCSI_ADDRESS_LEN) {
             dissect_scsi_address(tvb, data, vtree);
-            s = wmem_strdup_printf(pinfo->pool, "%u:%u:%u:%u", tvb_get_guint8(tvb, data),
-                                   tvb_get_guint8(tvb, data + 1), tvb_get_guint8(tvb, data + 2),
-                                   tvb_get_guint8(tvb, data + 3));
+            s = wmem_strdup_printf(pinfo->pool, "%u:%u:%u:%u", tvb_get_uint8(tvb, data),
+                                   tvb_get_uint8(tvb, data + 1), tvb_get_uint8(tvb, data + 2),
+                                   tvb_get_uint8(tvb, data + 3));
         }
         break;
     case SYNTAX_PARTITION_INFO:
@@ -840,7 +841,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 guint32 v;
                 if (flags & CMRP_PL_FORMAT_LIST) {
                     proto_tree_add_item_ret_uint(vtree, hf_prop_format, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
-                    s = val_to_str(v, format_vals, "format 0x%04x");
+                    s = val_to_str(pinfo->pool, v, format_vals, "format 0x%04x");
                 } else {
                     proto_tree_add_item_ret_uint(vtree, hf_prop_word, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
                     s = wmem_strdup_printf(pinfo->pool, "%u", v);

@@ -20,7 +20,7 @@
 
 #include <epan/packet.h>
 #include <epan/expert.h>
-#include <epan/value_string.h>
+#include "cmrp-compat.h"
 
 #include "cmrp-hooks.h"
 #include "cmrp-errors.h"
@@ -273,13 +273,13 @@ cmrp_hook_reg_value(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
             s = cmrp_reg_dissect_data(tvb, 0, (int)used, (uint32_t)type, true, ctx->pinfo, tree);
             proto_tree_add_item(tree, hf_reg_unused, tvb, (int)used, len - (int)used, ENC_NA);
             proto_item_append_text(proto_tree_get_parent(tree), " (%s %s)",
-                                   val_to_str((uint32_t)type, reg_type_vals, "type %u"), s);
+                                   val_to_str(ctx->pinfo->pool, (uint32_t)type, reg_type_vals, "type %u"), s);
             return;
         }
     }
     s = cmrp_reg_dissect_data(tvb, 0, len, (uint32_t)type, ctx->request, ctx->pinfo, tree);
     proto_item_append_text(proto_tree_get_parent(tree), " (%s %s)",
-                           val_to_str((uint32_t)type, reg_type_vals, "type %u"), s);
+                           val_to_str(ctx->pinfo->pool, (uint32_t)type, reg_type_vals, "type %u"), s);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -387,7 +387,7 @@ dissect_batch_command(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, pr
             uint32_t control;
             proto_tree_add_item_ret_uint(dt, hf_batch_control, tvb, offset, 4, ENC_LITTLE_ENDIAN,
                                          &control);
-            value = val_to_str(control, batch_control_vals, "control %u");
+            value = val_to_str(pinfo->pool, control, batch_control_vals, "control %u");
         } else if (has_typed_data(cmd)) {
             proto_tree *dt = proto_item_add_subtree(di, ett_batch_data);
             value = cmrp_reg_dissect_data(tvb, offset, data_shown, vtype, true, pinfo, dt);
@@ -404,12 +404,12 @@ done:
     proto_item_set_len(ci, offset - start);
     if (cmd == CLUSREG_READ_ERROR)
         proto_item_set_text(ci, "Command %u: %s \"%s\": %s", number, cmd_name, name,
-                            val_to_str_ext(vtype, &cmrp_error_vals_ext, "error %u"));
+                            val_to_str_ext(pinfo->pool, vtype, &cmrp_error_vals_ext, "error %u"));
     else if (value && cmd == CLUSREG_CONTROL_COMMAND)
         proto_item_set_text(ci, "Command %u: %s %s", number, cmd_name, value);
     else if (value)
         proto_item_set_text(ci, "Command %u: %s \"%s\" = %s %s", number, cmd_name, name,
-                            val_to_str(vtype, reg_type_vals, "type %u"), value);
+                            val_to_str(pinfo->pool, vtype, reg_type_vals, "type %u"), value);
     else
         proto_item_set_text(ci, "Command %u: %s \"%s\"", number, cmd_name, name);
     return offset;

@@ -12,6 +12,7 @@
 #include <epan/expert.h>
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-dcerpc.h>
+#include "cmrp-compat.h"
 
 #include "cmrp-gen.h"
 #include "cmrp-handles.h"
@@ -22,10 +23,19 @@
 #define CMRP_VERSION "0.0.0"
 #endif
 
-WS_DLL_PUBLIC_DEF const gchar plugin_version[] = CMRP_VERSION;
+WS_DLL_PUBLIC_DEF const char plugin_version[] = CMRP_VERSION;
 WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 WS_DLL_PUBLIC void plugin_register(void);
+#if CMRP_PLUGIN_HAS_DESCRIBE
+WS_DLL_PUBLIC uint32_t plugin_describe(void);
+
+uint32_t
+plugin_describe(void)
+{
+    return CMRP_PLUGIN_DESC_DISSECTOR;
+}
+#endif
 
 static int proto_cmrp = -1;
 static int proto_cmrp2 = -1;
@@ -289,18 +299,24 @@ proto_register_cmrp(void)
     cmrp_gen_register_modules(proto_cmrp);
 }
 
-/* Wireshark 4.0's dcerpc_init_uuid() inserts into dcerpc_uuids and, on a duplicate key, frees the
- * new key and then registers it: a use-after-free. Steal the built-in clusapi's entry first. The
- * stolen key stays referenced by the "dcerpc.uuid" dissector table, so it is not freed here. */
+/* dcerpc_init_uuid() (Wireshark 4.0, 4.4 and 4.6 alike) inserts into dcerpc_uuids and, on a
+ * duplicate key, frees the new key and then registers it: a use-after-free. Steal the built-in
+ * clusapi's entry first. The stolen key stays referenced by the "dcerpc.uuid" dissector table, so
+ * it is not freed here. tests/dissect/test_valgrind.py builds the plugin with
+ * -DCMRP_UUID_TAKEOVER=OFF on each version to show the use-after-free this prevents. */
 static void
-take_over_uuid(guint16 ver)
+take_over_uuid(uint16_t ver)
 {
+#ifdef CMRP_NO_UUID_TAKEOVER
+    (void)ver;
+#else
     guid_key key;
     memset(&key, 0, sizeof key);
     key.guid = uuid_cmrp;
     key.ver = ver;
     if (dcerpc_uuids)
         g_hash_table_steal(dcerpc_uuids, &key);
+#endif
 }
 
 static void

@@ -12,6 +12,10 @@ import tempfile
 
 import pytest
 
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
+import wsversion  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CAPTURES = os.path.join(ROOT, 'captures')
 BUILD = os.environ.get('CMRP_BUILD_DIR', os.path.join(ROOT, 'build'))
@@ -91,8 +95,9 @@ class Tshark:
 
 @pytest.fixture(scope='session')
 def tshark():
-    if not os.path.exists(os.path.join(PLUGIN_DIR, '4.0', 'epan', 'cmrp.so')):
-        pytest.fail('plugin not built: run cmake -B build && cmake --build build (or tests/run)')
+    why = wsversion.check_build(BUILD)
+    if why:
+        pytest.fail(why)
     t = Tshark()
     yield t
     shutil.rmtree(t.home, ignore_errors=True)

@@ -4,10 +4,13 @@ tshark runs as an unprivileged user (so it honours WIRESHARK_PLUGIN_DIR) with th
 capabilities dumpcap needs to capture (CAP_NET_RAW, CAP_NET_ADMIN).
 """
 import os
+import queue
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -15,6 +18,8 @@ import pytest
 from conftest import PLUGIN_DIR, ROOT
 
 PEER = os.path.join(ROOT, 'tests', 'peer')
+# dumpcap's "Capture started." (4.0) or tshark's "Capturing on 'Loopback: lo'" (all versions)
+READY = re.compile(r"Capture started|Capturing on ")
 
 
 def free_port():
@@ -45,19 +50,35 @@ def test_live_capture_decodes_smbtorture(tshark):
              '-E', 'separator=\t', '-e', 'frame.number', '-e', '_ws.col.Info',
              '-e', 'cmrp.object_name', '-e', '_ws.malformed', '-Y', 'cmrp'],
             env=tshark.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        # wait until dumpcap says it captures
-        deadline = time.time() + 30
+        # Wait (bounded) until tshark says it captures. stderr is read by a thread, so a tshark
+        # that never says so (or says it differently) cannot block the test.
+        lines, outq = queue.Queue(), queue.Queue()
+        readers = [threading.Thread(target=lambda q=q, f=f: [q.put(l) for l in iter(f.readline, '')],
+                                    daemon=True)
+                   for q, f in ((lines, cap.stderr), (outq, cap.stdout))]
+        for r in readers:
+            r.start()
+        deadline = time.time() + 60
         started = ''
-        while time.time() < deadline and 'Capture started' not in started:
-            started += cap.stderr.readline()
-        assert 'Capture started' in started, started
+        while time.time() < deadline and not READY.search(started):
+            try:
+                started += lines.get(timeout=max(0.1, deadline - time.time()))
+            except queue.Empty:
+                break
+            if cap.poll() is not None:
+                break
+        assert READY.search(started), 'tshark did not start capturing: %r' % started[-2000:]
         run = subprocess.run(['smbtorture', 'ncacn_ip_tcp:127.0.0.1[%d]' % port, '-U%',
                               'rpc.clusapi.cluster', 'rpc.clusapi.resource'],
                              capture_output=True, text=True, timeout=300)
         assert 'failure' not in run.stdout.lower(), run.stdout[-2000:]
         time.sleep(1.0)
         cap.send_signal(signal.SIGINT)
-        out, err = cap.communicate(timeout=60)
+        cap.wait(timeout=60)
+        for r in readers:
+            r.join(timeout=10)
+        out = ''.join(outq.queue)
+        err = started + ''.join(lines.queue)
     finally:
         if cap and cap.poll() is None:
             cap.kill()

@@ -41,3 +41,25 @@ def test_memcheck_corpus(tshark, scratch):
                                       'ntlmssp.nt_password:Cmrp-Passw0rd'])
     assert p.returncode == 0, p.stderr[-3000:]
     assert errors == 0, p.stderr[-3000:]
+
+
+def test_memcheck_without_takeover_shows_the_use_after_free(scratch):
+    """The counter-proof, on whichever Wireshark this runs (tests/versions runs it on 4.0, 4.4 and
+    4.6): the same plugin built with -DCMRP_UUID_TAKEOVER=OFF registers our UUID while the
+    built-in clusapi's entry is still in dcerpc_uuids, and valgrind reports the invalid read in
+    dcerpc_init_uuid that test_memcheck_startup_and_uuid_takeover proves gone."""
+    import subprocess
+    from conftest import ROOT, Tshark, wsversion
+    build = os.path.join(scratch, 'build-no-takeover')
+    subprocess.run(['cmake', '-S', ROOT, '-B', build, '-DCMAKE_BUILD_TYPE=RelWithDebInfo',
+                    '-DCMRP_UUID_TAKEOVER=OFF'], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(['cmake', '--build', build, '-j2'], check=True, stdout=subprocess.DEVNULL)
+    assert os.path.exists(wsversion.plugin_so(build))
+    subprocess.run(['chmod', '-R', 'a+rX', build], check=True)
+    t = Tshark(extra_env={'WIRESHARK_PLUGIN_DIR': os.path.join(build, 'plugins')})
+    p, errors = run_memcheck(t, ['-G', 'plugins'])
+    assert 'cmrp.so' in p.stdout
+    assert errors and errors > 0, p.stderr[-3000:]
+    assert re.search(r'Invalid read of size \d+', p.stderr), p.stderr[-3000:]
+    # the bad read is the key freed by dcerpc_init_uuid's duplicate insert
+    assert 'dcerpc_init_uuid' in p.stderr, p.stderr[-3000:]

@@ -26,6 +26,10 @@ import tempfile
 import threading
 import time
 
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'lib'))
+import wsversion  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CAPTURES = os.path.join(ROOT, 'captures')
@@ -73,7 +77,7 @@ def ensure_build(build_dir=ASAN_BUILD, sanitize=True, c_flags=None, quiet=True):
     out = subprocess.DEVNULL if quiet else None
     plugins = os.path.join(build_dir, 'plugins')
     if os.environ.get('CMRP_FUZZ_NO_BUILD') and os.path.exists(
-            os.path.join(plugins, '4.0', 'epan', 'cmrp.so')):
+            wsversion.plugin_so(build_dir)):
         return plugins            # use the plugin already built there, as it is
     if not os.path.exists(os.path.join(build_dir, 'CMakeCache.txt')):
         args = ['cmake', '-S', ROOT, '-B', build_dir, '-DCMAKE_BUILD_TYPE=RelWithDebInfo',
@@ -82,9 +86,9 @@ def ensure_build(build_dir=ASAN_BUILD, sanitize=True, c_flags=None, quiet=True):
             args += ['-DCMAKE_C_FLAGS=%s' % c_flags, '-DCMAKE_MODULE_LINKER_FLAGS=%s' % c_flags]
         subprocess.run(args, check=True, stdout=out)
     subprocess.run(['cmake', '--build', build_dir, '-j2'], check=True, stdout=out)
-    plugin = os.path.join(build_dir, 'plugins', '4.0', 'epan', 'cmrp.so')
-    if not os.path.exists(plugin):
-        raise RuntimeError('build produced no %s' % plugin)
+    why = wsversion.check_build(build_dir)
+    if why:
+        raise RuntimeError(why)
     return os.path.join(build_dir, 'plugins')
 
 

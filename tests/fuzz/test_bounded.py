@@ -35,7 +35,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import ROOT, Tshark
+from conftest import BUILD, ROOT, Tshark, wsversion
 
 ADV = os.path.join(ROOT, 'captures', 'adversarial')
 K_ITEMS_PER_BYTE = 3
@@ -47,9 +47,9 @@ FILES = sorted(glob.glob(os.path.join(ADV, 'adv-*.pcap')))
 
 @pytest.fixture(scope='module')
 def tshark_strict():
-    if not os.path.exists(os.path.join(ROOT, os.environ.get('CMRP_BUILD_DIR', 'build'),
-                                       'plugins', '4.0', 'epan', 'cmrp.so')):
-        pytest.fail('plugin not built: run cmake -B build && cmake --build build')
+    why = wsversion.check_build(BUILD)
+    if why:
+        pytest.fail(why)
     t = Tshark(extra_env={'WIRESHARK_ABORT_ON_TOO_MANY_ITEMS': '1'})
     yield t
     shutil.rmtree(t.home, ignore_errors=True)

@@ -85,8 +85,9 @@ def test_memcheck_mutated_sample():
     import mutate
     plugins = os.path.join(os.environ.get('CMRP_BUILD_DIR', os.path.join(fuzzlib.ROOT, 'build')),
                            'plugins')
-    if not os.path.exists(os.path.join(plugins, '4.0', 'epan', 'cmrp.so')):
-        pytest.fail('plugin not built: cmake -B build && cmake --build build')
+    why = fuzzlib.wsversion.check_build(os.path.dirname(plugins))
+    if why:
+        pytest.fail(why)
     scratch = fuzzlib.scratch_dir('cmrp-vg-')
     os.chmod(scratch, 0o777)
     runner = fuzzlib.Runner(plugins, sanitizer=False)
