@@ -35,6 +35,7 @@ class Tshark:
         self.home = tempfile.mkdtemp(prefix='cmrp-home-')
         os.chmod(self.home, 0o777)
         self.extra_env = extra_env or {}
+        self._types = None
 
     def env(self):
         env = {
@@ -77,11 +78,33 @@ class Tshark:
             args += ['-Y', dfilter]
         args += list(extra)
         out = self.run(*args).stdout
+        types = [self.field_type(f) for f in fields]
         rows = []
         for line in out.splitlines():
             cols = line.split('\t')
-            rows.append([c.split('\x1f') if c else [] for c in cols])
+            rows.append([[wsversion.canonical(t, v) for v in c.split('\x1f')] if c else []
+                         for t, c in zip(types + [None] * (len(cols) - len(types)), cols)])
         return rows
+
+    def canon(self, name, value):
+        """A PDML `show` value of field `name` as tshark 4.0 writes it. PDML does not escape
+        strings in any version; only booleans changed (True/False after 4.0)."""
+        if value is None or self.field_type(name) != 'FT_BOOLEAN':
+            return value
+        return wsversion.canonical('FT_BOOLEAN', value)
+
+    def field_type(self, name):
+        """FT_* type of a field, from tshark -G fields (read once); column fields are strings.
+        Values are given back as 4.0 prints them (wsversion.canonical): tests compare values."""
+        if name.startswith('_ws.col.'):
+            return 'FT_STRING'
+        if self._types is None:
+            self._types = {}
+            for line in self.run('-G', 'fields').stdout.splitlines():
+                cols = line.split('\t')
+                if cols[0] == 'F' and len(cols) > 3:
+                    self._types[cols[2]] = cols[3]
+        return self._types.get(name)
 
     def json(self, path, dfilter=None, protos=('cmrp', 'cmrp2'), extra=()):
         args = ['-r', path, '-T', 'json', '-2']

@@ -87,8 +87,8 @@ def pdml(tshark, path, dfilter, extra=()):
                     if f.get('name') == 'num':
                         num = int(f.get('show'))
             elif proto.get('name') == 'cmrp':
-                fields += [(f.get('name'), f.get('show'), f.get('showname'))
-                           for f in proto.iter('field')]
+                fields += [(f.get('name'), tshark.canon(f.get('name'), f.get('show')),
+                            f.get('showname')) for f in proto.iter('field')]
         frames[num] = Frame(num, fields)
     return frames
 

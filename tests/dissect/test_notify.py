@@ -149,7 +149,8 @@ def pdml(tshark, path):
             if name == 'frame.number':
                 num = int(f.get('show'))
             if name:
-                fields.setdefault(name, []).append((f.get('show'), f.get('showname')))
+                fields.setdefault(name, []).append((tshark.canon(name, f.get('show')),
+                                                   f.get('showname')))
         frames[num] = fields
     return frames
 

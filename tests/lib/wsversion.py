@@ -51,3 +51,47 @@ def check_build(build_dir):
         return ('%s was configured against Wireshark %s but tshark is %s: remove it and rebuild'
                 % (build_dir, found, '.'.join(map(str, tshark_version()))))
     return 'plugin not built: %s is missing (run cmake -B build && cmake --build build)' % so
+
+
+# ---- values, not rendering -------------------------------------------------------------------
+# tshark's -T fields output changed after 4.0 in ways that are rendering, not decode: booleans are
+# printed True/False (4.0: 1/0), and string values have backslashes and control characters
+# escaped (4.0 prints them raw). Seen on 4.4 and 4.6; 4.2 is assumed to behave as 4.4.
+STRING_TYPES = {'FT_STRING', 'FT_STRINGZ', 'FT_UINT_STRING', 'FT_STRINGZPAD', 'FT_STRINGZTRUNC'}
+_ESCAPES = {'\\': '\\', 'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t',
+            'v': '\v', '"': '"', "'": "'"}
+
+
+def fields_escaped():
+    """True when tshark -T fields escapes backslashes in string values."""
+    return tshark_version() >= (4, 2, 0)
+
+
+def unescape(s):
+    """Undo -T fields escaping (\\\\, \\t, \\n, \\xHH, ...) as 4.2+ writes it."""
+    out, i = [], 0
+    while i < len(s):
+        c = s[i]
+        if c == '\\' and i + 1 < len(s):
+            n = s[i + 1]
+            hexd = s[i + 2:i + 4]
+            if n == 'x' and len(hexd) == 2 and all(h in '0123456789abcdefABCDEF' for h in hexd):
+                out.append(chr(int(hexd, 16)))
+                i += 4
+                continue
+            if n in _ESCAPES:
+                out.append(_ESCAPES[n])
+                i += 2
+                continue
+        out.append(c)
+        i += 1
+    return ''.join(out)
+
+
+def canonical(ftype, value):
+    """A -T fields value as 4.0 prints it, whatever version printed it."""
+    if ftype == 'FT_BOOLEAN':
+        return {'True': '1', 'False': '0'}.get(value, value)
+    if ftype in STRING_TYPES and fields_escaped():
+        return unescape(value)
+    return value

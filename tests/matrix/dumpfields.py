@@ -54,15 +54,6 @@ def fields(env):
     return out
 
 
-def unescape(s):
-    """tshark 4.0 prints a string field's backslashes and control characters escaped (\\\\, \\n);
-    later versions print some of them raw. Undo the escaping so both give the same text."""
-    return re.sub(r'\\(x[0-9a-fA-F]{2}|[\\abfnrtv"])',
-                  lambda m: (chr(int(m.group(1)[1:], 16)) if m.group(1)[0] == 'x'
-                             else {'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r',
-                                   't': '\t', 'v': '\v'}.get(m.group(1), m.group(1))), s)
-
-
 def abs_time(s):
     """Seconds since the epoch (UTC) from either '2020-01-02T03:04:05.123456789Z' or
     'Jan  2, 2020 03:04:05.123456789 UTC'."""
@@ -94,8 +85,8 @@ def norm(ftype, v):
         return v.lower()
     if ftype == 'FT_ABSOLUTE_TIME':
         return abs_time(v)
-    if ftype in ('FT_STRING', 'FT_STRINGZ', 'FT_UINT_STRING', 'FT_STRINGZPAD'):
-        return unescape(v)
+    if ftype in wsversion.STRING_TYPES:
+        return wsversion.canonical(ftype, v)     # 4.2+ escape backslashes; 4.0 does not
     if ftype == 'FT_NONE':
         return None            # presence only: -T fields has no value for a text-only item
     return v
