@@ -88,10 +88,12 @@ class Tshark:
 
     def canon(self, name, value):
         """A PDML `show` value of field `name` as tshark 4.0 writes it. PDML does not escape
-        strings in any version; only booleans changed (True/False after 4.0)."""
-        if value is None or self.field_type(name) != 'FT_BOOLEAN':
+        strings in any version; booleans (True/False after 4.0) and times (ISO 8601 in 4.6)
+        changed."""
+        ftype = self.field_type(name)
+        if value is None or ftype not in ('FT_BOOLEAN', 'FT_ABSOLUTE_TIME'):
             return value
-        return wsversion.canonical('FT_BOOLEAN', value)
+        return wsversion.canonical(ftype, value)
 
     def field_type(self, name):
         """FT_* type of a field, from tshark -G fields (read once); column fields are strings.

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import capture
+from conftest import capture, wsversion
 
 CAPTURES = ['smbtorture-anon.pcapng', 'scenario-ndr.pcapng', 'scenario-ndr64.pcapng']
 
@@ -88,6 +88,7 @@ ZERO_TIMES = {'Jan  1, 1970 00:00:00.000000000 UTC', 'Jan  1, 1601 00:00:00.0000
 
 
 def norm(v):
+    v = wsversion.time_40(v)            # 4.6 writes ISO 8601 times
     if v in ZERO_TIMES:
         return ('time', 0)
     try:

@@ -54,9 +54,11 @@ def check_build(build_dir):
 
 
 # ---- values, not rendering -------------------------------------------------------------------
-# tshark's -T fields output changed after 4.0 in ways that are rendering, not decode: booleans are
-# printed True/False (4.0: 1/0), and string values have backslashes and control characters
-# escaped (4.0 prints them raw). Seen on 4.4 and 4.6; 4.2 is assumed to behave as 4.4.
+# tshark's output changed after 4.0 in ways that are rendering, not decode: booleans are printed
+# True/False (4.0: 1/0; -T fields, PDML, JSON), string values in -T fields have backslashes and
+# control characters escaped (4.0 prints them raw; PDML does not escape), and 4.6 prints
+# absolute times as ISO 8601 (2023-11-14T22:13:20.000000000Z; 4.0 and 4.4: Nov 14, 2023
+# 22:13:20.000000000 UTC). Seen on 4.4 and 4.6; 4.2 is assumed to behave as 4.4.
 STRING_TYPES = {'FT_STRING', 'FT_STRINGZ', 'FT_UINT_STRING', 'FT_STRINGZPAD', 'FT_STRINGZTRUNC'}
 _ESCAPES = {'\\': '\\', 'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t',
             'v': '\v', '"': '"', "'": "'"}
@@ -88,8 +90,24 @@ def unescape(s):
     return ''.join(out)
 
 
+_ISO_TIME = re.compile(r'^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?Z$')
+_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+
+def time_40(value):
+    """An absolute time as 4.0 prints it: 4.6's ISO 8601 form converted, anything else as is."""
+    m = _ISO_TIME.match(value)
+    if not m:
+        return value
+    y, mo, d, h, mi, sec = (int(x) for x in m.groups()[:6])
+    frac = (m.group(7) or '').ljust(9, '0')
+    return '%s %2d, %d %02d:%02d:%02d.%s UTC' % (_MONTHS[mo - 1], d, y, h, mi, sec, frac)
+
+
 def canonical(ftype, value):
     """A -T fields value as 4.0 prints it, whatever version printed it."""
+    if ftype == 'FT_ABSOLUTE_TIME':
+        return time_40(value)
     if ftype == 'FT_BOOLEAN':
         return {'True': '1', 'False': '0'}.get(value, value)
     if ftype in STRING_TYPES and fields_escaped():

@@ -92,8 +92,8 @@ def norm(ftype, v):
     return v
 
 
-def dump_capture(path, flds, env, chunk=200):
-    """{frame: {field: [values]}}; the fields are asked for in chunks (tshark's argv)."""
+def dump_capture(path, flds, env, chunk=1000):
+    """{frame: {field: [values]}}; the fields are asked for in chunks (argv size)."""
     names = sorted(flds)
     frames = {}
     for i in range(0, len(names), chunk):
