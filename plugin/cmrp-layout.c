@@ -38,6 +38,9 @@ cmrp_dissect_layout(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *t
         int o = offset + f->offset;
         const char *s = NULL;
 
+        if ((unsigned)f->offset + f->length > layout->size)
+            continue;   /* a table bug: never read past the structure */
+
         switch ((cmrp_lf_kind_t)f->kind) {
         case CMRP_LF_UINT: {
             uint64_t v;

@@ -425,8 +425,12 @@ static const cmrp_layout_field_t resclass_info_fields[] = {
 static const cmrp_layout_t layout_resclass_info = {
     "CLUS_RESOURCE_CLASS_INFO", "MS-CMRP 2.2.3.7", 8, NULL, resclass_info_fields
 };
+static const cmrp_layout_field_t resclass_sdk_fields[] = {
+    { &hf_prop_resclass, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    LF_END
+};
 static const cmrp_layout_t layout_resclass_sdk = {
-    "CLUSPROP_RESOURCE_CLASS, class only", "SDK ClusAPI.h", 4, NULL, resclass_info_fields
+    "CLUSPROP_RESOURCE_CLASS, class only", "SDK ClusAPI.h", 4, NULL, resclass_sdk_fields
 };
 
 /* CLUSPROP_SYNTAX_DISK_SIGNATURE, _DISK_NUMBER: an unsigned long; _DISK_SIZE: a ULARGE_INTEGER
