@@ -994,11 +994,12 @@ skip_padding(tvbuff_t *tvb, int data, uint32_t size, int end, packet_info *pinfo
  * An overrun was flagged by the caller: the bytes there are are shown. */
 static bool
 fixed_size_check(tvbuff_t *tvb, int data, int dlen, packet_info *pinfo, proto_tree *tree, proto_item *item,
-                 uint32_t size, uint32_t want)
+                 uint32_t size, uint32_t want, const char **summary)
 {
     if (size != want) {
         expert_add_info_format(pinfo, item, &ei_prop_bad_value_size,
                                "Value size %u, expected %u for this syntax", size, want);
+        *summary = "<size matches no layout>";
         if (dlen > 0)
             proto_tree_add_item(tree, hf_prop_binary, tvb, data, dlen, ENC_NA);
         return false;
@@ -1090,21 +1091,21 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
             }
             break;
         case FMT_DWORD:
-            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4)) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4, &s)) {
                 guint32 v;
                 proto_tree_add_item_ret_uint(vtree, hf_prop_dword, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%u", v);
             }
             break;
         case FMT_LONG:
-            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4)) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4, &s)) {
                 gint32 v;
                 proto_tree_add_item_ret_int(vtree, hf_prop_long, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%d", v);
             }
             break;
         case FMT_WORD:
-            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 2)) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 2, &s)) {
                 guint32 v;
                 if (flags & CMRP_PL_FORMAT_LIST) {
                     proto_tree_add_item_ret_uint(vtree, hf_prop_format, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
@@ -1116,21 +1117,21 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
             }
             break;
         case FMT_ULARGE_INTEGER:
-            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8)) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 guint64 v;
                 proto_tree_add_item_ret_uint64(vtree, hf_prop_ularge, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%" G_GUINT64_FORMAT, v);
             }
             break;
         case FMT_LARGE_INTEGER:
-            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8)) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 gint64 v;
                 proto_tree_add_item_ret_int64(vtree, hf_prop_large, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%" G_GINT64_FORMAT, v);
             }
             break;
         case FMT_FILETIME:
-            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8)) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 guint64 ft = tvb_get_letoh64(tvb, data);
                 nstime_t ts;
                 if (ft == 0 || !filetime_to_nstime(&ts, ft)) {

@@ -340,6 +340,8 @@ def test_fixed_format_size_is_a_warning(vl):
     assert f.experts() == ['Value size 2, expected 4 for this syntax']
     assert severities(f) == [WARN]
     assert f.display('cmrp.prop.binary') == ['0102']
+    assert f.text('cmrp.prop.value')[0] == ('Value: CLUSPROP_SYNTAX_LIST_VALUE_DWORD = '
+                                            '<size matches no layout>')
     assert f.display('cmrp.prop.disk_number') == ['8']
 
 
