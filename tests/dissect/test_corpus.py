@@ -11,7 +11,7 @@ from conftest import capture
 
 PASSWORD = 'Cmrp-Passw0rd'
 ALL = ['smbtorture-anon.pcapng', 'smbtorture-sealed.pcapng', 'scenario-ndr.pcapng',
-       'scenario-ndr64.pcapng', 'scenario-sealed.pcapng', 'v2-udp.pcapng']
+       'scenario-ndr64.pcapng', 'scenario-sealed.pcapng', 'scenario-storage.pcapng', 'v2-udp.pcapng']
 DECRYPT = ('-o', 'ntlmssp.nt_password:' + PASSWORD)
 
 

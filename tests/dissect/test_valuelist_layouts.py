@@ -358,3 +358,82 @@ def test_only_real_overruns_are_errors(tshark, vl):
     rows = tshark.fields(path, ['frame.number'], '_ws.malformed || _ws.expert.severity == "error"')
     bad = {int(r[0][0]) for r in rows}
     assert bad == {frames['overrun'].num}
+
+
+# ---------------------------------------------------------------------------------------------
+# captures/scenario-storage.pcapng: scenario.py --subset storage against mockclusd --spec-storage
+# (tests/peer/handlers_control._disk_info, cluster_model_ext, clusbuf.STORAGE_SPEC)
+
+STORAGE_CAPTURE = 'scenario-storage.pcapng'
+
+
+@pytest.fixture(scope='module')
+def storage(tshark):
+    """{control code: response Frame} of the storage capture."""
+    from conftest import capture
+    path = capture(STORAGE_CAPTURE)
+    rows = tshark.fields(path, ['frame.number', 'dcerpc.cn_call_id', 'dcerpc.pkt_type', 'cmrp.ctl.code'],
+                         'cmrp.opnum in {73, 75}')
+    code_of = {int(r[1][0]): int(r[3][0], 16) for r in rows if int(r[2][0]) == 0}
+    resp = {int(r[1][0]): int(r[0][0]) for r in rows if int(r[2][0]) == 2}
+    frames = pdml(tshark, path, 'cmrp.opnum in {73, 75} && dcerpc.pkt_type == 2')
+    return {code_of[c]: frames[n] for c, n in resp.items()}
+
+
+def test_storage_capture_required_dependencies(storage):
+    """MS-CMRP 3.1.4.3.1.5 / 3.1.4.3.2.5 as the spec lays them out: the RESCLASS value holds a
+    CLUS_RESOURCE_CLASS_INFO (8 bytes). SQL Server requires a storage-class resource and a
+    Network Name (cluster_state)."""
+    for code in (0x01000011, 0x02000011):
+        f = storage[code]
+        assert f.display('cmrp.prop.size')[0] == '8'
+        assert f.display('cmrp.prop.layout') == ['CLUS_RESOURCE_CLASS_INFO (MS-CMRP 2.2.3.7)']
+        assert f.display('cmrp.prop.resclass') == ['CLUS_RESCLASS_STORAGE (1)']
+        assert f.display('cmrp.prop.subclass') == ['0x00000000']
+        assert f.display('cmrp.prop.name') == ['Network Name']
+        assert f.experts() == []
+
+
+def test_storage_capture_disk_info(storage):
+    """STORAGE_GET_DISK_INFO of Cluster Disk 1: every storage syntax of 2.2.2.3 plus the SDK's
+    FTSET_INFO and a STORAGE_DEVICE_ID_DESCRIPTOR (MS-CSVP 2.2.9) with two identifiers."""
+    f = storage[0x01000191]
+    assert f.display('cmrp.prop.disk_signature') == ['0x1a2b3c01']
+    assert [f.display('cmrp.scsi.' + x)[0] for x in ('port', 'path_id', 'target_id', 'lun')] == \
+        ['1', '0', '1', '0']
+    assert f.display('cmrp.prop.disk_number') == ['1']
+    assert f.display('cmrp.partition.device_name') == ['Q:']
+    assert f.display('cmrp.partition.volume_label') == ['Disk1']
+    assert f.display('cmrp.partition.serial_number') == ['0x5ca1ab1f']
+    assert f.display('cmrp.partition.file_system') == ['NTFS']
+    assert f.display('cmrp.prop.disk_serial_number') == ['CMRP-SN-0001']
+    assert f.display('cmrp.prop.disk_guid') == ['{0d15c001-cafe-4c4d-8a00-000000000001}']
+    assert f.display('cmrp.prop.disk_size') == [str(10 << 30)]
+    assert f.display('cmrp.prop.ftset.root_signature') == ['0x1a2b3c01']
+    assert f.display('cmrp.prop.ftset.ft_type') == ['1']
+    assert f.display('cmrp.prop.storage_id.count') == ['2']
+    assert f.display('cmrp.prop.storage_id.type') == ['StorageIdTypeEUI64 (2)', 'StorageIdTypeVendorId (1)']
+    assert f.display('cmrp.prop.storage_id.data')[0] == '6001405f00000001'
+    assert f.display('cmrp.prop.storage_id.string') == ['MSFT    CMRP Disk 1     ']
+    assert f.experts() == []
+
+
+def test_storage_capture_partition_and_csv(storage):
+    """GET_DISK_INFO_EX (2.2.3.11), _EX2 (2.2.3.45), GET_AVAILABLE_DISKS_EX (two disks, 2.2.3.11)
+    and STORAGE_GET_SHARED_VOLUME_INFO (2.2.3.18): each structure in its layout, no expert info."""
+    assert storage[0x010001f1].display('cmrp.prop.layout')[-1] == 'CLUS_PARTITION_INFO_EX (MS-CMRP 2.2.3.11)'
+    assert storage[0x010001f9].display('cmrp.prop.layout')[-1] == 'CLUS_PARTITION_INFO_EX2 (MS-CMRP 2.2.3.45)'
+    assert storage[0x010001f9].display('cmrp.partition.partition_name') == ['Basic data partition']
+    assert storage[0x020001f5].display('cmrp.partition.device_name') == ['O:', 'P:']
+    assert storage[0x01000225].display('cmrp.prop.layout') == ['CLUS_CSV_VOLUME_INFO (MS-CMRP 2.2.3.18)'] * 2
+    assert storage[0x01000225].display('cmrp.csv.friendly_name') == ['Volume1', 'Volume1']
+    for code, f in storage.items():
+        assert f.experts() == [], hex(code)
+
+
+def test_storage_capture_every_structure_syntax(storage):
+    seen = {s.split(' (')[0] for f in storage.values() for s in f.display('cmrp.prop.syntax')}
+    for name in ('RESCLASS', 'NAME', 'DISK_SIGNATURE', 'SCSI_ADDRESS', 'DISK_NUMBER', 'PARTITION_INFO',
+                 'FTSET_INFO', 'DISK_SERIALNUMBER', 'DISK_GUID', 'DISK_SIZE', 'PARTITION_INFO_EX',
+                 'PARTITION_INFO_EX2', 'STORAGE_DEVICE_ID_DESCRIPTOR', 'LIST_VALUE_BINARY'):
+        assert 'CLUSPROP_SYNTAX_' + name in seen, name
