@@ -563,8 +563,8 @@ static const cmrp_layout_t layout_csv_volume_info = {
     "CLUS_CSV_VOLUME_INFO", "MS-CMRP 2.2.3.18", CSV_VOLUME_INFO_LEN, NULL, csv_volume_info_fields
 };
 
-static int dissect_storage_identifiers(tvbuff_t *tvb, int data, int dlen, packet_info *pinfo,
-                                       proto_tree *tree, proto_item *vitem);
+static const char *dissect_storage_identifiers(tvbuff_t *tvb, int data, int dlen, packet_info *pinfo,
+                                               proto_tree *tree, proto_item *vitem);
 
 /* Which layouts each structure syntax accepts. A value's size picks the layout; `open_ended`:
  * a larger size is the layout followed by more data (C tail padding of the partition structures,
@@ -573,7 +573,8 @@ typedef struct {
     uint32_t syntax;
     const cmrp_layout_t *layouts[2];    /* the spec's layout first, then the SDK variant if any */
     bool open_ended;
-    int (*tail)(tvbuff_t *, int, int, packet_info *, proto_tree *, proto_item *);
+    /* the variable part after the layout; returns the value's summary */
+    const char *(*tail)(tvbuff_t *, int, int, packet_info *, proto_tree *, proto_item *);
 } syntax_layouts_t;
 
 static const syntax_layouts_t syntax_layouts[] = {
@@ -677,7 +678,7 @@ cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, 
 /* The STORAGE_IDENTIFIERs of a STORAGE_DEVICE_ID_DESCRIPTOR of `dlen` bytes at `data` (MS-CSVP
  * 2.2.9, 2.2.10): NumberOfIdentifiers of them from offset 12, each NextOffset bytes after the one
  * before (NextOffset 0: the last). Bounded by the descriptor's Size and by the value. */
-static int
+static const char *
 dissect_storage_identifiers(tvbuff_t *tvb, int data, int dlen, packet_info *pinfo, proto_tree *tree,
                             proto_item *vitem)
 {
@@ -731,7 +732,7 @@ dissect_storage_identifiers(tvbuff_t *tvb, int data, int dlen, packet_info *pinf
     if (i < count)
         expert_add_info_format(pinfo, vitem, &ei_prop_struct_inconsistent,
                                "NumberOfIdentifiers %u, the descriptor holds %u", count, i);
-    return i;
+    return wmem_strdup_printf(pinfo->pool, "%u identifier%s", i, i == 1 ? "" : "s");
 }
 
 /* A value whose syntax names a structure: the layout its size selects, or a warning and the bytes
@@ -775,7 +776,7 @@ dissect_struct_value(const syntax_layouts_t *sl, tvbuff_t *tvb, int data, int dl
     proto_item_append_text(vitem, " [%s, %s]", lay->name, lay->source);
     s = cmrp_dissect_layout(tvb, data, pinfo, vtree, lay, &ei_prop_unterminated);
     if (sl->tail) {
-        sl->tail(tvb, data, dlen, pinfo, vtree, vitem);
+        s = sl->tail(tvb, data, dlen, pinfo, vtree, vitem);
     } else if (size > lay->size) {
         proto_tree_add_item(vtree, hf_prop_binary, tvb, data + lay->size, dlen - lay->size, ENC_NA);
     }

@@ -29,7 +29,7 @@ from test_proplist import (DISK_GUID, DISK_NUMBER, DISK_SERIALNUMBER, DISK_SIGNA
                            DISK_SIZE, ENDMARK, FTSET_INFO, L_BINARY, L_DWORD, NAME,
                            PARTITION_INFO, PARTITION_INFO_EX, PARTITION_INFO_EX2, RESCLASS,
                            SCSI_ADDRESS, STORAGE_DEVICE_ID_DESCRIPTOR, entry, partition_info,
-                           request, response, wz)
+                           plist, prop, request, response, wz)
 
 GET_REQUIRED_DEPENDENCIES = 0x01000011     # 3.1.4.3.1.5: value list out
 GET_DISK_INFO = 0x01000191                 # 3.1.4.3.1.24: value list out
@@ -139,6 +139,14 @@ CASES = {
 }
 
 
+SET_PRIVATE_PROPERTIES = 0x01400086
+IN_PROPLIST = plist(
+    prop('ClassInfo', entry(RESCLASS, resclass_info(2, 0x80000000))),
+    prop('Address', entry(SCSI_ADDRESS, bytes([3, 0, 2, 1]))),
+    prop('FtSet', entry(FTSET_INFO, ftset_info(0x12345678, 2))),
+    prop('DeviceId', entry(STORAGE_DEVICE_ID_DESCRIPTOR, SDID)))
+
+
 @pytest.fixture(scope='module')
 def vl(tshark, scratch):
     b = PcapBuilder()
@@ -146,13 +154,17 @@ def vl(tshark, scratch):
     c.bind()
     cid = {name: c.call(73, request(code, b'', 8192), response(buf, 8192))
            for name, (code, buf) in CASES.items()}
+    # the same structures as property values of a PROPERTY_LIST (SET_PRIVATE_PROPERTIES input)
+    in_cid = c.call(73, request(SET_PRIVATE_PROPERTIES, IN_PROPLIST), response(b'', 0))
     path = os.path.join(scratch, 'valuelist-layouts.pcap')
     b.write(path)
     os.chmod(path, 0o644)
     rows = tshark.fields(path, ['frame.number', 'dcerpc.cn_call_id', 'dcerpc.pkt_type'], 'cmrp')
     by = {(int(r[1][0]), int(r[2][0])): int(r[0][0]) for r in rows}
     frames = pdml(tshark, path, 'cmrp && dcerpc.pkt_type == 2')
-    return path, {name: frames[by[(cid[name], 2)]] for name in CASES}
+    out = {name: frames[by[(cid[name], 2)]] for name in CASES}
+    out['in_proplist'] = pdml(tshark, path, 'frame.number == %d' % by[(in_cid, 0)])[by[(in_cid, 0)]]
+    return path, out
 
 
 def severities(f):
@@ -349,6 +361,21 @@ def test_overrun_is_still_an_error(vl):
     f = vl[1]['overrun']
     assert 'Size 8 overruns the buffer (4 bytes left)' in f.experts()
     assert ERROR in severities(f)
+
+
+def test_same_decoding_in_property_values(vl):
+    """The structures decode the same way as property values of a PROPERTY_LIST (2.2.3.10) as in
+    the value lists of control outputs: same layouts, same fields."""
+    f = vl[1]['in_proplist']
+    assert f.display('cmrp.prop.layout') == [
+        'CLUS_RESOURCE_CLASS_INFO (MS-CMRP 2.2.3.7)', 'CLUS_SCSI_ADDRESS (MS-CMRP 2.2.3.8)',
+        'CLUS_FTSET_INFO (SDK ClusAPI.h)', 'STORAGE_DEVICE_ID_DESCRIPTOR (MS-CSVP 2.2.9)']
+    assert f.text('cmrp.prop.property') == ['ClassInfo = CLUS_RESCLASS_NETWORK', 'Address = 3:0:2:1',
+                                            'FtSet = 0x12345678', 'DeviceId = 2 identifiers']
+    assert f.display('cmrp.prop.subclass') == ['0x80000000, Shared']
+    assert f.display('cmrp.prop.ftset.ft_type') == ['2']
+    assert f.display('cmrp.prop.storage_id.string') == [VENDOR_ID.decode()]
+    assert f.experts() == []
 
 
 def test_only_real_overruns_are_errors(tshark, vl):
