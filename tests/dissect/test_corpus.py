@@ -34,6 +34,15 @@ def empty_sealed_requests(t, path):
     return {int(r[0][0]) for r in rows if int(r[1][0]) - 32 - int(r[2][0]) < 8}
 
 
+def test_all_lists_every_bundled_capture():
+    """Every capture of captures/MANIFEST (the well-formed corpus; the adversarial ones live in
+    captures/adversarial/) is held to the no-malformed, no-error test below."""
+    manifest = os.path.join(os.path.dirname(capture(ALL[0])), 'MANIFEST')
+    with open(manifest) as f:
+        names = [line.split('\t')[0] for line in f if line.strip() and not line.startswith('#')]
+    assert sorted(names) == sorted(ALL)
+
+
 @pytest.mark.parametrize('name', ALL)
 def test_every_clusapi_pdu_is_dissected(tshark, name):
     path = capture(name)
