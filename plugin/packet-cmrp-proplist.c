@@ -8,6 +8,10 @@
  *   optionally one more CLUSPROP_SYNTAX_ENDMARK after the last property (Samba writes it).
  * A value list (control-code outputs such as CLUSCTL_RESOURCE_STORAGE_GET_DISK_INFO) is the value
  * part alone. Values carry the CLUSTER_PROPERTY_SYNTAX of 2.2.2.3 plus the SDK-only syntaxes.
+ * The structures values carry (2.2.3.x: CLUS_RESOURCE_CLASS_INFO, CLUS_SCSI_ADDRESS, the partition
+ * infos, CLUS_CSV_VOLUME_INFO; CLUS_FTSET_INFO and STORAGE_DEVICE_ID_DESCRIPTOR) are layout tables
+ * (cmrp-layout.h); syntax_layouts[] says which layouts a syntax accepts, the value's size picks one.
+ * A size that matches no layout is a warning and the bytes; overruns and broken lists are errors.
  *
  * Robustness: every loop is bounded by the bytes left and must make progress; nothing is
  * allocated from a wire count; nesting (value lists and property lists inside values, security
