@@ -16,6 +16,7 @@
 #include "cmrp-compat.h"
 
 #include "cmrp-hooks.h"
+#include "cmrp-layout.h"
 #include "packet-cmrp-ctl.h"
 #include "packet-cmrp-proplist.h"
 
@@ -423,14 +424,24 @@ one_dword(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 
 /* ---- structures ---- */
 
+/* CLUS_RESOURCE_CLASS_INFO (MS-CMRP 2.2.3.7): Class, SubClass. The same layout as the
+ * CLUSPROP_SYNTAX_RESCLASS values of a value list (packet-cmrp-proplist.c), with this module's fields. */
+static const cmrp_layout_field_t resclass_info_fields[] = {
+    { &hf_ctl_resclass, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    { &hf_ctl_subclass, 4, 4, CMRP_LF_BITMASK, 0, &ett_ctl_bits, subclass_fields },
+    { NULL, 0, 0, 0, 0, NULL, NULL }
+};
+static const cmrp_layout_t layout_resclass_info = {
+    "CLUS_RESOURCE_CLASS_INFO", "MS-CMRP 2.2.3.7", 8, NULL, resclass_info_fields
+};
+
 static void
 dissect_resclass_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 {
-    if (!need_bytes(tvb, 8, tree, pinfo, "CLUS_RESOURCE_CLASS_INFO"))
+    if (!need_bytes(tvb, layout_resclass_info.size, tree, pinfo, layout_resclass_info.name))
         return;
-    proto_tree_add_item(tree, hf_ctl_resclass, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_bitmask(tree, tvb, 4, hf_ctl_subclass, ett_ctl_bits, subclass_fields, ENC_LITTLE_ENDIAN);
-    add_trailing(tvb, 8, tree, pinfo);
+    cmrp_dissect_layout(tvb, 0, pinfo, tree, &layout_resclass_info, NULL);
+    add_trailing(tvb, layout_resclass_info.size, tree, pinfo);
 }
 
 /* CLUS_NETNAME_PWD_INFO (2.2.3.13): Flags (4), Password (32 bytes), CreatingDC (516 bytes),

@@ -8,6 +8,10 @@
  *   optionally one more CLUSPROP_SYNTAX_ENDMARK after the last property (Samba writes it).
  * A value list (control-code outputs such as CLUSCTL_RESOURCE_STORAGE_GET_DISK_INFO) is the value
  * part alone. Values carry the CLUSTER_PROPERTY_SYNTAX of 2.2.2.3 plus the SDK-only syntaxes.
+ * The structures values carry (2.2.3.x: CLUS_RESOURCE_CLASS_INFO, CLUS_SCSI_ADDRESS, the partition
+ * infos, CLUS_CSV_VOLUME_INFO; CLUS_FTSET_INFO and STORAGE_DEVICE_ID_DESCRIPTOR) are layout tables
+ * (cmrp-layout.h); syntax_layouts[] says which layouts a syntax accepts, the value's size picks one.
+ * A size that matches no layout is a warning and the bytes; overruns and broken lists are errors.
  *
  * Robustness: every loop is bounded by the bytes left and must make progress; nothing is
  * allocated from a wire count; nesting (value lists and property lists inside values, security
@@ -25,6 +29,7 @@
 #include "cmrp-compat.h"
 
 #include "cmrp-hooks.h"
+#include "cmrp-layout.h"
 #include "packet-cmrp-proplist.h"
 
 /* CLUSTER_PROPERTY_SYNTAX values (MS-CMRP 2.2.2.3; SDK ClusAPI.h for the last ones) */
@@ -99,6 +104,24 @@ static int hf_prop_disk_signature = -1;
 static int hf_prop_disk_number = -1;
 static int hf_prop_disk_size = -1;
 static int hf_prop_trailing = -1;
+static int hf_prop_layout = -1;
+static int hf_prop_subclass = -1;
+static int hf_prop_subclass_shared = -1;
+static int hf_prop_disk_serial = -1;
+static int hf_prop_disk_guid = -1;
+static int hf_prop_ftset_root_signature = -1;
+static int hf_prop_ftset_type = -1;
+static int hf_sdid_version = -1;
+static int hf_sdid_size = -1;
+static int hf_sdid_count = -1;
+static int hf_sdid_identifier = -1;
+static int hf_sdid_code_set = -1;
+static int hf_sdid_type = -1;
+static int hf_sdid_identifier_size = -1;
+static int hf_sdid_next_offset = -1;
+static int hf_sdid_association = -1;
+static int hf_sdid_identifier_bytes = -1;
+static int hf_sdid_identifier_string = -1;
 
 static int hf_scsi_port = -1;
 static int hf_scsi_path_id = -1;
@@ -197,6 +220,8 @@ static gint ett_sd_control = -1;
 static gint ett_sd_acl = -1;
 static gint ett_sd_ace = -1;
 static gint ett_sd_ace_flags = -1;
+static gint ett_prop_subclass = -1;
+static gint ett_sdid_identifier = -1;
 
 static expert_field ei_prop_count_overrun = EI_INIT;
 static expert_field ei_prop_size_overrun = EI_INIT;
@@ -211,6 +236,7 @@ static expert_field ei_prop_truncated = EI_INIT;
 static expert_field ei_prop_too_deep = EI_INIT;
 static expert_field ei_prop_trailing = EI_INIT;
 static expert_field ei_sd_bad_offset = EI_INIT;
+static expert_field ei_prop_struct_inconsistent = EI_INIT;
 
 static const value_string syntax_vals[] = {
     { 0x00000000, "CLUSPROP_SYNTAX_ENDMARK" },
@@ -355,6 +381,219 @@ static int * const ace_flags_fields[] = {
     &hf_sd_ace_flags_np, &hf_sd_ace_flags_ci, &hf_sd_ace_flags_oi, NULL
 };
 
+/* STORAGE_IDENTIFIER (MS-CSVP 2.2.10): CodeSet, Type and Association carry the values of the CODE
+ * SET, IDENTIFIER TYPE and ASSOCIATION fields of SCSI SPC-3 7.6.3.1; the names are the Windows
+ * STORAGE_IDENTIFIER_CODE_SET / _TYPE and STORAGE_ASSOCIATION_TYPE enumerators. */
+static const value_string sdid_code_set_vals[] = {
+    { 0, "StorageIdCodeSetReserved" },
+    { 1, "StorageIdCodeSetBinary" },
+    { 2, "StorageIdCodeSetAscii" },
+    { 3, "StorageIdCodeSetUtf8" },
+    { 0, NULL }
+};
+
+static const value_string sdid_type_vals[] = {
+    { 0, "StorageIdTypeVendorSpecific" },
+    { 1, "StorageIdTypeVendorId" },
+    { 2, "StorageIdTypeEUI64" },
+    { 3, "StorageIdTypeFCPHName" },
+    { 4, "StorageIdTypePortRelative" },
+    { 5, "StorageIdTypeTargetPortGroup" },
+    { 6, "StorageIdTypeLogicalUnitGroup" },
+    { 7, "StorageIdTypeMD5LogicalUnitIdentifier" },
+    { 8, "StorageIdTypeScsiNameString" },
+    { 0, NULL }
+};
+
+static const value_string sdid_association_vals[] = {
+    { 0, "StorageIdAssocDevice" },
+    { 1, "StorageIdAssocPort" },
+    { 2, "StorageIdAssocTarget" },
+    { 0, NULL }
+};
+
+static int * const subclass_fields[] = { &hf_prop_subclass_shared, NULL };
+
+/* ---- the structures a value list carries, as data (cmrp-layout.h) ---- */
+
+#define LF_END { NULL, 0, 0, 0, 0, NULL, NULL }
+
+/* CLUS_RESOURCE_CLASS_INFO (MS-CMRP 2.2.3.7): Class, SubClass. CLUSPROP_SYNTAX_RESCLASS carries it
+ * in the spec's layout (3.1.4.3.1.5: the size is that of CLUS_RESOURCE_CLASS_INFO); the SDK's
+ * CLUSPROP_RESOURCE_CLASS carries the 4-byte class alone. */
+static const cmrp_layout_field_t resclass_info_fields[] = {
+    { &hf_prop_resclass, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    { &hf_prop_subclass, 4, 4, CMRP_LF_BITMASK, 0, &ett_prop_subclass, subclass_fields },
+    LF_END
+};
+static const cmrp_layout_t layout_resclass_info = {
+    "CLUS_RESOURCE_CLASS_INFO", "MS-CMRP 2.2.3.7", 8, NULL, resclass_info_fields
+};
+static const cmrp_layout_field_t resclass_sdk_fields[] = {
+    { &hf_prop_resclass, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    LF_END
+};
+static const cmrp_layout_t layout_resclass_sdk = {
+    "CLUSPROP_RESOURCE_CLASS, class only", "SDK ClusAPI.h", 4, NULL, resclass_sdk_fields
+};
+
+/* CLUSPROP_SYNTAX_DISK_SIGNATURE, _DISK_NUMBER: an unsigned long; _DISK_SIZE: a ULARGE_INTEGER
+ * (MS-CMRP 2.2.2.3, MS-DTYP 2.3.15). */
+static const cmrp_layout_field_t disk_signature_fields[] = {
+    { &hf_prop_disk_signature, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    LF_END
+};
+static const cmrp_layout_t layout_disk_signature = {
+    "disk signature (unsigned long)", "MS-CMRP 2.2.2.3", 4, NULL, disk_signature_fields
+};
+static const cmrp_layout_field_t disk_number_fields[] = {
+    { &hf_prop_disk_number, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    LF_END
+};
+static const cmrp_layout_t layout_disk_number = {
+    "disk number (unsigned long)", "MS-CMRP 2.2.2.3", 4, NULL, disk_number_fields
+};
+static const cmrp_layout_field_t disk_size_fields[] = {
+    { &hf_prop_disk_size, 0, 8, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    LF_END
+};
+static const cmrp_layout_t layout_disk_size = {
+    "disk size (ULARGE_INTEGER)", "MS-CMRP 2.2.2.3", 8, NULL, disk_size_fields
+};
+
+/* CLUS_SCSI_ADDRESS (MS-CMRP 2.2.3.8): PortNumber, PathId, TargetId, Lun, one byte each. */
+static const cmrp_layout_field_t scsi_address_fields[] = {
+    { &hf_scsi_port, 0, 1, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    { &hf_scsi_path_id, 1, 1, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    { &hf_scsi_target_id, 2, 1, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    { &hf_scsi_lun, 3, 1, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    LF_END
+};
+static const cmrp_layout_t layout_scsi_address = {
+    "CLUS_SCSI_ADDRESS", "MS-CMRP 2.2.3.8", SCSI_ADDRESS_LEN, ":", scsi_address_fields
+};
+
+/* CLUS_PARTITION_INFO (MS-CMRP 2.2.3.9, 1120 bytes); CLUS_PARTITION_INFO_EX (2.2.3.11, 1160) adds
+ * TotalSizeInBytes, FreeSizeInBytes, DeviceNumber, PartitionNumber, VolumeGuid; CLUS_PARTITION_INFO_EX2
+ * (2.2.3.45, 1700) adds GptPartitionId, szPartitionName, EncryptionFlags. */
+#define PARTITION_INFO_FIELDS \
+    { &hf_part_flags, 0, 4, CMRP_LF_BITMASK, 0, &ett_part_flags, part_flags_fields }, \
+    { &hf_part_device_name, 4, 520, CMRP_LF_UTF16Z, CMRP_LF_SUMMARY, NULL, NULL }, \
+    { &hf_part_volume_label, 524, 520, CMRP_LF_UTF16Z, 0, NULL, NULL }, \
+    { &hf_part_serial_number, 1044, 4, CMRP_LF_UINT, 0, NULL, NULL }, \
+    { &hf_part_max_component_length, 1048, 4, CMRP_LF_UINT, 0, NULL, NULL }, \
+    { &hf_part_fs_flags, 1052, 4, CMRP_LF_UINT, 0, NULL, NULL }, \
+    { &hf_part_file_system, 1056, 64, CMRP_LF_UTF16Z, 0, NULL, NULL }
+#define PARTITION_INFO_EX_FIELDS \
+    { &hf_part_total_size, 1120, 8, CMRP_LF_UINT, 0, NULL, NULL }, \
+    { &hf_part_free_size, 1128, 8, CMRP_LF_UINT, 0, NULL, NULL }, \
+    { &hf_part_device_number, 1136, 4, CMRP_LF_UINT, 0, NULL, NULL }, \
+    { &hf_part_partition_number, 1140, 4, CMRP_LF_UINT, 0, NULL, NULL }, \
+    { &hf_part_volume_guid, 1144, 16, CMRP_LF_GUID, 0, NULL, NULL }
+#define PARTITION_INFO_EX2_FIELDS \
+    { &hf_part_gpt_partition_id, 1160, 16, CMRP_LF_GUID, 0, NULL, NULL }, \
+    { &hf_part_partition_name, 1176, 520, CMRP_LF_UTF16Z, 0, NULL, NULL }, \
+    { &hf_part_encryption, 1696, 4, CMRP_LF_BITMASK, 0, &ett_part_encryption, part_encryption_fields }
+
+static const cmrp_layout_field_t partition_info_fields[] = { PARTITION_INFO_FIELDS, LF_END };
+static const cmrp_layout_field_t partition_info_ex_fields[] = {
+    PARTITION_INFO_FIELDS, PARTITION_INFO_EX_FIELDS, LF_END
+};
+static const cmrp_layout_field_t partition_info_ex2_fields[] = {
+    PARTITION_INFO_FIELDS, PARTITION_INFO_EX_FIELDS, PARTITION_INFO_EX2_FIELDS, LF_END
+};
+static const cmrp_layout_t layout_partition_info = {
+    "CLUS_PARTITION_INFO", "MS-CMRP 2.2.3.9", PARTITION_INFO_LEN, NULL, partition_info_fields
+};
+static const cmrp_layout_t layout_partition_info_ex = {
+    "CLUS_PARTITION_INFO_EX", "MS-CMRP 2.2.3.11", PARTITION_INFO_EX_LEN, NULL, partition_info_ex_fields
+};
+static const cmrp_layout_t layout_partition_info_ex2 = {
+    "CLUS_PARTITION_INFO_EX2", "MS-CMRP 2.2.3.45", PARTITION_INFO_EX2_LEN, NULL, partition_info_ex2_fields
+};
+
+/* CLUS_FTSET_INFO (SDK ClusAPI.h; MS-CMRP 2.2.2.3 does not list CLUSPROP_SYNTAX_FTSET_INFO):
+ * dwRootSignature, dwFtType. */
+static const cmrp_layout_field_t ftset_info_fields[] = {
+    { &hf_prop_ftset_root_signature, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    { &hf_prop_ftset_type, 4, 4, CMRP_LF_UINT, 0, NULL, NULL },
+    LF_END
+};
+static const cmrp_layout_t layout_ftset_info = {
+    "CLUS_FTSET_INFO", "SDK ClusAPI.h", 8, NULL, ftset_info_fields
+};
+
+/* STORAGE_DEVICE_ID_DESCRIPTOR (MS-CSVP 2.2.9): Version, Size, NumberOfIdentifiers, then the
+ * STORAGE_IDENTIFIERs (2.2.10) from offset 12. The fixed head is the layout; the identifiers are
+ * walked by dissect_storage_identifiers(). */
+#define SDID_HEAD_LEN 12
+static const cmrp_layout_field_t sdid_head_fields[] = {
+    { &hf_sdid_version, 0, 4, CMRP_LF_UINT, 0, NULL, NULL },
+    { &hf_sdid_size, 4, 4, CMRP_LF_UINT, 0, NULL, NULL },
+    { &hf_sdid_count, 8, 4, CMRP_LF_UINT, 0, NULL, NULL },
+    LF_END
+};
+static const cmrp_layout_t layout_sdid = {
+    "STORAGE_DEVICE_ID_DESCRIPTOR", "MS-CSVP 2.2.9", SDID_HEAD_LEN, NULL, sdid_head_fields
+};
+
+/* STORAGE_IDENTIFIER (MS-CSVP 2.2.10): CodeSet, Type, IdentifierSize, NextOffset, Association,
+ * then IdentifierSize bytes of Identifier. */
+#define SID_HEAD_LEN 16
+static const cmrp_layout_field_t storage_identifier_fields[] = {
+    { &hf_sdid_code_set, 0, 4, CMRP_LF_UINT, 0, NULL, NULL },
+    { &hf_sdid_type, 4, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
+    { &hf_sdid_identifier_size, 8, 2, CMRP_LF_UINT, 0, NULL, NULL },
+    { &hf_sdid_next_offset, 10, 2, CMRP_LF_UINT, 0, NULL, NULL },
+    { &hf_sdid_association, 12, 4, CMRP_LF_UINT, 0, NULL, NULL },
+    LF_END
+};
+static const cmrp_layout_t layout_storage_identifier = {
+    "STORAGE_IDENTIFIER", "MS-CSVP 2.2.10", SID_HEAD_LEN, NULL, storage_identifier_fields
+};
+
+/* CLUS_CSV_VOLUME_INFO (MS-CMRP 2.2.3.18): VolumeOffset, PartitionNumber, FaultState, BackupState,
+ * szVolumeFriendlyName (520 bytes), szVolumeName (100 bytes). */
+static const cmrp_layout_field_t csv_volume_info_fields[] = {
+    { &hf_csv_volume_offset, 0, 8, CMRP_LF_UINT, 0, NULL, NULL },
+    { &hf_csv_partition_number, 8, 4, CMRP_LF_UINT, 0, NULL, NULL },
+    { &hf_csv_fault_state, 12, 4, CMRP_LF_UINT, 0, NULL, NULL },
+    { &hf_csv_backup_state, 16, 4, CMRP_LF_UINT, 0, NULL, NULL },
+    { &hf_csv_friendly_name, 20, 520, CMRP_LF_UTF16Z, CMRP_LF_SUMMARY, NULL, NULL },
+    { &hf_csv_volume_name, 540, 100, CMRP_LF_UTF16Z, 0, NULL, NULL },
+    LF_END
+};
+static const cmrp_layout_t layout_csv_volume_info = {
+    "CLUS_CSV_VOLUME_INFO", "MS-CMRP 2.2.3.18", CSV_VOLUME_INFO_LEN, NULL, csv_volume_info_fields
+};
+
+static const char *dissect_storage_identifiers(tvbuff_t *tvb, int data, int dlen, packet_info *pinfo,
+                                               proto_tree *tree, proto_item *vitem);
+
+/* Which layouts each structure syntax accepts. A value's size picks the layout; `open_ended`:
+ * a larger size is the layout followed by more data (C tail padding of the partition structures,
+ * the identifiers of a STORAGE_DEVICE_ID_DESCRIPTOR). */
+typedef struct {
+    uint32_t syntax;
+    const cmrp_layout_t *layouts[2];    /* the spec's layout first, then the SDK variant if any */
+    bool open_ended;
+    /* the variable part after the layout; returns the value's summary */
+    const char *(*tail)(tvbuff_t *, int, int, packet_info *, proto_tree *, proto_item *);
+} syntax_layouts_t;
+
+static const syntax_layouts_t syntax_layouts[] = {
+    { SYNTAX_RESCLASS, { &layout_resclass_info, &layout_resclass_sdk }, false, NULL },
+    { SYNTAX_DISK_SIGNATURE, { &layout_disk_signature, NULL }, false, NULL },
+    { SYNTAX_SCSI_ADDRESS, { &layout_scsi_address, NULL }, false, NULL },
+    { SYNTAX_DISK_NUMBER, { &layout_disk_number, NULL }, false, NULL },
+    { SYNTAX_PARTITION_INFO, { &layout_partition_info, NULL }, true, NULL },
+    { SYNTAX_FTSET_INFO, { &layout_ftset_info, NULL }, false, NULL },
+    { SYNTAX_DISK_SIZE, { &layout_disk_size, NULL }, false, NULL },
+    { SYNTAX_PARTITION_INFO_EX, { &layout_partition_info_ex, NULL }, true, NULL },
+    { SYNTAX_PARTITION_INFO_EX2, { &layout_partition_info_ex2, NULL }, true, NULL },
+    { SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR, { &layout_sdid, NULL }, true, dissect_storage_identifiers },
+};
+
 /* ------------------------------------------------------------------------------------------------ */
 
 static inline int
@@ -438,67 +677,126 @@ cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, 
     return n;
 }
 
-/* ---- fixed structures found in value lists ---- */
+/* ---- structures found in value lists ---- */
 
-static void
-dissect_scsi_address(tvbuff_t *tvb, int offset, proto_tree *tree)
+/* The STORAGE_IDENTIFIERs of a STORAGE_DEVICE_ID_DESCRIPTOR of `dlen` bytes at `data` (MS-CSVP
+ * 2.2.9, 2.2.10): NumberOfIdentifiers of them from offset 12, each NextOffset bytes after the one
+ * before (NextOffset 0: the last). Bounded by the descriptor's Size and by the value. */
+static const char *
+dissect_storage_identifiers(tvbuff_t *tvb, int data, int dlen, packet_info *pinfo, proto_tree *tree,
+                            proto_item *vitem)
 {
-    proto_tree_add_item(tree, hf_scsi_port, tvb, offset, 1, ENC_NA);
-    proto_tree_add_item(tree, hf_scsi_path_id, tvb, offset + 1, 1, ENC_NA);
-    proto_tree_add_item(tree, hf_scsi_target_id, tvb, offset + 2, 1, ENC_NA);
-    proto_tree_add_item(tree, hf_scsi_lun, tvb, offset + 3, 1, ENC_NA);
+    guint32 size = tvb_get_letohl(tvb, data + 4);
+    guint32 count = tvb_get_letohl(tvb, data + 8);
+    int lim = data + dlen;
+    int o = data + SDID_HEAD_LEN;
+    guint32 i;
+
+    if (size < SDID_HEAD_LEN || size > (guint32)dlen) {
+        expert_add_info_format(pinfo, vitem, &ei_prop_struct_inconsistent,
+                               "STORAGE_DEVICE_ID_DESCRIPTOR Size %u, the value holds %d bytes", size, dlen);
+    } else {
+        lim = data + (int)size;
+    }
+    for (i = 0; i < count && o + SID_HEAD_LEN <= lim; i++) {
+        guint16 idsize = tvb_get_letohs(tvb, o + 8);
+        guint16 next = tvb_get_letohs(tvb, o + 10);
+        guint32 codeset = tvb_get_letohl(tvb, o);
+        int avail = lim - (o + SID_HEAD_LEN);
+        int n = idsize <= avail ? idsize : avail;
+        proto_item *ii = proto_tree_add_item(tree, hf_sdid_identifier, tvb, o, SID_HEAD_LEN + n, ENC_NA);
+        proto_tree *it = proto_item_add_subtree(ii, ett_sdid_identifier);
+        const char *sum = cmrp_dissect_layout(tvb, o, pinfo, it, &layout_storage_identifier, NULL);
+
+        if (n > 0) {
+            proto_tree_add_item(it, hf_sdid_identifier_bytes, tvb, o + SID_HEAD_LEN, n, ENC_NA);
+            if (codeset == 2 || codeset == 3) {
+                const guint8 *str = NULL;
+                proto_tree_add_item_ret_string(it, hf_sdid_identifier_string, tvb, o + SID_HEAD_LEN, n,
+                                               codeset == 2 ? ENC_ASCII : ENC_UTF_8, pinfo->pool, &str);
+                sum = wmem_strdup_printf(pinfo->pool, "%s \"%s\"", sum, str ? (const char *)str : "");
+            }
+        }
+        proto_item_append_text(ii, ": %s", sum);
+        if (n < idsize)
+            expert_add_info_format(pinfo, ii, &ei_prop_struct_inconsistent,
+                                   "IdentifierSize %u, %d bytes left in the descriptor", idsize, avail);
+        if (next == 0) {
+            i++;
+            break;
+        }
+        if (next < SID_HEAD_LEN) {
+            expert_add_info_format(pinfo, ii, &ei_prop_struct_inconsistent,
+                                   "NextOffset %u is inside the identifier header", next);
+            i++;
+            break;
+        }
+        o += next;
+    }
+    if (i < count)
+        expert_add_info_format(pinfo, vitem, &ei_prop_struct_inconsistent,
+                               "NumberOfIdentifiers %u, the descriptor holds %u", count, i);
+    return wmem_strdup_printf(pinfo->pool, "%u identifier%s", i, i == 1 ? "" : "s");
 }
 
-/* CLUS_PARTITION_INFO (1120), _EX (1160), _EX2 (1700): each extends the one before. */
+/* A value whose syntax names a structure: the layout its size selects, or a warning and the bytes
+ * when the size matches no layout of the syntax. Returns the summary. */
 static const char *
-dissect_partition_info(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto_tree *tree)
+dissect_struct_value(const syntax_layouts_t *sl, tvbuff_t *tvb, int data, int dlen, guint32 size,
+                     packet_info *pinfo, proto_tree *vtree, proto_item *vitem, proto_item *size_item)
 {
-    const char *dev = "";
-    int o = offset;
+    const cmrp_layout_t *lay = NULL;
+    const char *s;
+    unsigned i;
 
-    proto_tree_add_bitmask(tree, tvb, o, hf_part_flags, ett_part_flags, part_flags_fields, ENC_LITTLE_ENDIAN);
-    o += 4;
-    cmrp_add_utf16z(tree, hf_part_device_name, tvb, o, 520, pinfo, &ei_prop_unterminated, &dev);
-    o += 520;
-    cmrp_add_utf16z(tree, hf_part_volume_label, tvb, o, 520, pinfo, &ei_prop_unterminated, NULL);
-    o += 520;
-    proto_tree_add_item(tree, hf_part_serial_number, tvb, o, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_part_max_component_length, tvb, o + 4, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_part_fs_flags, tvb, o + 8, 4, ENC_LITTLE_ENDIAN);
-    o += 12;
-    cmrp_add_utf16z(tree, hf_part_file_system, tvb, o, 64, pinfo, &ei_prop_unterminated, NULL);
-    o += 64;
-    if (len >= PARTITION_INFO_EX_LEN) {
-        proto_tree_add_item(tree, hf_part_total_size, tvb, o, 8, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(tree, hf_part_free_size, tvb, o + 8, 8, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(tree, hf_part_device_number, tvb, o + 16, 4, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(tree, hf_part_partition_number, tvb, o + 20, 4, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(tree, hf_part_volume_guid, tvb, o + 24, 16, ENC_LITTLE_ENDIAN);
-        o += 40;
+    if ((guint32)dlen < size) {
+        /* overrun (flagged by the caller): the bytes there are */
+        proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+        return "<truncated>";
     }
-    if (len >= PARTITION_INFO_EX2_LEN) {
-        proto_tree_add_item(tree, hf_part_gpt_partition_id, tvb, o, 16, ENC_LITTLE_ENDIAN);
-        o += 16;
-        cmrp_add_utf16z(tree, hf_part_partition_name, tvb, o, 520, pinfo, &ei_prop_unterminated, NULL);
-        o += 520;
-        proto_tree_add_bitmask(tree, tvb, o, hf_part_encryption, ett_part_encryption,
-                               part_encryption_fields, ENC_LITTLE_ENDIAN);
+    for (i = 0; i < array_length(sl->layouts) && sl->layouts[i] != NULL; i++) {
+        const cmrp_layout_t *l = sl->layouts[i];
+        if (size == l->size || (sl->open_ended && size > l->size)) {
+            lay = l;
+            break;
+        }
     }
-    return dev;
+    if (lay == NULL) {
+        wmem_strbuf_t *want = wmem_strbuf_new(pinfo->pool, "");
+        for (i = 0; i < array_length(sl->layouts) && sl->layouts[i] != NULL; i++)
+            wmem_strbuf_append_printf(want, "%s%s%u (%s, %s)", i ? " or " : "", sl->open_ended ? "at least " : "",
+                                      sl->layouts[i]->size, sl->layouts[i]->name, sl->layouts[i]->source);
+        expert_add_info_format(pinfo, size_item, &ei_prop_bad_value_size,
+                               "Value size %u matches no layout of this syntax: expected %s", size,
+                               wmem_strbuf_get_str(want));
+        proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+        return "<size matches no layout>";
+    }
+    {
+        proto_item *li = proto_tree_add_string_format_value(vtree, hf_prop_layout, tvb, data, lay->size,
+                                                            lay->name, "%s (%s)", lay->name, lay->source);
+        proto_item_set_generated(li);
+    }
+    proto_item_append_text(vitem, " [%s, %s]", lay->name, lay->source);
+    s = cmrp_dissect_layout(tvb, data, pinfo, vtree, lay, &ei_prop_unterminated);
+    if (sl->tail) {
+        s = sl->tail(tvb, data, dlen, pinfo, vtree, vitem);
+    } else if (size > lay->size) {
+        proto_tree_add_item(vtree, hf_prop_binary, tvb, data + lay->size, dlen - lay->size, ENC_NA);
+    }
+    return s;
 }
 
-static const char *
-dissect_csv_volume_info(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree)
+static const syntax_layouts_t *
+find_syntax_layouts(guint32 syntax)
 {
-    const char *name = "";
+    unsigned i;
 
-    proto_tree_add_item(tree, hf_csv_volume_offset, tvb, offset, 8, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_csv_partition_number, tvb, offset + 8, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_csv_fault_state, tvb, offset + 12, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_csv_backup_state, tvb, offset + 16, 4, ENC_LITTLE_ENDIAN);
-    cmrp_add_utf16z(tree, hf_csv_friendly_name, tvb, offset + 20, 520, pinfo, &ei_prop_unterminated, &name);
-    cmrp_add_utf16z(tree, hf_csv_volume_name, tvb, offset + 540, 100, pinfo, &ei_prop_unterminated, NULL);
-    return name;
+    for (i = 0; i < array_length(syntax_layouts); i++) {
+        if (syntax_layouts[i].syntax == syntax)
+            return &syntax_layouts[i];
+    }
+    return NULL;
 }
 
 /* ---- security descriptor ---- */
@@ -697,15 +995,26 @@ skip_padding(tvbuff_t *tvb, int data, uint32_t size, int end, packet_info *pinfo
     return after + pad;
 }
 
-static const char *
-fixed_size_check(packet_info *pinfo, proto_item *item, uint32_t size, uint32_t want)
+/* A value of a fixed-size format: false (with a warning and the bytes) when its size is not `want`.
+ * An overrun was flagged by the caller: the bytes there are are shown. */
+static bool
+fixed_size_check(tvbuff_t *tvb, int data, int dlen, packet_info *pinfo, proto_tree *tree, proto_item *item,
+                 uint32_t size, uint32_t want, const char **summary)
 {
     if (size != want) {
         expert_add_info_format(pinfo, item, &ei_prop_bad_value_size,
                                "Value size %u, expected %u for this syntax", size, want);
-        return NULL;
+        *summary = "<size matches no layout>";
+        if (dlen > 0)
+            proto_tree_add_item(tree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+        return false;
     }
-    return "";
+    if (dlen != (int)want) {
+        if (dlen > 0)
+            proto_tree_add_item(tree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+        return false;
+    }
+    return true;
 }
 
 /* One value entry (syntax, size, data, padding) at `offset`, not an ENDMARK. Returns the offset
@@ -720,6 +1029,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
     guint16 format, type;
     int data, dlen;
     const char *s = NULL;
+    const syntax_layouts_t *sl;
 
     *summary = "";
     vitem = proto_tree_add_item(tree, hf_prop_value, tvb, offset, end - offset, ENC_NA);
@@ -751,93 +1061,56 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
         goto done;
     }
 
+    sl = find_syntax_layouts(syntax);
+    if (sl != NULL) {
+        s = dissect_struct_value(sl, tvb, data, dlen, size, pinfo, vtree, vitem, size_item);
+        goto done;
+    }
+
     switch (syntax) {
     case SYNTAX_NAME:
         cmrp_add_utf16z(vtree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
         break;
-    case SYNTAX_RESCLASS:
-        if (fixed_size_check(pinfo, size_item, size, 4) && dlen == 4) {
-            guint32 v;
-            proto_tree_add_item_ret_uint(vtree, hf_prop_resclass, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
-            s = val_to_str(pinfo->pool, v, resclass_vals, "%u");
-        }
+    case SYNTAX_DISK_SERIALNUMBER:
+        /* MS-CMRP 2.2.2.3: the disk's serial number, a NUL-terminated Unicode string */
+        cmrp_add_utf16z(vtree, hf_prop_disk_serial, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
+        s = wmem_strdup_printf(pinfo->pool, "\"%s\"", s);
         break;
-    case SYNTAX_DISK_SIGNATURE:
-        if (fixed_size_check(pinfo, size_item, size, 4) && dlen == 4) {
-            guint32 v;
-            proto_tree_add_item_ret_uint(vtree, hf_prop_disk_signature, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
-            s = wmem_strdup_printf(pinfo->pool, "0x%08x", v);
-        }
-        break;
-    case SYNTAX_DISK_NUMBER:
-        if (fixed_size_check(pinfo, size_item, size, 4) && dlen == 4) {
-            guint32 v;
-            proto_tree_add_item_ret_uint(vtree, hf_prop_disk_number, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
-            s = wmem_strdup_printf(pinfo->pool, "%u", v);
-        }
-        break;
-    case SYNTAX_DISK_SIZE:
-        if (fixed_size_check(pinfo, size_item, size, 8) && dlen == 8) {
-            guint64 v;
-            proto_tree_add_item_ret_uint64(vtree, hf_prop_disk_size, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
-            s = wmem_strdup_printf(pinfo->pool, "%" G_GUINT64_FORMAT, v);
-        }
-        break;
-    case SYNTAX_SCSI_ADDRESS:
-        if (fixed_size_check(pinfo, size_item, size, SCSI_ADDRESS_LEN) && dlen == SCSI_ADDRESS_LEN) {
-            dissect_scsi_address(tvb, data, vtree);
-            s = wmem_strdup_printf(pinfo->pool, "%u:%u:%u:%u", tvb_get_uint8(tvb, data),
-                                   tvb_get_uint8(tvb, data + 1), tvb_get_uint8(tvb, data + 2),
-                                   tvb_get_uint8(tvb, data + 3));
-        }
-        break;
-    case SYNTAX_PARTITION_INFO:
-    case SYNTAX_PARTITION_INFO_EX:
-    case SYNTAX_PARTITION_INFO_EX2: {
-        guint32 want = syntax == SYNTAX_PARTITION_INFO ? PARTITION_INFO_LEN :
-                       syntax == SYNTAX_PARTITION_INFO_EX ? PARTITION_INFO_EX_LEN : PARTITION_INFO_EX2_LEN;
-        if (size < want || dlen < (int)want) {
-            expert_add_info_format(pinfo, size_item, &ei_prop_bad_value_size,
-                                   "Value size %u, expected %u for this syntax", size, want);
-            proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
-        } else {
-            s = dissect_partition_info(tvb, data, (int)want, pinfo, vtree);
-            if (size > want)
-                proto_tree_add_item(vtree, hf_prop_binary, tvb, data + (int)want, dlen - (int)want, ENC_NA);
-        }
-        break;
-    }
-    case SYNTAX_FTSET_INFO:
-    case SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR:
-        proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+    case SYNTAX_DISK_GUID:
+        /* MS-CMRP 2.2.2.3: a GPT disk's GUID as a NUL-terminated curly-braced string */
+        cmrp_add_utf16z(vtree, hf_prop_disk_guid, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
         break;
     default:
         switch (format) {
         case FMT_BINARY:
             if ((flags & CMRP_PL_CSV_VOLUME_INFO) && type == TYPE_LIST_VALUE && size == CSV_VOLUME_INFO_LEN &&
                 dlen == CSV_VOLUME_INFO_LEN) {
-                s = dissect_csv_volume_info(tvb, data, pinfo, vtree);
+                proto_item *li = proto_tree_add_string_format_value(vtree, hf_prop_layout, tvb, data,
+                    CSV_VOLUME_INFO_LEN, layout_csv_volume_info.name, "%s (%s)", layout_csv_volume_info.name,
+                    layout_csv_volume_info.source);
+                proto_item_set_generated(li);
+                s = cmrp_dissect_layout(tvb, data, pinfo, vtree, &layout_csv_volume_info, &ei_prop_unterminated);
             } else {
                 proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
                 s = wmem_strdup_printf(pinfo->pool, "%u byte%s", size, size == 1 ? "" : "s");
             }
             break;
         case FMT_DWORD:
-            if (fixed_size_check(pinfo, size_item, size, 4) && dlen == 4) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4, &s)) {
                 guint32 v;
                 proto_tree_add_item_ret_uint(vtree, hf_prop_dword, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%u", v);
             }
             break;
         case FMT_LONG:
-            if (fixed_size_check(pinfo, size_item, size, 4) && dlen == 4) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4, &s)) {
                 gint32 v;
                 proto_tree_add_item_ret_int(vtree, hf_prop_long, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%d", v);
             }
             break;
         case FMT_WORD:
-            if (fixed_size_check(pinfo, size_item, size, 2) && dlen == 2) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 2, &s)) {
                 guint32 v;
                 if (flags & CMRP_PL_FORMAT_LIST) {
                     proto_tree_add_item_ret_uint(vtree, hf_prop_format, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
@@ -849,21 +1122,21 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
             }
             break;
         case FMT_ULARGE_INTEGER:
-            if (fixed_size_check(pinfo, size_item, size, 8) && dlen == 8) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 guint64 v;
                 proto_tree_add_item_ret_uint64(vtree, hf_prop_ularge, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%" G_GUINT64_FORMAT, v);
             }
             break;
         case FMT_LARGE_INTEGER:
-            if (fixed_size_check(pinfo, size_item, size, 8) && dlen == 8) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 gint64 v;
                 proto_tree_add_item_ret_int64(vtree, hf_prop_large, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%" G_GINT64_FORMAT, v);
             }
             break;
         case FMT_FILETIME:
-            if (fixed_size_check(pinfo, size_item, size, 8) && dlen == 8) {
+            if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 guint64 ft = tvb_get_letoh64(tvb, data);
                 nstime_t ts;
                 if (ft == 0 || !filetime_to_nstime(&ts, ft)) {
@@ -1211,6 +1484,43 @@ cmrp_register_proplist(int proto)
         { &hf_prop_disk_number, { "Disk number", "cmrp.prop.disk_number", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_prop_disk_size, { "Disk size", "cmrp.prop.disk_size", FT_UINT64, BASE_DEC, NULL, 0, "Bytes", HFILL } },
         { &hf_prop_trailing, { "Trailing data", "cmrp.prop.trailing", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_prop_layout, { "Layout", "cmrp.prop.layout", FT_STRING, BASE_NONE, NULL, 0,
+            "Generated: the structure layout the value's size selected, and where it is defined", HFILL } },
+        { &hf_prop_subclass, { "Resource subclass", "cmrp.prop.subclass", FT_UINT32, BASE_HEX, NULL, 0,
+            "CLUS_RESOURCE_CLASS_INFO.SubClass (MS-CMRP 2.2.3.7)", HFILL } },
+        { &hf_prop_subclass_shared, { "Shared", "cmrp.prop.subclass.shared", FT_BOOLEAN, 32, NULL, 0x80000000,
+            "CLUS_RESSUBCLASS_SHARED: shared storage, or an IP address resource (MS-CMRP 2.2.3.7)", HFILL } },
+        { &hf_prop_disk_serial, { "Disk serial number", "cmrp.prop.disk_serial_number", FT_STRING, BASE_NONE, NULL, 0,
+            "CLUSPROP_SYNTAX_DISK_SERIALNUMBER (MS-CMRP 2.2.2.3)", HFILL } },
+        { &hf_prop_disk_guid, { "Disk GUID", "cmrp.prop.disk_guid", FT_STRING, BASE_NONE, NULL, 0,
+            "CLUSPROP_SYNTAX_DISK_GUID: curly-braced GUID string of a GPT disk (MS-CMRP 2.2.2.3)", HFILL } },
+        { &hf_prop_ftset_root_signature, { "FT set root signature", "cmrp.prop.ftset.root_signature", FT_UINT32,
+            BASE_HEX, NULL, 0, "CLUS_FTSET_INFO.dwRootSignature (SDK ClusAPI.h)", HFILL } },
+        { &hf_prop_ftset_type, { "FT set type", "cmrp.prop.ftset.ft_type", FT_UINT32, BASE_DEC, NULL, 0,
+            "CLUS_FTSET_INFO.dwFtType (SDK ClusAPI.h)", HFILL } },
+        { &hf_sdid_version, { "Version", "cmrp.prop.storage_id.version", FT_UINT32, BASE_DEC, NULL, 0,
+            "STORAGE_DEVICE_ID_DESCRIPTOR.Version (MS-CSVP 2.2.9)", HFILL } },
+        { &hf_sdid_size, { "Size", "cmrp.prop.storage_id.size", FT_UINT32, BASE_DEC, NULL, 0,
+            "STORAGE_DEVICE_ID_DESCRIPTOR.Size, identifiers included (MS-CSVP 2.2.9)", HFILL } },
+        { &hf_sdid_count, { "Number of identifiers", "cmrp.prop.storage_id.count", FT_UINT32, BASE_DEC, NULL, 0,
+            "STORAGE_DEVICE_ID_DESCRIPTOR.NumberOfIdentifiers (MS-CSVP 2.2.9)", HFILL } },
+        { &hf_sdid_identifier, { "Identifier", "cmrp.prop.storage_id.identifier", FT_NONE, BASE_NONE, NULL, 0,
+            "STORAGE_IDENTIFIER (MS-CSVP 2.2.10)", HFILL } },
+        { &hf_sdid_code_set, { "Code set", "cmrp.prop.storage_id.code_set", FT_UINT32, BASE_DEC,
+            VALS(sdid_code_set_vals), 0, "STORAGE_IDENTIFIER.CodeSet (MS-CSVP 2.2.10, SPC-3 7.6.3.1)", HFILL } },
+        { &hf_sdid_type, { "Identifier type", "cmrp.prop.storage_id.type", FT_UINT32, BASE_DEC,
+            VALS(sdid_type_vals), 0, "STORAGE_IDENTIFIER.Type (MS-CSVP 2.2.10, SPC-3 7.6.3.1)", HFILL } },
+        { &hf_sdid_identifier_size, { "Identifier size", "cmrp.prop.storage_id.identifier_size", FT_UINT16,
+            BASE_DEC, NULL, 0, "STORAGE_IDENTIFIER.IdentifierSize (MS-CSVP 2.2.10)", HFILL } },
+        { &hf_sdid_next_offset, { "Next offset", "cmrp.prop.storage_id.next_offset", FT_UINT16, BASE_DEC, NULL, 0,
+            "STORAGE_IDENTIFIER.NextOffset (MS-CSVP 2.2.10)", HFILL } },
+        { &hf_sdid_association, { "Association", "cmrp.prop.storage_id.association", FT_UINT32, BASE_DEC,
+            VALS(sdid_association_vals), 0, "STORAGE_IDENTIFIER.Association (MS-CSVP 2.2.10, SPC-3 7.6.3.1)",
+            HFILL } },
+        { &hf_sdid_identifier_bytes, { "Identifier data", "cmrp.prop.storage_id.data", FT_BYTES, BASE_NONE, NULL, 0,
+            "STORAGE_IDENTIFIER.Identifier (MS-CSVP 2.2.10)", HFILL } },
+        { &hf_sdid_identifier_string, { "Identifier string", "cmrp.prop.storage_id.string", FT_STRING, BASE_NONE,
+            NULL, 0, "STORAGE_IDENTIFIER.Identifier of an ASCII or UTF-8 code set", HFILL } },
 
         { &hf_scsi_port, { "Port number", "cmrp.scsi.port", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_scsi_path_id, { "Path ID", "cmrp.scsi.path_id", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
@@ -1327,7 +1637,7 @@ cmrp_register_proplist(int proto)
     static gint *ett[] = {
         &ett_prop_list, &ett_prop_property, &ett_prop_value, &ett_prop_syntax, &ett_prop_value_list,
         &ett_part_flags, &ett_part_encryption, &ett_sd, &ett_sd_control, &ett_sd_acl, &ett_sd_ace,
-        &ett_sd_ace_flags,
+        &ett_sd_ace_flags, &ett_prop_subclass, &ett_sdid_identifier,
     };
 
     static ei_register_info ei[] = {
@@ -1347,8 +1657,10 @@ cmrp_register_proplist(int proto)
             "Property does not start with CLUSPROP_SYNTAX_NAME", EXPFILL } },
         { &ei_prop_no_value, { "cmrp.prop.no_value", PI_PROTOCOL, PI_WARN,
             "Property has no value", EXPFILL } },
-        { &ei_prop_bad_value_size, { "cmrp.prop.bad_value_size", PI_MALFORMED, PI_ERROR,
-            "Value size does not match its syntax", EXPFILL } },
+        { &ei_prop_bad_value_size, { "cmrp.prop.bad_value_size", PI_PROTOCOL, PI_WARN,
+            "Value size matches no layout of its syntax", EXPFILL } },
+        { &ei_prop_struct_inconsistent, { "cmrp.prop.struct_inconsistent", PI_PROTOCOL, PI_WARN,
+            "Structure fields disagree with the value's size", EXPFILL } },
         { &ei_prop_truncated, { "cmrp.prop.truncated", PI_MALFORMED, PI_ERROR,
             "Entry cut short by the end of the buffer", EXPFILL } },
         { &ei_prop_too_deep, { "cmrp.prop.too_deep", PI_MALFORMED, PI_ERROR,

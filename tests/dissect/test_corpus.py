@@ -11,7 +11,7 @@ from conftest import capture
 
 PASSWORD = 'Cmrp-Passw0rd'
 ALL = ['smbtorture-anon.pcapng', 'smbtorture-sealed.pcapng', 'scenario-ndr.pcapng',
-       'scenario-ndr64.pcapng', 'scenario-sealed.pcapng', 'v2-udp.pcapng']
+       'scenario-ndr64.pcapng', 'scenario-sealed.pcapng', 'scenario-storage.pcapng', 'v2-udp.pcapng']
 DECRYPT = ('-o', 'ntlmssp.nt_password:' + PASSWORD)
 
 
@@ -32,6 +32,15 @@ def empty_sealed_requests(t, path):
                     'dcerpc.pkt_type == 0 && dcerpc.auth_level == 6', extra=DECRYPT)
     # encrypted = frag - 16 header - 8 request header - 8 auth trailer - verifier
     return {int(r[0][0]) for r in rows if int(r[1][0]) - 32 - int(r[2][0]) < 8}
+
+
+def test_all_lists_every_bundled_capture():
+    """Every capture of captures/MANIFEST (the well-formed corpus; the adversarial ones live in
+    captures/adversarial/) is held to the no-malformed, no-error test below."""
+    manifest = os.path.join(os.path.dirname(capture(ALL[0])), 'MANIFEST')
+    with open(manifest) as f:
+        names = [line.split('\t')[0] for line in f if line.strip() and not line.startswith('#')]
+    assert sorted(names) == sorted(ALL)
 
 
 @pytest.mark.parametrize('name', ALL)

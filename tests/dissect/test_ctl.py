@@ -367,7 +367,8 @@ EXTRA_CASES = {
     # CLUS_PARTITION_INFO_EX2 (2.2.3.45)
     'disk_info_ex2': (('out', 0x010001F9, 0), [
         ('cmrp.prop.disk_signature', ['0x1a2b3c01']),
-        ('cmrp.prop.sz', ['{%s}' % ext_guid('disk', 'Cluster Disk 1'), 'CMRP-SN-0001']),
+        ('cmrp.prop.disk_guid', ['{%s}' % ext_guid('disk', 'Cluster Disk 1')]),
+        ('cmrp.prop.disk_serial_number', ['CMRP-SN-0001']), ('cmrp.prop.sz', []),
         ('cmrp.prop.disk_size', [str(10 * GIB)]),
         ('cmrp.scsi.target_id', ['1']), ('cmrp.prop.disk_number', ['1']),
         ('cmrp.partition.total_size', [str(10 * GIB)]),

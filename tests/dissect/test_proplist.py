@@ -276,12 +276,15 @@ def every_syntax_value_list():
     pi_ex = pi + u64(100 << 30) + u64(25 << 30) + u32(3) + u32(2) + bytes(range(16))
     pi_ex2 = pi_ex + bytes(range(16, 32)) + (wz('Part') + b'\0' * (520 - 10)) + u32(0x9)
     inner = plist(prop('Inner', entry(L_DWORD, u32(5))))
+    # STORAGE_DEVICE_ID_DESCRIPTOR (MS-CSVP 2.2.9): Version 13, Size 31, one STORAGE_IDENTIFIER
+    # (2.2.10): binary code set, EUI-64 type, 3 bytes, the last (NextOffset 0), device association
+    sdid = struct.pack('<III', 13, 31, 1) + struct.pack('<IIHHI', 1, 2, 3, 0, 0) + b'\x0a\x0b\x0c'
     return (entry(RESCLASS, u32(2)) + entry(NAME, wz('IP Address')) +
             entry(DISK_SIGNATURE, u32(0xdeadbeef)) + entry(SCSI_ADDRESS, bytes([2, 1, 9, 3])) +
-            entry(DISK_NUMBER, u32(9)) + entry(PARTITION_INFO, pi) + entry(FTSET_INFO, b'\x01\x02') +
+            entry(DISK_NUMBER, u32(9)) + entry(PARTITION_INFO, pi) + entry(FTSET_INFO, u32(0x0badf00d) + u32(1)) +
             entry(DISK_SERIALNUMBER, wz('SN9')) + entry(DISK_GUID, wz('{g}')) +
             entry(DISK_SIZE, u64(100 << 30)) + entry(PARTITION_INFO_EX, pi_ex) +
-            entry(PARTITION_INFO_EX2, pi_ex2) + entry(STORAGE_DEVICE_ID_DESCRIPTOR, b'\x0a\x0b\x0c') +
+            entry(PARTITION_INFO_EX2, pi_ex2) + entry(STORAGE_DEVICE_ID_DESCRIPTOR, sdid) +
             entry(L_PROPLIST, inner) + entry(0x80000001, b'\x33\x44') + u32(ENDMARK))
 
 
@@ -381,7 +384,10 @@ def test_bytes_every_syntax(pl):
     assert [f.display(x) for x in ('cmrp.scsi.port', 'cmrp.scsi.path_id', 'cmrp.scsi.target_id',
                                    'cmrp.scsi.lun')] == [['2'], ['1'], ['9'], ['3']]
     assert f.display('cmrp.prop.disk_number') == ['9']
-    assert f.display('cmrp.prop.sz') == ['SN9', '{g}']
+    assert f.display('cmrp.prop.disk_serial_number') == ['SN9']
+    assert f.display('cmrp.prop.disk_guid') == ['{g}']
+    assert f.display('cmrp.prop.ftset.root_signature') == ['0x0badf00d']
+    assert f.display('cmrp.prop.storage_id.data') == ['0a0b0c']
     assert f.display('cmrp.prop.disk_size') == [str(100 << 30)]
     assert f.display('cmrp.partition.device_name') == ['X:'] * 3
     assert f.display('cmrp.partition.volume_label') == ['Data'] * 3
@@ -396,8 +402,9 @@ def test_bytes_every_syntax(pl):
     assert f.display('cmrp.partition.partition_name') == ['Part']
     assert f.display('cmrp.partition.encryption') == [
         '0x00000009, ENCRYPTION_ENABLED, ENCRYPTION_ENCRYPTED']
-    # FTSET_INFO, STORAGE_DEVICE_ID_DESCRIPTOR and the user syntax (type 0x8000) as bytes
-    assert f.display('cmrp.prop.binary') == ['0102', '0a0b0c', '3344']
+    # the user syntax (type 0x8000) as bytes (issue 16: FTSET_INFO and STORAGE_DEVICE_ID_DESCRIPTOR
+    # by field, test_valuelist_layouts.py)
+    assert f.display('cmrp.prop.binary') == ['3344']
     # the nested PROPERTY_LIST value
     assert f.text('cmrp.prop.property') == ['Inner = 5']
     assert f.display('cmrp.prop.dword') == ['5 (0x00000005)']

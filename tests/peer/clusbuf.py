@@ -210,8 +210,42 @@ def v_security_descriptor(sd):
     return [(CLUSPROP_SYNTAX_LIST_VALUE_SECURITY_DESCRIPTOR, bytes(sd))]
 
 
-def v_resclass(rc):
+# How the mock writes the storage value lists. False (the bundled scenario captures): a RESCLASS
+# value holds the SDK's 4-byte class. True (mockclusd --spec-storage, captures/scenario-storage):
+# it holds a whole CLUS_RESOURCE_CLASS_INFO (class and subclass, MS-CMRP 3.1.4.3.1.5 / 2.2.3.7),
+# and STORAGE_GET_DISK_INFO also answers the SDK-only FTSET_INFO and STORAGE_DEVICE_ID_DESCRIPTOR
+# values and the disk's serial number, GUID and size.
+STORAGE_SPEC = False
+
+
+def v_resclass(rc, subclass=0):
+    if STORAGE_SPEC:
+        return [(CLUSPROP_SYNTAX_RESCLASS, struct.pack('<II', rc, subclass))]
     return [(CLUSPROP_SYNTAX_RESCLASS, struct.pack('<I', rc))]
+
+
+CLUSPROP_SYNTAX_FTSET_INFO = 0x00090001
+CLUSPROP_SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR = 0x000f0001
+
+
+def v_ftset_info(root_signature, ft_type):
+    """CLUS_FTSET_INFO (SDK ClusAPI.h): dwRootSignature, dwFtType."""
+    return [(CLUSPROP_SYNTAX_FTSET_INFO, struct.pack('<II', root_signature, ft_type))]
+
+
+def storage_identifier(code_set, id_type, association, ident, last=False):
+    """STORAGE_IDENTIFIER (MS-CSVP 2.2.10): CodeSet, Type, IdentifierSize, NextOffset,
+    Association, Identifier; NextOffset 0 for the last one."""
+    return struct.pack('<IIHHI', code_set, id_type, len(ident), 0 if last else 16 + len(ident),
+                       association) + ident
+
+
+def v_storage_device_id(identifiers):
+    """STORAGE_DEVICE_ID_DESCRIPTOR (MS-CSVP 2.2.9): Version 13, Size, NumberOfIdentifiers,
+    then the STORAGE_IDENTIFIERs."""
+    body = b''.join(identifiers)
+    return [(CLUSPROP_SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR,
+             struct.pack('<III', 13, 12 + len(body), len(identifiers)) + body)]
 
 
 def v_name(s):

@@ -153,7 +153,18 @@ def _disk_info(call, r, inbuf, ex=False):
                                        (n * 10) << 30, (n * 4) << 30, device_number=n)
     else:
         vals += cb.v_partition_info('%s:' % letter, 'Disk%d' % n, 0x5ca1ab1e + n)
+    if cb.STORAGE_SPEC and not ex:
+        sig = r.private['DiskSignature'][1]
+        vals += (cb.v_disk_serial('CMRP-SN-%04d' % n) + cb.v_disk_guid('{%s}' % _disk_guid(n)) +
+                 cb.v_disk_size((n * 10) << 30) + cb.v_ftset_info(sig, 1) +
+                 cb.v_storage_device_id([
+                     cb.storage_identifier(1, 2, 0, struct.pack('>Q', 0x6001405f00000000 + n)),
+                     cb.storage_identifier(2, 1, 0, b'MSFT    CMRP Disk %-6d' % n, last=True)]))
     return cb.build_value_list(vals)
+
+
+def _disk_guid(n):
+    return '%08x-cafe-4c4d-8a00-%012x' % (0x0d15c000 + n, n)
 
 
 @_disk

@@ -229,6 +229,10 @@ if want scenario-sealed; then
         timeout 300 "$PY" "$HERE/scenario.py" --port %PORT% --subset core \
         --user "$USER_NAME" --password "$PASSWORD"
 fi
+if want scenario-storage; then
+    run_tcp scenario-storage --notify-timeout 1 --spec-storage -- \
+        timeout 300 "$PY" "$HERE/scenario.py" --port %PORT% --subset storage
+fi
 if want v2-udp; then
     tport=$(free_port tcp); NEXT_PORT=$((tport + 1))
     uport=$(free_port udp); NEXT_PORT=$((uport + 1))

@@ -65,6 +65,9 @@ def parse_args(argv):
     p.add_argument('--udp-port', type=int, help='also serve ClusAPI 2.0 over ncadg_ip_udp')
     p.add_argument('--notify-timeout', type=float, default=5.0,
                    help='longest a GetNotify* call waits for an event (seconds)')
+    p.add_argument('--spec-storage', action='store_true',
+                   help='storage value lists in the spec layout: RESCLASS values as '
+                        'CLUS_RESOURCE_CLASS_INFO (8 bytes), disk info with every storage syntax')
     p.add_argument('-v', '--verbose', action='count', default=0)
     args = p.parse_args(argv)
     if (args.user is None) != (args.password is None):
@@ -76,6 +79,9 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
                         format='%(asctime)s %(name)s %(levelname)s %(message)s')
+    if args.spec_storage:
+        import clusbuf
+        clusbuf.STORAGE_SPEC = True
     model = build_model(args.notify_timeout)
     co = CoServer(args.port, model.handler(3), CLUSAPI_UUID, iface_versions=((3, 0),),
                   user=args.user, password=args.password, dump_dir=args.dump_stubs)

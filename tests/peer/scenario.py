@@ -2,7 +2,7 @@
 """Scenario client: the ClusAPI traffic smbtorture never sends, against the mock server.
 
     /usr/bin/python3 tests/peer/scenario.py --port P [--ndr64] [--user U --password PW]
-                                            [--subset all|core] [--v2-udp-port P2] [--strict]
+                                            [--subset all|core|storage] [--v2-udp-port P2] [--strict]
 
 ClusAPI 3.0 over ncacn_ip_tcp with impacket's DCE/RPC client (NTLMSSP PKT_PRIVACY when --user is
 given; NDR64 transfer syntax with --ndr64); every stub is built and read by tests/peer/ndrcodec.py
@@ -28,6 +28,10 @@ What it sends (subset "all"):
     ApiCreateResourceEnum with property lists, ...), group sets, the *Ex methods;
   - error paths: not-found names, ERROR_MORE_DATA, ERROR_INVALID_FUNCTION.
 Subset "core" is a short session (for the sealed capture): a cross-section of the above.
+Subset "storage" (captures/scenario-storage, against mockclusd --spec-storage) sends the storage
+control codes whose outputs are value lists: GET_REQUIRED_DEPENDENCIES, GET_CLASS_INFO,
+STORAGE_GET_DISK_INFO(_EX, _EX2), STORAGE_GET_SHARED_VOLUME_INFO to a Physical Disk (or SQL
+Server) resource, GET_REQUIRED_DEPENDENCIES and STORAGE_GET_AVAILABLE_DISKS(_EX) to resource types.
 
 Deterministic: no randomness; names, values and the order of calls are fixed (object names the
 server returns are sorted before use). Prints one line per call on stderr with -v, and a summary.
@@ -822,6 +826,21 @@ class Scenario:
         self.control('RESOURCE', 0x0100fff1, None, 64)
         self.control('CLUSTER', 0x07001ff1, cb.dword(5), 64)
 
+    STORAGE_CODES = ('CLUSCTL_RESOURCE_GET_REQUIRED_DEPENDENCIES', 'CLUSCTL_RESOURCE_GET_CLASS_INFO',
+                     'CLUSCTL_RESOURCE_STORAGE_GET_DISK_INFO', 'CLUSCTL_RESOURCE_STORAGE_GET_DISK_INFO_EX',
+                     'CLUSCTL_RESOURCE_STORAGE_GET_DISK_INFO_EX2',
+                     'CLUSCTL_RESOURCE_STORAGE_GET_SHARED_VOLUME_INFO',
+                     'CLUSCTL_RESOURCE_TYPE_GET_REQUIRED_DEPENDENCIES',
+                     'CLUSCTL_RESOURCE_TYPE_STORAGE_GET_AVAILABLE_DISKS',
+                     'CLUSCTL_RESOURCE_TYPE_STORAGE_GET_AVAILABLE_DISKS_EX')
+
+    def storage_controls(self):
+        """The storage control codes whose outputs are value lists, each once by its object."""
+        rows = {r['name']: r for r in load_ctlcodes()}
+        for name in self.STORAGE_CODES:
+            r = rows[name]
+            self.control(r['object'], r['code'], None, out_size(r['out']), name=name)
+
     # ---- registry ----
 
     REG_VALUES = [
@@ -1122,6 +1141,10 @@ class Scenario:
         self.open_cluster()
         self.enumerate()
         self.open_objects()
+        if self.subset == 'storage':
+            self.find_resources()
+            self.storage_controls()
+            return
         if self.subset == 'all':
             self.find_resources()
             self.registry_open()
@@ -1294,7 +1317,7 @@ def main(argv=None):
     ap.add_argument('--ndr64', action='store_true', help='bind with the NDR64 transfer syntax')
     ap.add_argument('--user')
     ap.add_argument('--password')
-    ap.add_argument('--subset', choices=('all', 'core'), default='all')
+    ap.add_argument('--subset', choices=('all', 'core', 'storage'), default='all')
     ap.add_argument('--v2-udp-port', type=int, help='ncadg_ip_udp port of the mock (ClusAPI 2.0)')
     ap.add_argument('--strict', action='store_true', help='exit 1 if any call drew a fault')
     ap.add_argument('-v', '--verbose', action='store_true')
