@@ -5,8 +5,8 @@
         start the realm, run COMMAND with the realm's environment (below), stop the KDC, remove
         the realm's folder (unless --dir was given), exit with COMMAND's status
     krb5realm.py [--dir DIR] [--keytab-out FILE] serve
-        start the realm, print its environment as shell assignments (also in DIR/env.sh), print
-        "ready", and run until stdin closes or SIGTERM/SIGINT; then stop the KDC
+        start the realm, print its environment as shell assignments (also in DIR/env.sh, to
+        source), print "ready", and run until SIGTERM or SIGINT; then stop the KDC
 
 Everything lives in one temporary folder: krb5.conf, kdc.conf, the KDC database, the service
 keytab, the credential cache and the logs. The KDC listens on 127.0.0.1 only, on a free port
@@ -248,7 +248,7 @@ def main(argv=None):
     sub = p.add_subparsers(dest='cmd', required=True)
     r = sub.add_parser('run', help='run a command inside the realm')
     r.add_argument('command', nargs=argparse.REMAINDER)
-    sub.add_parser('serve', help='run until stdin closes or a signal arrives')
+    sub.add_parser('serve', help='run until SIGTERM or SIGINT')
     args = p.parse_args(argv)
     realm = Realm(args.dir, args.keytab_out)
     realm.start()
@@ -265,7 +265,8 @@ def main(argv=None):
         print('ready', flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
-            sys.stdin.read()
+            while True:
+                signal.pause()
         except KeyboardInterrupt:
             pass
         return 0

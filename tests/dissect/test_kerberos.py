@@ -1,0 +1,117 @@
+"""Kerberos and SPNEGO-Kerberos sealed captures, decrypted with the bundled keytab.
+
+captures/smbtorture-krb5-sealed.pcapng (auth type 16) and smbtorture-spnego-sealed.pcapng (auth
+type 9 choosing Kerberos) hold Samba's rpc.clusapi suite at packet privacy against the mock,
+inside the throwaway realm of tests/peer/krb5realm.py; captures/cmrp-test.keytab holds that
+realm's (test-only) service keys. With the keytab, Wireshark decrypts the ticket in the bind
+with the service key, learns the session and acceptor subkeys, and unwraps every stub: each
+ClusAPI PDU must then decode exactly as in the anonymous twin smbtorture-anon.pcapng (same calls,
+same order, same cmrp values). Without the keytab, nothing may be decoded from ciphertext.
+"""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import capture
+from test_twins import compare, flat, pairs_hook
+
+KEYTAB = 'cmrp-test.keytab'
+KRB = ['smbtorture-krb5-sealed.pcapng', 'smbtorture-spnego-sealed.pcapng']
+AUTH_TYPE = {'smbtorture-krb5-sealed.pcapng': '16', 'smbtorture-spnego-sealed.pcapng': '9'}
+
+
+def decrypt():
+    return ('-o', 'kerberos.decrypt:TRUE', '-o', 'kerberos.file:' + capture(KEYTAB))
+
+
+def all_calls(t, path, extra=()):
+    """[(pkt_type, cmrp values...)] of every ClusAPI request and response, in order (requests
+    without [in] parameters included: with Kerberos even their empty stubs decrypt)."""
+    out = t.run('-r', path, '-2', '-T', 'json', '-J', 'dcerpc cmrp cmrp2', *extra,
+                '-Y', '(dcerpc.pkt_type == 0 || dcerpc.pkt_type == 2) && '
+                '(cmrp || cmrp2 || _ws.malformed)')
+    seq = []
+    for f in json.loads(out.stdout or '[]', object_pairs_hook=pairs_hook):
+        layers = f['_source'][0]['layers'][0]
+        ptype = layers['dcerpc'][-1]['dcerpc.pkt_type'][0]
+        seq.append((ptype, tuple(flat([layers.get('cmrp', []), layers.get('cmrp2', [])], []))))
+    return seq
+
+
+@pytest.fixture(scope='module')
+def anon(tshark):
+    return all_calls(tshark, capture('smbtorture-anon.pcapng'))
+
+
+@pytest.mark.parametrize('name', KRB)
+def test_kerberos_capture_decodes_as_anonymous_twin(tshark, anon, name):
+    sealed = all_calls(tshark, capture(name), decrypt())
+    assert len(anon) > 1600
+    compare(anon, sealed)
+
+
+@pytest.mark.parametrize('name', KRB)
+def test_every_authenticated_pdu_is_kerberos_privacy(tshark, name):
+    """The capture is what it says: every verifier is Kerberos (16), or SPNEGO (9) whose
+    negotiation chose Kerberos, at packet privacy; not NTLMSSP."""
+    rows = tshark.fields(capture(name), ['dcerpc.auth_type', 'dcerpc.auth_level'],
+                         'dcerpc.auth_type', extra=decrypt())
+    assert len(rows) > 1600
+    assert {(r[0][0], r[1][0]) for r in rows} == {(AUTH_TYPE[name], '6')}
+    assert tshark.fields(capture(name), ['frame.number'], 'ntlmssp', extra=decrypt()) == []
+    # the ticket in each bind is for the cluster service, and the keytab decrypts it: the
+    # client's name comes from the encrypted part (ticket and authenticator)
+    tickets = tshark.fields(capture(name), ['kerberos.SNameString', 'kerberos.CNameString'],
+                            'dcerpc.pkt_type == 11', extra=decrypt())
+    assert len(tickets) > 5
+    assert all(r == [['MSServerClusterMgmtAPI', 'CLUSTER.CMRP.TEST'], ['cmrpuser', 'cmrpuser']]
+               for r in tickets), tickets[:3]
+    assert tshark.fields(capture(name), ['kerberos.CNameString'], 'dcerpc.pkt_type == 11') == \
+        [[[]]] * len(tickets)
+    if name == 'smbtorture-spnego-sealed.pcapng':
+        mechs = tshark.fields(capture(name), ['spnego.supportedMech'],
+                              'dcerpc.pkt_type == 12 && spnego.supportedMech', extra=decrypt())
+        assert mechs and {r[0][0] for r in mechs} == {'1.2.840.48018.1.2.2'}
+
+
+@pytest.mark.parametrize('name', KRB)
+def test_without_keytab_nothing_is_decoded_from_ciphertext(tshark, name):
+    """Without the keys, Wireshark's DCE/RPC layer still names the interface and the opnum (from
+    the bind and the request header) and shows "Encrypted stub data"; our dissector is never
+    handed ciphertext, so no other cmrp field appears and nothing is malformed."""
+    path = capture(name)
+    rows = tshark.fields(path, ['frame.number', 'cmrp.opnum', 'dcerpc.encrypted_stub_data',
+                                'dcerpc.cn_frag_len', 'dcerpc.cn_auth_len'], 'cmrp')
+    assert len(rows) > 1600
+    # every stub is shown encrypted, except the empty ones (requests without [in] parameters):
+    # 24 bytes of header, 8 of sec_trailer and the verifier, nothing else
+    plain = [r for r in rows if not r[2]]
+    assert all(r[1] for r in rows)
+    assert all(int(r[3][0]) == 32 + int(r[4][0]) for r in plain), plain[:5]
+    assert len(plain) < 250
+    seen = set()
+    for f in tshark.json(path, 'cmrp', protos=('cmrp',)):
+        seen |= {k for k in f['_source']['layers'].get('cmrp', {}) if k.startswith('cmrp')}
+    assert seen == {'cmrp.opnum'}
+    p = tshark.run('-r', path, '-2', '-T', 'fields', '-e', 'frame.number', '-Y',
+                   '_ws.malformed || _ws.expert.severity == "error"')
+    assert p.stdout.split() == []
+
+
+@pytest.mark.parametrize('name', KRB)
+def test_capture_started_after_the_bind_decodes_nothing(tshark, scratch, name):
+    """A capture that misses the binds has neither the interface (DCE/RPC learns it from the
+    bind) nor the keys (the session key comes in the bind's ticket, the acceptor subkey in the
+    bind_ack): the keytab does not help, nothing is ClusAPI, nothing is malformed."""
+    binds = [r[0][0] for r in tshark.fields(capture(name), ['frame.number'],
+                                            'dcerpc.pkt_type in {11, 12, 14, 15, 16}')]
+    assert len(binds) > 20
+    cut = os.path.join(scratch, name.replace('.pcapng', '-nobind.pcapng'))
+    subprocess.run(['editcap', capture(name), cut] + binds, check=True, capture_output=True)
+    os.chmod(cut, 0o644)
+    rows = tshark.fields(cut, ['frame.number'], 'dcerpc.pkt_type == 0 || dcerpc.pkt_type == 2',
+                         extra=decrypt())
+    assert len(rows) > 1600
+    assert tshark.fields(cut, ['frame.number'], 'cmrp || _ws.malformed', extra=decrypt()) == []
