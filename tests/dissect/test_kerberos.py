@@ -10,11 +10,14 @@ same order, same cmrp values). Without the keytab, nothing may be decoded from c
 """
 import json
 import os
+import pty
+import re
+import shlex
 import subprocess
 
 import pytest
 
-from conftest import capture
+from conftest import CAPTURES, ROOT, capture
 from test_twins import compare, flat, pairs_hook
 
 KEYTAB = 'cmrp-test.keytab'
@@ -115,3 +118,86 @@ def test_capture_started_after_the_bind_decodes_nothing(tshark, scratch, name):
                          extra=decrypt())
     assert len(rows) > 1600
     assert tshark.fields(cut, ['frame.number'], 'cmrp || _ws.malformed', extra=decrypt()) == []
+
+
+def readme_commands():
+    """[(argv, expected output lines)] of the `$ tshark ...` examples in the README's
+    "Decrypting sealed traffic" section; the output is the indented lines that follow."""
+    with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as f:
+        text = f.read()
+    section = text[text.index('## Decrypting sealed traffic'):text.index('## Field reference')]
+    lines = section.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        if not line.strip().startswith('$ tshark '):
+            continue
+        expected = []
+        for nxt in lines[i + 1:]:
+            if not nxt.strip():
+                break
+            expected.append(nxt.strip())
+        out.append((shlex.split(line.strip()[2:]), expected))
+    return out
+
+
+def test_readme_has_the_kerberos_examples():
+    cmds = readme_commands()
+    assert len(cmds) == 4
+    assert sum('kerberos.file:captures/cmrp-test.keytab' in c for c, _ in cmds) == 3
+
+
+@pytest.mark.parametrize('index', range(4))
+def test_readme_kerberos_example(tshark, index):
+    argv, expected = readme_commands()[index]
+    assert argv[0] == 'tshark'
+    # paths in the README are relative to the top of the tree
+    args = [re.sub(r'(?<![\w/])captures/', CAPTURES + '/', a) for a in argv[1:]]
+    got = tshark.run(*args).stdout.splitlines()
+    norm = lambda rows: [[c for c in re.split(r'\t| {2,}', r.strip()) if c] for r in rows]  # noqa: E731
+    assert norm(got) == norm(expected), '\n'.join(got)
+
+
+def _ktutil_add_key(path, principal, kvno, enctype, hexkey):
+    """MIT ktutil's `addent -key` reads the key from the terminal: drive it through a pty."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp('ktutil', ['ktutil'])
+
+    def expect(token):
+        buf = b''
+        while token not in buf:
+            chunk = os.read(fd, 4096)
+            assert chunk, buf
+            buf += chunk
+        return buf
+    try:
+        expect(b'ktutil:')
+        os.write(fd, ('addent -key -p %s -k %d -e %s\n' % (principal, kvno, enctype)).encode())
+        expect(b'(hex):')
+        os.write(fd, hexkey.encode() + b'\n')
+        expect(b'ktutil:')
+        os.write(fd, ('wkt %s\n' % path).encode())
+        expect(b'ktutil:')
+        os.write(fd, b'q\n')
+    finally:
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def test_readme_ktutil_keytab_decrypts(tshark, scratch):
+    """The README's ktutil recipe: one AES256 key, written under a principal and realm that are
+    not the ticket's (Wireshark tries every key of the right type), decrypts the capture."""
+    listing = subprocess.run(['klist', '-k', '-e', '-K', capture(KEYTAB)], capture_output=True,
+                             text=True, check=True).stdout
+    m = re.search(r'MSServerClusterMgmtAPI/CLUSTER\.CMRP\.TEST@CMRP\.TEST '
+                  r'\(aes256-cts-hmac-sha1-96\)\s+\(0x([0-9a-f]{64})\)', listing)
+    assert m, listing
+    path = os.path.join(scratch, 'ktutil.keytab')
+    _ktutil_add_key(path, 'MSServerClusterMgmtAPI/cluster1.contoso.com@CONTOSO.COM', 1,
+                    'aes256-cts-hmac-sha1-96', m.group(1))
+    os.chmod(path, 0o644)
+    rows = tshark.fields(capture('smbtorture-krb5-sealed.pcapng'),
+                         ['frame.number', 'cmrp.clustername', 'cmrp.nodename'],
+                         'cmrp.opnum == 3 && dcerpc.pkt_type == 2',
+                         extra=('-o', 'kerberos.decrypt:TRUE', '-o', 'kerberos.file:' + path))
+    assert rows and all(r[1:] == [['CMRPCLUS'], ['NODE1']] for r in rows), rows[:3]
