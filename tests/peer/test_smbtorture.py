@@ -8,10 +8,10 @@ and checks smbtorture's result lines exactly: every test succeeds except the one
 design (SKIPS, with the reason clusapi.c gives). Variants: anonymous; NTLMSSP with packet
 privacy (the mock started with --user/--password), as ClusAPI 3.0 clients must use; anonymous
 with the NDR64 transfer syntax; and, inside a throwaway Kerberos realm on 127.0.0.1
-(krb5realm.py, the mock started with --keytab), Kerberos (auth type 16) with packet privacy and
-with packet integrity, and SPNEGO choosing Kerberos with packet privacy. The Kerberos bindings
-name the service host with target_hostname= (the realm maps cmrp.test); Samba asks for
-MSServerClusterMgmtAPI/CLUSTER.CMRP.TEST.
+(krb5realm.py, the mock started with --keytab), Kerberos (auth type 16) and SPNEGO choosing
+Kerberos (auth type 9), each at packet privacy, packet integrity and connect level. The
+Kerberos bindings name the service host with target_hostname= (the realm maps cmrp.test);
+Samba asks for MSServerClusterMgmtAPI/CLUSTER.CMRP.TEST.
 
 Run with /usr/bin/python3 -m pytest tests/peer/test_smbtorture.py (smbtorture from
 samba-testsuite; skipped if it is not installed).
@@ -52,7 +52,10 @@ VARIANTS = {
     'anonymous': ('', ['-U%'], []),
     'krb5-privacy': (',seal,krb5' + KRB5_TARGET, KRB5_CREDS, ['--keytab', 'KEYTAB']),
     'krb5-integrity': (',sign,krb5' + KRB5_TARGET, KRB5_CREDS, ['--keytab', 'KEYTAB']),
+    'krb5-connect': (',connect,krb5' + KRB5_TARGET, KRB5_CREDS, ['--keytab', 'KEYTAB']),
     'spnego-krb5-privacy': (',seal,spnego' + KRB5_TARGET, KRB5_CREDS, ['--keytab', 'KEYTAB']),
+    'spnego-krb5-integrity': (',sign,spnego' + KRB5_TARGET, KRB5_CREDS, ['--keytab', 'KEYTAB']),
+    'spnego-krb5-connect': (',connect,spnego' + KRB5_TARGET, KRB5_CREDS, ['--keytab', 'KEYTAB']),
     'ntlm-privacy': (',seal,ntlm', ['-U', '%s%%%s' % (USER, PASSWORD)],
                      ['--user', USER, '--password', PASSWORD]),
     'anonymous-ndr64': (',ndr64', ['-U%'], []),
@@ -168,12 +171,19 @@ def test_smbtorture_clusapi(variant, tmp_path, request):
     assert 'Traceback' not in log and ' ERROR ' not in log, log[-3000:]
 
 
+# variant: (auth type, auth level) the mock must log for the realm's user
+EXPECTED_AUTH = {
+    'krb5-privacy': ('16', '6'), 'krb5-integrity': ('16', '5'), 'krb5-connect': ('16', '2'),
+    'spnego-krb5-privacy': ('9', '6'), 'spnego-krb5-integrity': ('9', '5'),
+    'spnego-krb5-connect': ('9', '2'),
+}
+
+
 def test_kerberos_variants_really_use_kerberos(tmp_path, realm):
     """The mock logs who authenticated with which auth type and level: Kerberos (16) and
     SPNEGO (9) with the realm's user principal, so the runs above did not fall back to NTLMSSP."""
     seen = {}
-    for variant, (atype, level) in (('krb5-privacy', (16, 6)), ('krb5-integrity', (16, 5)),
-                                    ('spnego-krb5-privacy', (9, 6))):
+    for variant in EXPECTED_AUTH:
         options, creds, mock_args = VARIANTS[variant]
         env = dict(os.environ)
         env.update(realm.env())
@@ -188,8 +198,4 @@ def test_kerberos_variants_really_use_kerberos(tmp_path, realm):
         assert 'success: cluster.OpenCluster' in proc.stdout, proc.stdout[-2000:]
         seen[variant] = set(re.findall(r'authenticated as (\S+) \(type (\d+), level (\d+)\)',
                                        mock.errors()))
-    assert seen == {
-        'krb5-privacy': {('cmrpuser@CMRP.TEST', '16', '6')},
-        'krb5-integrity': {('cmrpuser@CMRP.TEST', '16', '5')},
-        'spnego-krb5-privacy': {('cmrpuser@CMRP.TEST', '9', '6')},
-    }
+    assert seen == {v: {('cmrpuser@CMRP.TEST', t, l)} for v, (t, l) in EXPECTED_AUTH.items()}
