@@ -224,7 +224,9 @@ fi
 # Kerberos and SPNEGO (choosing Kerberos), packet privacy, inside a throwaway realm: the KDC
 # (krb5realm.py serve) runs on its own 127.0.0.1 port, which tcpdump does not capture; the
 # tickets in the binds are decrypted with the service keytab written next to the captures.
-if want smbtorture-krb5-sealed || want smbtorture-spnego-sealed; then
+KRB5_CAPTURES="smbtorture-krb5-sealed smbtorture-spnego-sealed scenario-krb5-sealed scenario-spnego-sealed"
+want_krb5() { local n; for n in $KRB5_CAPTURES; do want "$n" && return 0; done; return 1; }
+if want_krb5; then
     "$PY" "$HERE/krb5realm.py" --dir "$WORK/krb5" --keytab-out "$OUT/cmrp-test.keytab" serve \
         >"$LOGS/krb5realm.log" 2>&1 &
     REALM_PID=$!
@@ -247,6 +249,21 @@ if want smbtorture-krb5-sealed || want smbtorture-spnego-sealed; then
         run_tcp smbtorture-spnego-sealed --keytab "$CMRP_KRB5_KEYTAB" -- \
             timeout 600 smbtorture "ncacn_ip_tcp:127.0.0.1[%PORT%,seal,spnego,$KRB5_BINDING]" \
             "${KRB5_CREDS[@]}" rpc.clusapi --dangerous
+    fi
+    # The scenario client (gss_client.py) takes its ticket from the realm's ccache.
+    if want scenario-krb5-sealed || want scenario-spnego-sealed; then
+        printf '%s\n' "$PASSWORD" | kinit "$USER_NAME@$CMRP_KRB5_REALM" >"$LOGS/kinit.log" 2>&1 ||
+            { echo "make_captures: kinit failed" >&2; cat "$LOGS/kinit.log" >&2; exit 1; }
+    fi
+    if want scenario-krb5-sealed; then
+        run_tcp scenario-krb5-sealed --notify-timeout 1 --keytab "$CMRP_KRB5_KEYTAB" -- \
+            timeout 300 "$PY" "$HERE/scenario.py" --port %PORT% --subset core --kerberos krb5 \
+            --spn "MSServerClusterMgmtAPI@$CMRP_KRB5_HOST"
+    fi
+    if want scenario-spnego-sealed; then
+        run_tcp scenario-spnego-sealed --notify-timeout 1 --keytab "$CMRP_KRB5_KEYTAB" -- \
+            timeout 300 "$PY" "$HERE/scenario.py" --port %PORT% --subset core --kerberos spnego \
+            --spn "MSServerClusterMgmtAPI@$CMRP_KRB5_HOST"
     fi
     kill "$REALM_PID" 2>/dev/null || true
     wait "$REALM_PID" 2>/dev/null || true
