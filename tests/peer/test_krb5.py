@@ -330,3 +330,27 @@ def test_spnego_bad_mechlistmic_is_refused(server):
         assert struct.unpack_from('<I', fault, 24)[0] == co.NCA_S_FAULT_ACCESS_DENIED
     finally:
         s.close()
+
+
+@pytest.mark.parametrize('auth', ['krb5', 'spnego'])
+@pytest.mark.parametrize('level', [co.AUTH_LEVEL_PRIVACY, co.AUTH_LEVEL_INTEGRITY])
+def test_gss_client_fragments_both_ways(server, auth, level):
+    """gss_client.py (the scenario's Kerberos transport): a 20,000-byte request goes out in
+    several fragments, each protected on its own, and a 10,240-byte answer comes back the same
+    way; a fault comes back as GssFault."""
+    import gss_client
+    calls = []
+    srv = server(echo_handler(calls))
+    c = gss_client.GssClient(srv.port, CLUSAPI, (3, 0), spn=SPN, auth=auth, level=level)
+    try:
+        stub = bytes(i % 251 for i in range(20000))
+        assert c.call(1, stub) == stub
+        assert c.call(2, struct.pack('<I', 40)) == bytes(range(256)) * 40
+        with pytest.raises(gss_client.GssFault) as e:
+            c.call(9, b'')
+        assert e.value.status == co.NCA_S_OP_RNG_ERROR
+        assert c.call(1, b'after the fault') == b'after the fault'
+    finally:
+        c.close()
+    assert [(x.opnum, x.auth_type, x.auth_level) for x in calls] == [
+        (o, 16 if auth == 'krb5' else 9, level) for o in (1, 2, 9, 1)]
