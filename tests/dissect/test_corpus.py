@@ -11,8 +11,13 @@ from conftest import capture
 
 PASSWORD = 'Cmrp-Passw0rd'
 ALL = ['smbtorture-anon.pcapng', 'smbtorture-sealed.pcapng', 'scenario-ndr.pcapng',
-       'scenario-ndr64.pcapng', 'scenario-sealed.pcapng', 'scenario-storage.pcapng', 'v2-udp.pcapng']
-DECRYPT = ('-o', 'ntlmssp.nt_password:' + PASSWORD)
+       'scenario-ndr64.pcapng', 'scenario-sealed.pcapng', 'scenario-storage.pcapng', 'v2-udp.pcapng',
+       'smbtorture-krb5-sealed.pcapng', 'smbtorture-spnego-sealed.pcapng',
+       'scenario-krb5-sealed.pcapng', 'scenario-spnego-sealed.pcapng']
+# NTLMSSP captures: the password; Kerberos and SPNEGO captures: the realm's service keytab.
+DECRYPT = ('-o', 'ntlmssp.nt_password:' + PASSWORD, '-o', 'kerberos.decrypt:TRUE',
+           '-o', 'kerberos.file:' + os.path.join(os.path.dirname(os.path.dirname(
+               os.path.dirname(os.path.abspath(__file__)))), 'captures', 'cmrp-test.keytab'))
 
 
 SEALED = {'smbtorture-sealed.pcapng', 'scenario-sealed.pcapng'}

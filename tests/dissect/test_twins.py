@@ -36,12 +36,12 @@ def flat(node, out):
     return out
 
 
-def calls(t, path):
+def calls(t, path, extra=()):
     """[(pkt_type, values...)] for every ClusAPI request/response, in order. Requests without
     [in] parameters are left out: sealed, Wireshark 4.0 cannot decrypt their empty stub (see
     test_corpus), so they show no cmrp values; anonymous, they show only the opnum."""
     out = t.run('-r', path, '-2', '-T', 'json', '-J', 'dcerpc cmrp cmrp2',
-                '-o', 'ntlmssp.nt_password:' + PASSWORD,
+                '-o', 'ntlmssp.nt_password:' + PASSWORD, *extra,
                 '-Y', '(dcerpc.pkt_type == 0 || dcerpc.pkt_type == 2) && (cmrp || cmrp2 || _ws.malformed)')
     seq = []
     for f in json.loads(out.stdout or '[]', object_pairs_hook=pairs_hook):

@@ -21,7 +21,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'lib'))
 import wsversion  # noqa: E402
 
-PASSWORD_OPTS = ['-o', 'ntlmssp.nt_password:Cmrp-Passw0rd']
+# the secrets of the bundled sealed captures: NTLMSSP password, Kerberos/SPNEGO service keytab
+PASSWORD_OPTS = ['-o', 'ntlmssp.nt_password:Cmrp-Passw0rd', '-o', 'kerberos.decrypt:TRUE',
+                 '-o', 'kerberos.file:' + os.path.join(ROOT, 'captures', 'cmrp-test.keytab')]
 INTS = {'FT_UINT8', 'FT_UINT16', 'FT_UINT24', 'FT_UINT32', 'FT_UINT40', 'FT_UINT48', 'FT_UINT56',
         'FT_UINT64', 'FT_INT8', 'FT_INT16', 'FT_INT24', 'FT_INT32', 'FT_INT40', 'FT_INT48',
         'FT_INT56', 'FT_INT64', 'FT_FRAMENUM', 'FT_CHAR'}

@@ -3,7 +3,10 @@
 Implements the server half of C706 chapter 12 ("RPC PDU encodings", connection-oriented part) with
 the Microsoft extensions of MS-RPCE 2.2.2 / 3.3.1.5, and, for authentication, the server side of
 NTLMSSP (MS-NLMP) on its own (auth type 10, RPC_C_AUTHN_WINNT) or wrapped in SPNEGO (auth type 9,
-RPC_C_AUTHN_GSS_NEGOTIATE, MS-SPNG / RFC 4178).
+RPC_C_AUTHN_GSS_NEGOTIATE, MS-SPNG / RFC 4178), and Kerberos (auth type 16,
+RPC_C_AUTHN_GSS_KERBEROS, or chosen by SPNEGO) with the service keys of a keytab, through MIT's
+GSS-API (python3-gssapi): DCE-style three legs, GSS_WrapEx/GSS_UnwrapEx over IOV buffers for
+packet privacy, GSS_GetMIC for packet integrity (MS-KILE 3.4.5.4-5).
 
 What the handler sees is a CallContext: the opnum and the reassembled, decrypted request stub with
 the verification trailer removed. It returns the response stub or raises Fault(status).
@@ -141,6 +144,7 @@ RPC_S_SEC_PKG_ERROR = 0x00000721
 AUTH_TYPE_NONE = 0
 AUTH_TYPE_SPNEGO = 9
 AUTH_TYPE_NTLMSSP = 10
+AUTH_TYPE_KRB5 = 16         # RPC_C_AUTHN_GSS_KERBEROS
 AUTH_LEVEL_NONE = 1
 AUTH_LEVEL_CONNECT = 2
 AUTH_LEVEL_CALL = 3
@@ -573,6 +577,8 @@ class NtlmServer:
 
 SPNEGO_OID = bytes.fromhex('2b0601050502')                      # 1.3.6.1.5.5.2
 NTLMSSP_OID = bytes.fromhex('2b06010401823702020a')             # 1.3.6.1.4.1.311.2.2.10
+KRB5_OID = bytes.fromhex('2a864886f712010202')                  # 1.2.840.113554.1.2.2
+MS_KRB5_OID = bytes.fromhex('2a864882f712010202')               # 1.2.840.48018.1.2.2
 NEG_STATE_ACCEPT_COMPLETED = 0
 NEG_STATE_ACCEPT_INCOMPLETE = 1
 NEG_STATE_REJECT = 2
@@ -616,15 +622,26 @@ def der(tag, value):
 
 
 class SpnegoServer:
-    """SPNEGO acceptor that only knows NTLMSSP (MS-SPNG 3.2.5). Tokens in, tokens out, as the
-    DCE/RPC legs carry them (bind, then alter_context or auth3)."""
+    """SPNEGO acceptor (MS-SPNG 3.2.5) for NTLMSSP and Kerberos. Tokens in, tokens out, as the
+    DCE/RPC legs carry them (bind, then alter_context or auth3).
 
-    def __init__(self, ntlm):
+    `ntlm` is the NtlmServer to use when NTLMSSP is chosen (None: NTLMSSP is not offered by this
+    server); `krb` a callable that returns a KrbServer (None: no Kerberos). Like Windows, the
+    acceptor takes the first mechanism of the client's list that it supports."""
+
+    def __init__(self, ntlm, krb=None):
         self.ntlm = ntlm
+        self.krb_factory = krb
+        self.inner = None           # the chosen mechanism (NtlmServer or KrbServer)
+        self.chosen_oid = None
         self.mech_types_der = None
-        self.ntlm_first = True
+        self.ntlm_first = True      # the chosen mechanism is the client's first choice
         self.complete = False
         self.seal = None            # NtlmSeal, set once NTLM is done
+
+    @property
+    def kerberos(self):
+        return self.chosen_oid in (KRB5_OID, MS_KRB5_OID)
 
     @property
     def flags(self):
@@ -639,6 +656,13 @@ class SpnegoServer:
         if self.mech_types_der is None:
             return self._on_init(token)
         return self._on_targ(token)
+
+    def _supported(self, oid):
+        if oid == NTLMSSP_OID:
+            return self.ntlm is not None
+        if oid in (KRB5_OID, MS_KRB5_OID):
+            return self.krb_factory is not None
+        return False
 
     def _on_init(self, token):
         tag, value, _ = der_read(token)
@@ -660,17 +684,23 @@ class SpnegoServer:
                 mechs = [mv for mt, mv, _ in der_items(inner) if mt == 0x06]
             elif t == 0xa2:                              # mechToken [2] OCTET STRING
                 mech_token = der_read(v)[1]
-        if self.mech_types_der is None or NTLMSSP_OID not in mechs:
-            raise AuthError('client does not offer NTLMSSP in SPNEGO')
-        self.ntlm_first = mechs[0] == NTLMSSP_OID
+        usable = [m for m in mechs if self._supported(m)]
+        if self.mech_types_der is None or not usable:
+            raise AuthError('client offers no mechanism this server supports in SPNEGO')
+        self.chosen_oid = usable[0]
+        self.ntlm_first = mechs[0] == self.chosen_oid
+        self.inner = self.krb_factory() if self.kerberos else self.ntlm
         out = b''
         # The optimistic mechToken is only for the client's first mechanism (RFC 4178 3.2).
         if self.ntlm_first and mech_token:
-            out = self.ntlm.step(mech_token)
+            out = self.inner.step(mech_token)
         # Choosing a mechanism other than the client's first one: ask for the mechListMIC that
         # will prove the list was not tampered with (RFC 4178 5, negState request-mic).
         state = NEG_STATE_ACCEPT_INCOMPLETE if self.ntlm_first else NEG_STATE_REQUEST_MIC
-        return self._resp(state, out, supported_mech=True)
+        if self.kerberos and self.inner.complete and not out:
+            state = NEG_STATE_ACCEPT_COMPLETED
+            self.complete = True
+        return self._resp(state, out, supported_mech=self.chosen_oid)
 
     def _on_targ(self, token):
         tag, value, _ = der_read(token)
@@ -684,9 +714,11 @@ class SpnegoServer:
                 resp_token = der_read(v)[1]
             elif t == 0xa3:
                 mic = der_read(v)[1]
-        out = self.ntlm.step(resp_token) if resp_token else b''
-        if not self.ntlm.complete:
+        out = self.inner.step(resp_token) if resp_token else b''
+        if not self.inner.complete:
             return self._resp(NEG_STATE_ACCEPT_INCOMPLETE, out)
+        if self.kerberos:
+            return self._krb_done(out, mic)
         self.seal = NtlmSeal(self.ntlm.flags, self.ntlm.session_key) \
             if self.ntlm.flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) else None
         our_mic = None
@@ -707,11 +739,25 @@ class SpnegoServer:
         self.complete = True
         return self._resp(NEG_STATE_ACCEPT_COMPLETED, out, mic=our_mic)
 
+    def _krb_done(self, out, mic):
+        """Kerberos finished (the client's DCE-style AP-REP came in): check the client's
+        mechListMIC (Kerberos GSS_GetMIC over the MechTypeList) and answer with ours."""
+        our_mic = None
+        if mic is not None:
+            if not self.inner.verify_mic(self.mech_types_der, mic):
+                raise AuthError('SPNEGO mechListMIC does not verify')
+            our_mic = self.inner.get_mic(self.mech_types_der)
+        elif not self.ntlm_first:
+            raise AuthError('SPNEGO mechListMIC missing')
+        self.complete = True
+        return self._resp(NEG_STATE_ACCEPT_COMPLETED, out, mic=our_mic)
+
     @staticmethod
     def _resp(state, token, supported_mech=False, mic=None):
         body = der(0xa0, der(0x0a, bytes([state])))
         if supported_mech:
-            body += der(0xa1, der(0x06, NTLMSSP_OID))
+            oid = NTLMSSP_OID if supported_mech is True else supported_mech
+            body += der(0xa1, der(0x06, oid))
         if token:
             body += der(0xa2, der(0x04, token))
         if mic is not None:
@@ -719,18 +765,161 @@ class SpnegoServer:
         return der(0xa1, der(0x30, body))
 
 
+# --------------------------------------------------------------------------------------------
+# Kerberos (RFC 4121, MS-KILE 3.4.5.4-5 for DCE/RPC), through MIT's GSS-API (python3-gssapi).
+# --------------------------------------------------------------------------------------------
+
+class KrbServer:
+    """Kerberos acceptor with the service keys of a keytab. DCE style (GSS_C_DCE_STYLE, which
+    the client's AP-REQ announces, MS-KILE 3.4.5.1): bind carries the raw AP-REQ, bind_ack our
+    AP-REP, and the third leg (auth3 for auth type 16, alter_context under SPNEGO) the client's
+    AP-REP; MIT's acceptor handles the framing."""
+
+    def __init__(self, keytab):
+        import gssapi                   # python3-gssapi, only needed for Kerberos
+        self._gssapi = gssapi
+        try:
+            creds = gssapi.Credentials(usage='accept', store={'keytab': keytab})
+        except gssapi.exceptions.GSSError as e:
+            raise AuthError('Kerberos: no service keys in %s: %s' % (keytab, e))
+        self.ctx = gssapi.SecurityContext(creds=creds, usage='accept')
+        self.complete = False
+        self.client_user = None
+
+    def step(self, token):
+        try:
+            out = self.ctx.step(bytes(token))
+            # python-gssapi keeps an error that came with an output token (a KRB-ERROR) and
+            # raises it from the next attribute access
+            done = self.ctx.complete
+        except self._gssapi.exceptions.GSSError as e:
+            raise AuthError('Kerberos: %s' % e)
+        if done:
+            self.complete = True
+            self.client_user = str(self.ctx.initiator_name)
+            log.debug('Kerberos: %s authenticated (flags 0x%x)', self.client_user,
+                      int(self.ctx.actual_flags))
+        return bytes(out or b'')
+
+    def get_mic(self, data):
+        return bytes(self.ctx.get_signature(bytes(data)))
+
+    def verify_mic(self, data, mic):
+        try:
+            self.ctx.verify_signature(bytes(data), bytes(mic))
+            return True
+        except self._gssapi.exceptions.GSSError:
+            return False
+
+
+class NtlmProtection:
+    """Per-PDU protection with NTLMSSP: the signature covers the whole PDU (header through
+    sec_trailer) whatever PFC_SUPPORT_HEADER_SIGN says; sealing is RC4 over stub and padding."""
+
+    def __init__(self, seal):
+        self.seal = seal
+
+    def sig_size(self, privacy):
+        return NTLMSSP_SIG_SIZE
+
+    def protect(self, pre, data, post, privacy, hdr_sign):
+        wire = self.seal.seal(data) if privacy else data     # RC4 over the data first ...
+        return wire, self.seal.sign(pre + data + post)      # ... then over the checksum
+
+    def unprotect(self, pre, wire, post, sig, privacy, hdr_sign):
+        data = self.seal.unseal(wire) if privacy else wire
+        if len(sig) != NTLMSSP_SIG_SIZE or not self.seal.verify(pre + data + post, sig):
+            return None
+        return data
+
+
+class KrbProtection:
+    """Per-PDU protection with Kerberos (MS-KILE 3.4.5.4 / 3.4.5.5, as Windows and Samba do it):
+    at PKT_PRIVACY, GSS_WrapEx (gss_wrap_iov) over the buffers header token | pdu header
+    (sign only) | stub and padding (encrypted) | sec_trailer (sign only), DCE style, so the whole
+    token (RFC 4121 header, confounder, filler, encrypted header copy, checksum: 76 bytes with
+    AES) sits in the auth verifier and the stub keeps its length. At PKT_INTEGRITY, GSS_GetMIC
+    over the same bytes. The pdu header and sec_trailer are only covered when header signing
+    (PFC_SUPPORT_HEADER_SIGN) was negotiated."""
+
+    def __init__(self, krb):
+        from gssapi.raw import IOV, IOVBufferType
+        from gssapi.raw import wrap_iov, unwrap_iov, wrap_iov_length
+        self.krb = krb
+        self._IOV, self._T = IOV, IOVBufferType
+        self._wrap, self._unwrap, self._wrap_len = wrap_iov, unwrap_iov, wrap_iov_length
+        self._sizes = {}
+
+    def _iov(self, header, pre, data, post, hdr_sign):
+        T = self._T
+        bufs = [(T.header, header is None, header)]
+        if hdr_sign:
+            bufs.append((T.sign_only, False, pre))
+        bufs.append((T.data, False, data))
+        if hdr_sign:
+            bufs.append((T.sign_only, False, post))
+        return self._IOV(*bufs, std_layout=False)
+
+    def sig_size(self, privacy):
+        if privacy not in self._sizes:
+            if privacy:
+                iov = self._iov(None, b'\0' * 24, b'\0' * 16, b'\0' * 8, True)
+                self._wrap_len(self.krb.ctx, iov, True)
+                self._sizes[privacy] = len(iov[0].value)
+            else:
+                from gssapi.raw import IOV, get_mic_iov_length
+                iov = IOV((self._T.data, False, b'\0' * 16), (self._T.mic_token, True, None),
+                          std_layout=False)
+                get_mic_iov_length(self.krb.ctx, iov)
+                self._sizes[privacy] = len(iov[1].value)
+        return self._sizes[privacy]
+
+    def protect(self, pre, data, post, privacy, hdr_sign):
+        if privacy:
+            iov = self._iov(None, pre, data, post, hdr_sign)
+            self._wrap(self.krb.ctx, iov, True)
+            return bytes(iov[2 if hdr_sign else 1].value), bytes(iov[0].value)
+        signed = pre + data + post if hdr_sign else data
+        return data, self.krb.get_mic(signed)
+
+    def unprotect(self, pre, wire, post, sig, privacy, hdr_sign):
+        if privacy:
+            iov = self._iov(bytes(sig), pre, bytes(wire), post, hdr_sign)
+            try:
+                self._unwrap(self.krb.ctx, iov)
+            except self.krb._gssapi.exceptions.GSSError as e:
+                log.debug('Kerberos unwrap: %s', e)
+                return None
+            return bytes(iov[2 if hdr_sign else 1].value)
+        signed = pre + wire + post if hdr_sign else wire
+        return wire if self.krb.verify_mic(signed, sig) else None
+
+
 class SecContext:
     """One security context of a connection, keyed by auth_context_id (MS-RPCE 3.3.1.5.2)."""
 
-    def __init__(self, auth_type, auth_level, auth_ctx_id, user, password, domain):
+    def __init__(self, auth_type, auth_level, auth_ctx_id, user, password, domain, keytab=None):
         self.auth_type = auth_type
         self.auth_level = auth_level
         self.auth_ctx_id = auth_ctx_id
-        self.ntlm = NtlmServer(user, password, domain)
-        self.mech = SpnegoServer(self.ntlm) if auth_type == AUTH_TYPE_SPNEGO else self.ntlm
+        self.ntlm = NtlmServer(user, password, domain) if user is not None else None
+        self.krb = None
+        if auth_type == AUTH_TYPE_KRB5:
+            self.krb = KrbServer(keytab)
+            self.mech = self.krb
+        elif auth_type == AUTH_TYPE_SPNEGO:
+            self.mech = SpnegoServer(self.ntlm, (lambda: KrbServer(keytab)) if keytab else None)
+        else:
+            self.mech = self.ntlm
         self.seal = None
+        self.prot = None            # NtlmProtection or KrbProtection once complete
         self.complete = False
         self.failed = False
+
+    @property
+    def client_user(self):
+        inner = self.mech.inner if isinstance(self.mech, SpnegoServer) else self.mech
+        return getattr(inner, 'client_user', None)
 
     def step(self, token):
         try:
@@ -741,18 +930,33 @@ class SecContext:
 
     def _step(self, token):
         out = self.mech.step(token)
-        if self.mech.complete:
-            if self.auth_type == AUTH_TYPE_SPNEGO:
-                self.seal = self.mech.seal
-            elif self.ntlm.flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL):
-                self.seal = NtlmSeal(self.ntlm.flags, self.ntlm.session_key)
+        if not self.mech.complete:
+            return out
+        if isinstance(self.mech, SpnegoServer) and self.mech.kerberos:
+            self.krb = self.mech.inner
+        if self.krb is not None:
+            self.prot = KrbProtection(self.krb)
             if self.auth_level >= AUTH_LEVEL_INTEGRITY:
-                need = NTLMSSP_NEGOTIATE_SEAL if self.auth_level == AUTH_LEVEL_PRIVACY \
-                    else NTLMSSP_NEGOTIATE_SIGN
-                if self.seal is None or not self.ntlm.flags & need:
-                    raise AuthError('auth level %d but NTLMSSP did not negotiate %s' % (
-                        self.auth_level, 'sealing' if need == NTLMSSP_NEGOTIATE_SEAL else 'signing'))
+                flags = int(self.krb.ctx.actual_flags)
+                need = 0x10 if self.auth_level == AUTH_LEVEL_PRIVACY else 0x20  # CONF / INTEG
+                if not flags & need:
+                    raise AuthError('auth level %d but Kerberos did not negotiate %s' % (
+                        self.auth_level, 'confidentiality' if need == 0x10 else 'integrity'))
             self.complete = True
+            return out
+        if self.auth_type == AUTH_TYPE_SPNEGO:
+            self.seal = self.mech.seal
+        elif self.ntlm.flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL):
+            self.seal = NtlmSeal(self.ntlm.flags, self.ntlm.session_key)
+        if self.auth_level >= AUTH_LEVEL_INTEGRITY:
+            need = NTLMSSP_NEGOTIATE_SEAL if self.auth_level == AUTH_LEVEL_PRIVACY \
+                else NTLMSSP_NEGOTIATE_SIGN
+            if self.seal is None or not self.ntlm.flags & need:
+                raise AuthError('auth level %d but NTLMSSP did not negotiate %s' % (
+                    self.auth_level, 'sealing' if need == NTLMSSP_NEGOTIATE_SEAL else 'signing'))
+        if self.seal is not None:
+            self.prot = NtlmProtection(self.seal)
+        self.complete = True
         return out
 
 
@@ -1085,18 +1289,25 @@ class Connection:
         return any(major == smaj and minor <= smin for smaj, smin in self.server.iface_versions)
 
     def _nak_reason_for(self, pdu):
-        if pdu.auth_type not in (AUTH_TYPE_NTLMSSP, AUTH_TYPE_SPNEGO):
+        known = (AUTH_TYPE_NTLMSSP, AUTH_TYPE_SPNEGO) + \
+            ((AUTH_TYPE_KRB5,) if self.server.keytab is not None else ())
+        if pdu.auth_type not in known:
             return NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED
         return NAK_INVALID_CHECKSUM
 
     def _auth_leg(self, pdu, first_allowed):
         """Run one authentication leg from a bind, alter_context or auth3 PDU and return the
         token to send back (None for "no auth verifier in the answer")."""
-        if pdu.auth_type not in (AUTH_TYPE_NTLMSSP, AUTH_TYPE_SPNEGO):
+        if pdu.auth_type not in (AUTH_TYPE_NTLMSSP, AUTH_TYPE_SPNEGO, AUTH_TYPE_KRB5):
             raise AuthError('auth type %d not supported' % pdu.auth_type)
         if pdu.auth_level not in (AUTH_LEVEL_CONNECT, AUTH_LEVEL_INTEGRITY, AUTH_LEVEL_PRIVACY):
             raise AuthError('auth level %d not supported' % pdu.auth_level)
-        if self.server.user is None:
+        srv = self.server
+        if pdu.auth_type == AUTH_TYPE_NTLMSSP and srv.user is None:
+            raise AuthError('server configured without NTLMSSP credentials')
+        if pdu.auth_type == AUTH_TYPE_KRB5 and srv.keytab is None:
+            raise AuthError('server configured without a keytab')
+        if srv.user is None and srv.keytab is None:
             raise AuthError('server configured without credentials')
         sec = self.sec.get(pdu.auth_ctx_id)
         if sec is None or sec.failed:
@@ -1104,8 +1315,8 @@ class Connection:
                 raise AuthError('auth3 for unknown auth_context_id %d' % pdu.auth_ctx_id)
             # A new auth_context_id starts a new security context: security context multiplexing
             # (MS-RPCE 3.3.1.5.2.1). impacket's alter_ctx relies on this.
-            sec = SecContext(pdu.auth_type, pdu.auth_level, pdu.auth_ctx_id, self.server.user,
-                             self.server.password, self.server.domain)
+            sec = SecContext(pdu.auth_type, pdu.auth_level, pdu.auth_ctx_id, srv.user,
+                             srv.password, srv.domain, srv.keytab)
             self.sec[pdu.auth_ctx_id] = sec
         elif sec.complete:
             # Re-authentication on an established context is not supported; an alter_context
@@ -1117,7 +1328,7 @@ class Connection:
         out = sec.step(pdu.auth_value)
         if sec.complete:
             log.info('conn %d: auth_context_id %d authenticated as %s (type %d, level %d)',
-                     self.conn_id, sec.auth_ctx_id, sec.ntlm.client_user, sec.auth_type,
+                     self.conn_id, sec.auth_ctx_id, sec.client_user, sec.auth_type,
                      sec.auth_level)
         return out
 
@@ -1192,16 +1403,16 @@ class Connection:
         if pdu.body_end - hdr_len < pdu.auth_pad:
             raise ProtocolError('auth_pad_length larger than the stub')
         body = raw[hdr_len:pdu.body_end]
-        if sec.auth_level == AUTH_LEVEL_PRIVACY:
-            # Sealing covers the stub and the auth padding (MS-RPCE 3.3.1.5.2.2); the signature
-            # is then computed over the plaintext PDU.
-            body = sec.seal.unseal(body)
         if sec.auth_level >= AUTH_LEVEL_INTEGRITY:
-            # NTLMSSP's signature covers the whole PDU from the header through the sec_trailer:
-            # with NTLM2 the header is always signed (Samba's gensec_ntlmssp always uses the whole
-            # PDU; PFC_SUPPORT_HEADER_SIGN only changes what Kerberos signs).
-            signed = raw[:hdr_len] + body + raw[pdu.body_end:pdu.frag_len - pdu.auth_len]
-            if len(pdu.auth_value) != NTLMSSP_SIG_SIZE or not sec.seal.verify(signed, pdu.auth_value):
+            # Sealing covers the stub and the auth padding (MS-RPCE 3.3.1.5.2.2). NTLMSSP's
+            # signature covers the whole PDU from the header through the sec_trailer (with NTLM2
+            # the header is always signed; Samba's gensec_ntlmssp always uses the whole PDU);
+            # Kerberos covers header and sec_trailer only with PFC_SUPPORT_HEADER_SIGN.
+            body = sec.prot.unprotect(raw[:hdr_len], body,
+                                      raw[pdu.body_end:pdu.frag_len - pdu.auth_len],
+                                      pdu.auth_value, sec.auth_level == AUTH_LEVEL_PRIVACY,
+                                      self.hdr_sign)
+            if body is None:
                 self._security_fault(pdu, 'bad signature on call_id %d' % pdu.call_id)
         # At CONNECT level the verifier carries no protection; it is ignored.
         return body[:len(body) - pdu.auth_pad]
@@ -1241,7 +1452,7 @@ class Connection:
         ctx = CallContext(call.opnum, stub, pctx.ndr64, auth_level, self.assoc, self.conn_id,
                           call_id=call.call_id, ctx_id=call.ctx_id, object_uuid=call.object_uuid,
                           auth_type=who.auth_type if who else AUTH_TYPE_NONE,
-                          user=who.ntlm.client_user if who else None, vtrailer=vt,
+                          user=who.client_user if who else None, vtrailer=vt,
                           transport='ncacn_ip_tcp', seq=seq)
         try:
             out = self.server.handler(ctx)
@@ -1297,7 +1508,8 @@ class Connection:
         protect = sec is not None and sec.auth_level >= AUTH_LEVEL_INTEGRITY
         connect = sec is not None and sec.auth_level == AUTH_LEVEL_CONNECT
         if protect:
-            room = self.max_xmit - 24 - SEC_TRAILER_SIZE - NTLMSSP_SIG_SIZE
+            room = self.max_xmit - 24 - SEC_TRAILER_SIZE - \
+                sec.prot.sig_size(sec.auth_level == AUTH_LEVEL_PRIVACY)
             room -= room % AUTH_PAD_ALIGN       # full fragments need no padding
         elif connect:
             room = self.max_xmit - 24 - SEC_TRAILER_SIZE - NTLMSSP_SIG_SIZE
@@ -1333,16 +1545,15 @@ class Connection:
     def _protected_pdu(self, ptype, flags, call_id, body_hdr, stub, sec):
         apad = (AUTH_PAD_ALIGN - len(stub) % AUTH_PAD_ALIGN) % AUTH_PAD_ALIGN
         payload = stub + b'\x00' * apad
-        frag_len = 16 + len(body_hdr) + len(payload) + SEC_TRAILER_SIZE + NTLMSSP_SIG_SIZE
+        privacy = sec.auth_level == AUTH_LEVEL_PRIVACY
+        sig_size = sec.prot.sig_size(privacy)
+        frag_len = 16 + len(body_hdr) + len(payload) + SEC_TRAILER_SIZE + sig_size
         hdr = struct.pack('<BBBB4sHHI', 5, 0, ptype, flags, b'\x10\x00\x00\x00', frag_len,
-                          NTLMSSP_SIG_SIZE, call_id)
+                          sig_size, call_id)
         trailer = struct.pack('<BBBBI', sec.auth_type, sec.auth_level, apad, 0, sec.auth_ctx_id)
-        to_sign = hdr + body_hdr + payload + trailer
-        if sec.auth_level == AUTH_LEVEL_PRIVACY:
-            wire_payload = sec.seal.seal(payload)        # RC4 over the data first ...
-        else:
-            wire_payload = payload
-        sig = sec.seal.sign(to_sign)                     # ... then over the checksum
+        wire_payload, sig = sec.prot.protect(hdr + body_hdr, payload, trailer, privacy,
+                                             self.hdr_sign)
+        assert len(sig) == sig_size, (len(sig), sig_size)
         return hdr + body_hdr + wire_payload + trailer + sig
 
     def send_fault(self, call_id, ctx_id, status, did_not_execute=False):
@@ -1371,7 +1582,8 @@ class CoServer:
     """ncacn_ip_tcp DCE/RPC server on 127.0.0.1:port (port 0: any free port, see .port)."""
 
     def __init__(self, port, handler, iface_uuid, iface_versions=((3, 0),), user=None,
-                 password=None, domain='', dump_dir=None, max_frag=DEFAULT_MAX_FRAG):
+                 password=None, domain='', dump_dir=None, max_frag=DEFAULT_MAX_FRAG,
+                 keytab=None):
         self.handler = handler
         self.iface_uuid = str(iface_uuid)
         self.iface_bin = uuid_to_bin(iface_uuid)
@@ -1379,6 +1591,7 @@ class CoServer:
         self.user = user
         self.password = password if password is not None else ''
         self.domain = domain or ''
+        self.keytab = keytab            # service keys for Kerberos (auth type 16, SPNEGO)
         self.dump_dir = dump_dir
         self.max_frag = max(MUST_RECV_FRAG_SIZE, min(int(max_frag), 0xffff))
         if dump_dir:

@@ -9,7 +9,10 @@
 # UTC) so that regenerated files differ only where the traffic does.
 #
 # Needs: root (or CAP_NET_RAW for tcpdump), tcpdump, editcap + capinfos (wireshark-common),
-# smbtorture (samba-testsuite), /usr/bin/python3 with python3-impacket.
+# smbtorture (samba-testsuite), /usr/bin/python3 with python3-impacket; for the Kerberos and SPNEGO
+# captures, MIT Kerberos (krb5-kdc, krb5-admin-server, krb5-user) and python3-gssapi: a throwaway
+# realm (tests/peer/krb5realm.py) runs on 127.0.0.1 while they are made, and its service keytab
+# is written to OUTDIR/cmrp-test.keytab (fixed passwords: the same keys on every run).
 #
 # Environment:
 #   CMRP_STUB_DIR   where the mock dumps request/response stubs for the ndrdump validation
@@ -45,10 +48,12 @@ MOCK=${CMRP_MOCK:-$HERE/mockclusd.py}
 
 MOCK_PID=
 TCPDUMP_PID=
+REALM_PID=
 cleanup() {
     # only the processes this script started, by pid
     [ -n "$TCPDUMP_PID" ] && kill "$TCPDUMP_PID" 2>/dev/null || true
     [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null || true
+    [ -n "$REALM_PID" ] && kill "$REALM_PID" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$WORK"        # the logs survive only in CMRP_KEEP_LOGS, which is elsewhere
     return 0
@@ -215,6 +220,55 @@ if want smbtorture-sealed; then
     run_tcp smbtorture-sealed --user "$USER_NAME" --password "$PASSWORD" -- \
         timeout 600 smbtorture "ncacn_ip_tcp:127.0.0.1[%PORT%,seal,ntlm]" \
         -U "$USER_NAME%$PASSWORD" rpc.clusapi --dangerous
+fi
+# Kerberos and SPNEGO (choosing Kerberos), packet privacy, inside a throwaway realm: the KDC
+# (krb5realm.py serve) runs on its own 127.0.0.1 port, which tcpdump does not capture; the
+# tickets in the binds are decrypted with the service keytab written next to the captures.
+KRB5_CAPTURES="smbtorture-krb5-sealed smbtorture-spnego-sealed scenario-krb5-sealed scenario-spnego-sealed"
+want_krb5() { local n; for n in $KRB5_CAPTURES; do want "$n" && return 0; done; return 1; }
+if want_krb5; then
+    "$PY" "$HERE/krb5realm.py" --dir "$WORK/krb5" --keytab-out "$OUT/cmrp-test.keytab" serve \
+        >"$LOGS/krb5realm.log" 2>&1 &
+    REALM_PID=$!
+    for i in $(seq 100); do
+        grep -q '^ready' "$LOGS/krb5realm.log" 2>/dev/null && break
+        kill -0 "$REALM_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -q '^ready' "$LOGS/krb5realm.log" || { echo "make_captures: the realm did not start" >&2; cat "$LOGS/krb5realm.log" >&2; exit 1; }
+    # shellcheck disable=SC1091
+    . "$WORK/krb5/env.sh"
+    KRB5_BINDING="target_hostname=$CMRP_KRB5_HOST"
+    KRB5_CREDS=(-U "$USER_NAME%$PASSWORD" "--realm=$CMRP_KRB5_REALM" --use-kerberos=required)
+    if want smbtorture-krb5-sealed; then
+        run_tcp smbtorture-krb5-sealed --keytab "$CMRP_KRB5_KEYTAB" -- \
+            timeout 600 smbtorture "ncacn_ip_tcp:127.0.0.1[%PORT%,seal,krb5,$KRB5_BINDING]" \
+            "${KRB5_CREDS[@]}" rpc.clusapi --dangerous
+    fi
+    if want smbtorture-spnego-sealed; then
+        run_tcp smbtorture-spnego-sealed --keytab "$CMRP_KRB5_KEYTAB" -- \
+            timeout 600 smbtorture "ncacn_ip_tcp:127.0.0.1[%PORT%,seal,spnego,$KRB5_BINDING]" \
+            "${KRB5_CREDS[@]}" rpc.clusapi --dangerous
+    fi
+    # The scenario client (gss_client.py) takes its ticket from the realm's ccache.
+    if want scenario-krb5-sealed || want scenario-spnego-sealed; then
+        printf '%s\n' "$PASSWORD" | kinit "$USER_NAME@$CMRP_KRB5_REALM" >"$LOGS/kinit.log" 2>&1 ||
+            { echo "make_captures: kinit failed" >&2; cat "$LOGS/kinit.log" >&2; exit 1; }
+    fi
+    if want scenario-krb5-sealed; then
+        run_tcp scenario-krb5-sealed --notify-timeout 1 --keytab "$CMRP_KRB5_KEYTAB" -- \
+            timeout 300 "$PY" "$HERE/scenario.py" --port %PORT% --subset core --kerberos krb5 \
+            --spn "MSServerClusterMgmtAPI@$CMRP_KRB5_HOST"
+    fi
+    if want scenario-spnego-sealed; then
+        run_tcp scenario-spnego-sealed --notify-timeout 1 --keytab "$CMRP_KRB5_KEYTAB" -- \
+            timeout 300 "$PY" "$HERE/scenario.py" --port %PORT% --subset core --kerberos spnego \
+            --spn "MSServerClusterMgmtAPI@$CMRP_KRB5_HOST"
+    fi
+    kill "$REALM_PID" 2>/dev/null || true
+    wait "$REALM_PID" 2>/dev/null || true
+    REALM_PID=
+    unset KRB5_CONFIG KRB5_KDC_PROFILE KRB5CCNAME KRB5_KTNAME KRB5RCACHETYPE
 fi
 if want scenario-ndr; then
     run_tcp scenario-ndr --notify-timeout 1 -- \

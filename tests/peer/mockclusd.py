@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """mockclusd: a mock Failover Cluster (MS-CMRP / ClusAPI) server for real-client traffic.
 
-    mockclusd.py --port PORT [--user USER --password PASS] [--dump-stubs DIR]
+    mockclusd.py --port PORT [--user USER --password PASS] [--keytab FILE] [--dump-stubs DIR]
                  [--udp-port PORT] [--notify-timeout SECONDS] [-v]
 
 Serves ClusAPI 3.0 over ncacn_ip_tcp on 127.0.0.1:PORT (NDR and NDR64; anonymous, or NTLMSSP /
-SPNEGO with USER and PASS at any authentication level, packet privacy included) and, with
+SPNEGO with USER and PASS at any authentication level, packet privacy included; Kerberos, auth
+type 16 or chosen by SPNEGO, with the service keys of --keytab FILE, see krb5realm.py) and, with
 --udp-port, ClusAPI 2.0 over ncadg_ip_udp on 127.0.0.1:PORT. Only the loopback interface is
 used. Runs until killed. The cluster it answers for is described in cluster_state.py; its
 state changes as the calls arrive (groups go offline, resources are created, registry values
@@ -61,6 +62,8 @@ def parse_args(argv):
                    help='TCP port for ClusAPI 3.0 (ncacn_ip_tcp); 0 picks a free one')
     p.add_argument('--user', help='accept NTLMSSP logons of this user (anonymous otherwise)')
     p.add_argument('--password', help="the user's password")
+    p.add_argument('--keytab', help='accept Kerberos (auth type 16, or SPNEGO choosing it) '
+                   'with the service keys in this keytab (python3-gssapi)')
     p.add_argument('--dump-stubs', metavar='DIR', help='write every stub to DIR')
     p.add_argument('--udp-port', type=int, help='also serve ClusAPI 2.0 over ncadg_ip_udp')
     p.add_argument('--notify-timeout', type=float, default=5.0,
@@ -82,9 +85,14 @@ def main(argv=None):
     if args.spec_storage:
         import clusbuf
         clusbuf.STORAGE_SPEC = True
+    if args.keytab:
+        # No replay cache file under /var/tmp: this is a throwaway test service.
+        os.environ.setdefault('KRB5RCACHETYPE', 'none')
+        args.keytab = os.path.abspath(args.keytab)
     model = build_model(args.notify_timeout)
     co = CoServer(args.port, model.handler(3), CLUSAPI_UUID, iface_versions=((3, 0),),
-                  user=args.user, password=args.password, dump_dir=args.dump_stubs)
+                  user=args.user, password=args.password, dump_dir=args.dump_stubs,
+                  keytab=args.keytab)
     if args.udp_port is not None:
         udp_dump = os.path.join(args.dump_stubs, 'udp') if args.dump_stubs else None
         cl = ClServer(args.udp_port, model.handler(2), CLUSAPI_UUID, iface_versions=((2, 0),),

@@ -366,7 +366,8 @@ class CallFailed(Exception):
 class Session:
     """One ClusAPI 3.0 association over ncacn_ip_tcp, through impacket's DCE/RPC client."""
 
-    def __init__(self, port, ndr64=False, user=None, password=None, verbose=False, log=None):
+    def __init__(self, port, ndr64=False, user=None, password=None, verbose=False, log=None,
+                 kerberos=None, spn=None):
         from impacket.dcerpc.v5 import transport, rpcrt
         from impacket import uuid as iuuid
         self.rpcrt = rpcrt
@@ -374,6 +375,14 @@ class Session:
         self.verbose = verbose
         self.codec = ndrcodec.load(version=3)
         self.log = log if log is not None else []
+        self.gss = None
+        if kerberos:
+            # Kerberos or SPNEGO-Kerberos at packet privacy, through gss_client (impacket's
+            # Kerberos DCE/RPC framing does not interoperate); tickets from the default ccache.
+            import gss_client
+            self.gss = gss_client.GssClient(port, IFACE_UUID, (3, 0), spn=spn, auth=kerberos,
+                                            ndr64=ndr64)
+            return
         trans = transport.DCERPCTransportFactory('ncacn_ip_tcp:127.0.0.1[%d]' % port)
         trans.set_connect_timeout(20)
         if user:
@@ -387,12 +396,21 @@ class Session:
                       transfer_syntax=NDR64_SYNTAX if ndr64 else NDR_SYNTAX)
 
     def close(self):
+        if self.gss is not None:
+            self.gss.close()
+            return
         try:
             self.dce.disconnect()
         except Exception:
             pass
 
     def raw(self, opnum, stub):
+        if self.gss is not None:
+            import gss_client
+            try:
+                return self.gss.call(opnum, stub)
+            except gss_client.GssFault as e:
+                raise self.rpcrt.DCERPCException(error_code=e.status)
         self.dce.call(opnum, stub)
         return self.dce.recv()
 
@@ -1318,6 +1336,11 @@ def main(argv=None):
     ap.add_argument('--user')
     ap.add_argument('--password')
     ap.add_argument('--subset', choices=('all', 'core', 'storage'), default='all')
+    ap.add_argument('--kerberos', choices=('krb5', 'spnego'),
+                    help='authenticate with Kerberos (auth type 16) or SPNEGO choosing Kerberos, '
+                    'packet privacy, tickets from the default ccache (see krb5realm.py)')
+    ap.add_argument('--spn', default='MSServerClusterMgmtAPI@cluster.cmrp.test',
+                    help='service name for --kerberos (GSS host-based form)')
     ap.add_argument('--v2-udp-port', type=int, help='ncadg_ip_udp port of the mock (ClusAPI 2.0)')
     ap.add_argument('--strict', action='store_true', help='exit 1 if any call drew a fault')
     ap.add_argument('-v', '--verbose', action='store_true')
@@ -1330,7 +1353,7 @@ def main(argv=None):
         log = []
         try:
             s = Session(a.port, ndr64=a.ndr64, user=a.user, password=a.password,
-                        verbose=a.verbose, log=log)
+                        verbose=a.verbose, log=log, kerberos=a.kerberos, spn=a.spn)
         except Exception as e:
             print('scenario: cannot bind to 127.0.0.1[%d]: %s' % (a.port, e), file=sys.stderr)
             return 2
@@ -1345,7 +1368,7 @@ def main(argv=None):
         finally:
             s.close()
         faults += summarize(log, 'v3%s%s' % (' ndr64' if a.ndr64 else '',
-                                             ' sealed' if a.user else ''))[1]
+                                             ' sealed' if a.user or a.kerberos else ''))[1]
     if a.v2_udp_port:
         log = []
         try:
