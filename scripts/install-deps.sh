@@ -7,6 +7,7 @@ set -eu
 PACKAGES="build-essential cmake pkg-config libglib2.0-dev dpkg-dev file
     tshark wireshark-common wireshark-dev libwireshark-dev libwiretap-dev libwsutil-dev
     python3 python3-pytest python3-impacket python3-pycryptodome
+    clang llvm libclang-rt-dev
     samba-testsuite tcpdump valgrind ca-certificates
     krb5-kdc krb5-admin-server krb5-user python3-gssapi"
 if [ "${1:-}" = "--list" ]; then

@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+"""Write the libFuzzer dictionary of cmrp_fuzzer (to stdout): every control code of
+idl/tables/ctlcodes.tsv, the CLUSPROP_SYNTAX values of plugin/packet-cmrp-proplist.c, the
+CLUSTER_CHANGE notification filter values of plugin/packet-cmrp-notify.c (all little endian, as
+NDR and NDR64 put them), NDR referent ids and common lengths (4-byte and NDR64 8-byte)."""
+import os
+import re
+import struct
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+
+def esc(b):
+    return "".join("\\x%02x" % c for c in b)
+
+
+def main():
+    entries = []        # (name, bytes), in order, first name of each value kept
+    seen = set()
+
+    def add(name, value, width=4):
+        b = struct.pack("<I" if width == 4 else "<Q", value & (0xffffffff if width == 4 else
+                                                              0xffffffffffffffff))
+        if b not in seen:
+            seen.add(b)
+            entries.append((re.sub(r"[^A-Za-z0-9_]", "_", name), b))
+
+    with open(os.path.join(ROOT, "idl", "tables", "ctlcodes.tsv")) as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if line.startswith("#") or len(cols) < 2 or not cols[1].startswith("0x"):
+                continue
+            add(cols[0], int(cols[1], 16))
+    with open(os.path.join(ROOT, "plugin", "packet-cmrp-proplist.c")) as f:
+        for m in re.finditer(r"\{\s*(0x[0-9a-fA-F]+),\s*\"(CLUSPROP_[A-Z0-9_]+)\"", f.read()):
+            add(m.group(2), int(m.group(1), 16))
+    with open(os.path.join(ROOT, "plugin", "packet-cmrp-notify.c")) as f:
+        for m in re.finditer(r"(0x[0-9a-fA-F]+),\s*\"(CLUSTER_CHANGE_[A-Z0-9_]+)\"", f.read()):
+            add(m.group(2), int(m.group(1), 16))
+    for v in (0, 1, 2, 3, 4, 8, 0x10, 0x14, 0x20, 0xff, 0x100, 0x1000, 0x7fff, 0xffff, 0x10000,
+              0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0x00020000, 0x00020004):
+        add("len_%x" % v, v)
+        add("len64_%x" % v, v, 8)
+    for i, (name, b) in enumerate(entries):
+        print('%s_%d="%s"' % (name, i, esc(b)))
+
+
+if __name__ == "__main__":
+    main()
