@@ -36,6 +36,7 @@
 #include <wiretap/wtap.h>
 #include <wsutil/filesystem.h>
 #include <wsutil/privileges.h>
+#include <wsutil/wslog.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -57,6 +58,7 @@ static nstime_t frame_ts;
 static const frame_data *prev_dis;
 static frame_data prev_fd;
 static int have_prev;
+static int canary;
 
 static const nstime_t *
 get_frame_ts(struct packet_provider_data *prov, uint32_t num)
@@ -96,6 +98,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     if (!g_getenv("WIRESHARK_CONFIG_DIR"))
         g_setenv("WIRESHARK_CONFIG_DIR", "/nonexistent-cmrp-fuzz", TRUE);
     print_tree = g_getenv("CMRP_FUZZ_PRINT") != NULL;
+    /* Findings, as in tests/fuzz's other runs: a dissector bug (a failed DISSECTOR_ASSERT), the
+     * too-many-items limit, and any warning or critical log message abort the process. */
+    g_setenv("WIRESHARK_ABORT_ON_DISSECTOR_BUG", "1", TRUE);
+    g_setenv("WIRESHARK_ABORT_ON_TOO_MANY_ITEMS", "1", TRUE);
+    ws_log_init("cmrp_fuzzer", NULL);
+    ws_log_set_level(LOG_LEVEL_WARNING);
+    ws_log_set_fatal(LOG_LEVEL_WARNING);
+    canary = g_getenv("CMRP_FUZZ_CANARY") != NULL;
 
     init_process_policies();
     relinquish_special_privs_perm();
@@ -400,6 +410,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (req_len > MAX_STUB || resp_len > MAX_STUB)
         return 0;
 
+    /* CMRP_FUZZ_CANARY=1 (tests/fuzz/test_libfuzz.py only): a deliberate heap overflow on any
+     * ApiResourceControl input, to prove that a finding stops the run and leaves a reproducer. */
+    if (canary && opnum == 73) {
+        volatile uint8_t *p = malloc(4);
+        p[4] = 1;
+        free((void *)p);
+    }
     if (inputs_in_session++ >= RESET_EVERY)
         new_session();
     /* A new TCP connection (client port) per input: its own bind, its own call state. */
