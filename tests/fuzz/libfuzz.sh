@@ -10,12 +10,13 @@
 # coverage of plugin/ and of the generated code. Prints the number of executions.
 #
 # Exit status: 0 no finding; 1 a finding (crash, sanitizer report, timeout, out-of-memory): the
-# reproducer is in build-libfuzz/libfuzz/findings/ (the script names it; replay it with
+# reproducer is in build-libfuzz/libfuzz/run/findings/ (the script names it; replay it with
 # `build-libfuzz/cmrp_fuzzer FILE`); 2 a tool is missing (scripts/install-deps.sh installs them)
 # or the build failed. It installs nothing.
 #
-# Environment: CMRP_LIBFUZZ_BUILD (build folder, default build-libfuzz), CMRP_LIBFUZZ_ARGS
-# (extra libFuzzer options).
+# Environment: CMRP_LIBFUZZ_BUILD (build folder, default build-libfuzz), CMRP_LIBFUZZ_RUN (name
+# of the run's folder under build-libfuzz/libfuzz/, default run: corpus/, findings/, fuzz.log),
+# CMRP_LIBFUZZ_ARGS (extra libFuzzer options).
 set -eu
 usage() { echo "usage: tests/fuzz/libfuzz.sh SECONDS" >&2; exit 2; }
 [ $# -eq 1 ] || usage
@@ -67,17 +68,18 @@ fi
 echo "libfuzz: $(ls "$SEEDS" | wc -l) seeds from captures/, $(wc -l <"$WORK/cmrp.dict") dictionary entries"
 
 # ---- fuzz ------------------------------------------------------------------------------------
-CORPUS=$WORK/corpus
-FINDINGS=$WORK/findings
-rm -rf "$CORPUS" "$FINDINGS"
+RUN=$WORK/${CMRP_LIBFUZZ_RUN:-run}
+CORPUS=$RUN/corpus
+FINDINGS=$RUN/findings
+rm -rf "$RUN"
 mkdir -p "$CORPUS" "$FINDINGS"
 cp "$SEEDS"/* "$CORPUS"/
-LOG=$WORK/fuzz.log
+LOG=$RUN/fuzz.log
 export WIRESHARK_CONFIG_DIR="$WORK/no-config"
 echo "libfuzz: fuzzing for ${SECONDS_BUDGET}s (one process; log: $LOG)"
 set +e
 # shellcheck disable=SC2086
-ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:handle_abort=1 \
+ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:handle_abort=1:max_malloc_fill_size=0:quarantine_size_mb=64 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$BUILD/cmrp_fuzzer" -max_total_time="$SECONDS_BUDGET" -timeout=10 -rss_limit_mb=3072 \
     -print_final_stats=1 -dict="$WORK/cmrp.dict" -artifact_prefix="$FINDINGS/" \
@@ -89,21 +91,20 @@ rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$LOG" | tail -1)
 echo "libfuzz: executions: ${execs:-unknown} (${rate:-?} exec/s), corpus $(ls "$CORPUS" | wc -l) inputs"
 
 # ---- coverage: replay seeds + grown corpus with source-based coverage -----------------------
-rm -f "$WORK"/replay-*.profraw
-if LLVM_PROFILE_FILE="$WORK/replay-%p.profraw" "$BUILD/cmrp_replay" "$CORPUS" \
-        >"$WORK/replay.log" 2>&1; then
-    "$PROFDATA" merge -sparse -o "$WORK/replay.profdata" "$WORK"/replay-*.profraw
+if LLVM_PROFILE_FILE="$RUN/replay-%p.profraw" "$BUILD/cmrp_replay" "$CORPUS" \
+        >"$RUN/replay.log" 2>&1; then
+    "$PROFDATA" merge -sparse -o "$RUN/replay.profdata" "$RUN"/replay-*.profraw
     cover() {   # label files...: the TOTAL line's line coverage
         label=$1; shift
-        "$LLVMCOV" report "$BUILD/cmrp_replay" -instr-profile="$WORK/replay.profdata" "$@" \
+        "$LLVMCOV" report "$BUILD/cmrp_replay" -instr-profile="$RUN/replay.profdata" "$@" \
             | awk -v l="$label" '/^TOTAL/ { printf "libfuzz: line coverage of %s: %s (%d of %d lines)\n", l, $(NF-3), $(NF-5)-$(NF-4), $(NF-5) }'
     }
     cover "plugin/" "$ROOT"/plugin/*.c
     cover "generated code (gen/cmrp-gen.c, gen/cmrp-ctl-table.c)" "$BUILD/gen/cmrp-gen.c" \
         "$BUILD/gen/cmrp-ctl-table.c"
-    echo "libfuzz: per-file report: $LLVMCOV report $BUILD/cmrp_replay -instr-profile=$WORK/replay.profdata"
+    echo "libfuzz: per-file report: $LLVMCOV report $BUILD/cmrp_replay -instr-profile=$RUN/replay.profdata"
 else
-    echo "libfuzz: the coverage replay failed (see $WORK/replay.log)" >&2
+    echo "libfuzz: the coverage replay failed (see $RUN/replay.log)" >&2
     rc=${rc:-1}
     [ "$rc" -ne 0 ] || rc=1
 fi

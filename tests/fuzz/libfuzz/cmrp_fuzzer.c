@@ -46,9 +46,11 @@ void plugin_register(void);
 
 #define HDR_LEN 6
 #define MAX_STUB 60000          /* one TCP segment, one DCE/RPC fragment, under the IPv4 limit */
-#define RESET_EVERY 4096        /* a fresh epan session (conversations, call tables) this often */
+#define RESET_EVERY 16384       /* a fresh epan session (conversations, call tables) this often;
+                                 * each reset costs ~0.1 s and leaves ~8 MB behind in libwireshark 4.0 */
 
 static epan_t *session;
+static epan_dissect_t *edt;     /* one per session, reset after each frame (as tshark does) */
 static unsigned inputs_in_session;
 static uint32_t frame_num;
 static uint16_t client_port = 1024;
@@ -73,9 +75,12 @@ static const struct packet_provider_funcs provider_funcs = { get_frame_ts, NULL,
 static void
 new_session(void)
 {
+    if (edt)
+        epan_dissect_free(edt);
     if (session)
         epan_free(session);
     session = epan_new(NULL, &provider_funcs);
+    edt = epan_dissect_new(session, TRUE, TRUE);
     inputs_in_session = 0;
     frame_num = 0;
     have_prev = 0;
@@ -236,7 +241,6 @@ dissect_frame(size_t payload_len, int from_client)
     uint8_t *ip = frame_buf, *tcp = frame_buf + 20;
     wtap_rec rec;
     frame_data fd;
-    epan_dissect_t edt;
     tvbuff_t *tvb;
     nstime_t elapsed;
     const frame_data *ref = NULL;
@@ -275,19 +279,18 @@ dissect_frame(size_t payload_len, int from_client)
 
     frame_data_init(&fd, frame_num, &rec, 0, 0);
     frame_data_set_before_dissect(&fd, &elapsed, &ref, prev_dis);
-    epan_dissect_init(&edt, session, TRUE, TRUE);
     tvb = tvb_new_real_data(frame_buf, (unsigned)len, (int)len);
-    epan_dissect_run(&edt, WTAP_FILE_TYPE_SUBTYPE_UNKNOWN, &rec, tvb, &fd, NULL);
+    epan_dissect_run(edt, WTAP_FILE_TYPE_SUBTYPE_UNKNOWN, &rec, tvb, &fd, NULL);
     if (print_tree) {
         printf("---- frame %u\n", frame_num);
-        proto_tree_print(print_dissections_expanded, FALSE, &edt, NULL, print_stream);
+        proto_tree_print(print_dissections_expanded, FALSE, edt, NULL, print_stream);
         fflush(stdout);
     }
     frame_data_set_after_dissect(&fd, &(uint32_t){0});
     prev_fd = fd;
     have_prev = 1;
     prev_dis = &prev_fd;
-    epan_dissect_cleanup(&edt);
+    epan_dissect_reset(edt);
     frame_data_destroy(&fd);
     wtap_rec_cleanup(&rec);
 }
