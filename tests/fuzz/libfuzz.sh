@@ -79,7 +79,7 @@ export WIRESHARK_CONFIG_DIR="$WORK/no-config"
 echo "libfuzz: fuzzing for ${SECONDS_BUDGET}s (one process; log: $LOG)"
 set +e
 # shellcheck disable=SC2086
-ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:handle_abort=1:max_malloc_fill_size=0:quarantine_size_mb=64 \
+ASAN_OPTIONS=detect_leaks=0:handle_abort=1:max_malloc_fill_size=0:quarantine_size_mb=64 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$BUILD/cmrp_fuzzer" -max_total_time="$SECONDS_BUDGET" -timeout=10 -rss_limit_mb=3072 \
     -print_final_stats=1 -dict="$WORK/cmrp.dict" -artifact_prefix="$FINDINGS/" \
