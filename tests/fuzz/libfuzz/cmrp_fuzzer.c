@@ -288,6 +288,7 @@ dissect_frame(size_t payload_len, int from_client)
     }
     frame_data_set_after_dissect(&fd, &(uint32_t){0});
     prev_fd = fd;
+    prev_fd.pfd = NULL;         /* frame_data_destroy() below frees the list; keep no alias */
     have_prev = 1;
     prev_dis = &prev_fd;
     epan_dissect_reset(edt);
