@@ -25,6 +25,32 @@ uint_summary(packet_info *pinfo, int hf, uint64_t v, int length)
     return wmem_strdup_printf(pinfo->pool, "%" PRIu64, v);
 }
 
+proto_item *
+cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
+                expert_field *ei, const char **str)
+{
+    const guint8 *s = NULL;
+    proto_item *item;
+    bool terminated = false;
+    int i;
+
+    if (len < 0)
+        len = 0;
+    item = proto_tree_add_item_ret_string(tree, hf, tvb, offset, len, ENC_UTF_16 | ENC_LITTLE_ENDIAN,
+                                          pinfo->pool, &s);
+    for (i = 0; i + 1 < len; i += 2) {
+        if (tvb_get_letohs(tvb, offset + i) == 0) {
+            terminated = true;
+            break;
+        }
+    }
+    if (!terminated && ei)
+        expert_add_info(pinfo, item, ei);
+    if (str)
+        *str = s ? (const char *)s : "";
+    return item;
+}
+
 const char *
 cmrp_dissect_layout(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
                     const cmrp_layout_t *layout, expert_field *ei_unterminated)
@@ -62,25 +88,9 @@ cmrp_dissect_layout(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *t
                                        f->length == 4 ? tvb_get_letohl(tvb, o) :
                                        f->length == 2 ? tvb_get_letohs(tvb, o) : tvb_get_uint8(tvb, o));
             break;
-        case CMRP_LF_UTF16Z: {
-            const guint8 *str = NULL;
-            proto_item *item;
-            bool terminated = false;
-            int i;
-
-            item = proto_tree_add_item_ret_string(tree, *f->hf, tvb, o, f->length,
-                                                  ENC_UTF_16 | ENC_LITTLE_ENDIAN, pinfo->pool, &str);
-            for (i = 0; i + 1 < f->length; i += 2) {
-                if (tvb_get_letohs(tvb, o + i) == 0) {
-                    terminated = true;
-                    break;
-                }
-            }
-            if (!terminated && ei_unterminated)
-                expert_add_info(pinfo, item, ei_unterminated);
-            s = str ? (const char *)str : "";
+        case CMRP_LF_UTF16Z:
+            cmrp_add_utf16z(tree, *f->hf, tvb, o, f->length, pinfo, ei_unterminated, &s);
             break;
-        }
         case CMRP_LF_GUID:
             proto_tree_add_item(tree, *f->hf, tvb, o, 16, ENC_LITTLE_ENDIAN);
             break;

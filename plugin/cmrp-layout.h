@@ -46,6 +46,11 @@ typedef struct {
     const cmrp_layout_field_t *fields;  /* in offset order; every field ends within `size` */
 } cmrp_layout_t;
 
+/* A UTF-16LE string field of exactly `len` bytes (FT_STRING hf). Adds expert info `ei` if it has no
+ * NUL character. Returns the item; *str (optional) receives the string (packet scope). */
+proto_item *cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
+                            packet_info *pinfo, expert_field *ei, const char **str);
+
 /* Adds every field of `layout` at `offset`. The caller has checked that layout->size bytes are
  * there. UTF-16 fields without a NUL get `ei_unterminated` (if not NULL). Returns the summary
  * built from the CMRP_LF_SUMMARY fields (packet scope; "" when there is none). */

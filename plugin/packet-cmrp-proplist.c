@@ -602,32 +602,6 @@ pad4(uint32_t n)
     return (int)((4 - (n & 3u)) & 3u);
 }
 
-proto_item *
-cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
-                expert_field *ei, const char **str)
-{
-    const guint8 *s = NULL;
-    proto_item *item;
-    bool terminated = false;
-    int i;
-
-    if (len < 0)
-        len = 0;
-    item = proto_tree_add_item_ret_string(tree, hf, tvb, offset, len, ENC_UTF_16 | ENC_LITTLE_ENDIAN,
-                                          pinfo->pool, &s);
-    for (i = 0; i + 1 < len; i += 2) {
-        if (tvb_get_letohs(tvb, offset + i) == 0) {
-            terminated = true;
-            break;
-        }
-    }
-    if (!terminated && ei)
-        expert_add_info(pinfo, item, ei);
-    if (str)
-        *str = s ? (const char *)s : "";
-    return item;
-}
-
 unsigned
 cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
                   expert_field *ei, const char **summary)
@@ -739,6 +713,17 @@ dissect_storage_identifiers(tvbuff_t *tvb, int data, int dlen, packet_info *pinf
     return wmem_strdup_printf(pinfo->pool, "%u identifier%s", i, i == 1 ? "" : "s");
 }
 
+/* A value holding structure `lay`: which layout it is (generated cmrp.prop.layout), then its fields.
+ * Returns the summary. */
+static const char *
+dissect_layout_value(tvbuff_t *tvb, int data, packet_info *pinfo, proto_tree *vtree, const cmrp_layout_t *lay)
+{
+    proto_item *li = proto_tree_add_string_format_value(vtree, hf_prop_layout, tvb, data, lay->size, lay->name,
+                                                        "%s (%s)", lay->name, lay->source);
+    proto_item_set_generated(li);
+    return cmrp_dissect_layout(tvb, data, pinfo, vtree, lay, &ei_prop_unterminated);
+}
+
 /* A value whose syntax names a structure: the layout its size selects, or a warning and the bytes
  * when the size matches no layout of the syntax. Returns the summary. */
 static const char *
@@ -772,13 +757,8 @@ dissect_struct_value(const syntax_layouts_t *sl, tvbuff_t *tvb, int data, int dl
         proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
         return "<size matches no layout>";
     }
-    {
-        proto_item *li = proto_tree_add_string_format_value(vtree, hf_prop_layout, tvb, data, lay->size,
-                                                            lay->name, "%s (%s)", lay->name, lay->source);
-        proto_item_set_generated(li);
-    }
     proto_item_append_text(vitem, " [%s, %s]", lay->name, lay->source);
-    s = cmrp_dissect_layout(tvb, data, pinfo, vtree, lay, &ei_prop_unterminated);
+    s = dissect_layout_value(tvb, data, pinfo, vtree, lay);
     if (sl->tail) {
         s = sl->tail(tvb, data, dlen, pinfo, vtree, vitem);
     } else if (size > lay->size) {
@@ -1085,11 +1065,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
         case FMT_BINARY:
             if ((flags & CMRP_PL_CSV_VOLUME_INFO) && type == TYPE_LIST_VALUE && size == CSV_VOLUME_INFO_LEN &&
                 dlen == CSV_VOLUME_INFO_LEN) {
-                proto_item *li = proto_tree_add_string_format_value(vtree, hf_prop_layout, tvb, data,
-                    CSV_VOLUME_INFO_LEN, layout_csv_volume_info.name, "%s (%s)", layout_csv_volume_info.name,
-                    layout_csv_volume_info.source);
-                proto_item_set_generated(li);
-                s = cmrp_dissect_layout(tvb, data, pinfo, vtree, &layout_csv_volume_info, &ei_prop_unterminated);
+                s = dissect_layout_value(tvb, data, pinfo, vtree, &layout_csv_volume_info);
             } else {
                 proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
                 s = wmem_strdup_printf(pinfo->pool, "%u byte%s", size, size == 1 ? "" : "s");

@@ -9,6 +9,7 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include "cmrp-hooks.h"
+#include "cmrp-layout.h"   /* cmrp_add_utf16z */
 
 /* Registers the cmrp.prop.* (and cmrp.sd.*, cmrp.partition.*, cmrp.csv.*, cmrp.scsi.*) fields,
  * subtrees and expert infos under `proto`. Call once from proto_register. */
@@ -42,10 +43,6 @@ int cmrp_dissect_value_list(tvbuff_t *tvb, int offset, packet_info *pinfo, proto
 int cmrp_dissect_security_descriptor(tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
                                      proto_tree *tree, unsigned depth);
 
-/* A UTF-16LE string field of exactly `len` bytes (FT_STRING hf). Adds expert info `ei` if it has no
- * NUL character. Returns the item; *str (optional) receives the string (packet scope). */
-proto_item *cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
-                            packet_info *pinfo, expert_field *ei, const char **str);
 
 /* A MULTI_SZ of `len` bytes: each string as an `hf` item, up to the empty string that ends it.
  * Adds `ei` if the list is not terminated. Returns the number of strings; *summary (optional)
