@@ -13,6 +13,7 @@
 
 #include <epan/packet.h>
 #include <epan/expert.h>
+#include <epan/tfs.h>
 #include "cmrp-compat.h"
 
 #include "cmrp-hooks.h"
@@ -193,8 +194,6 @@ static const true_false_string tfs_global = { "CLUS_GLOBAL", "CLUS_NOT_GLOBAL" }
 static const true_false_string tfs_modify = { "CLUS_MODIFY", "CLUS_NO_MODIFY" };
 static const true_false_string tfs_user = { "CLCTL_USER_BASE (user-defined)", "CLCTL_CLUSTER_BASE" };
 static const true_false_string tfs_internal = { "Internal", "External" };
-static const true_false_string tfs_set = { "Set", "Not set" };
-static const true_false_string tfs_true = { "TRUE", "FALSE" };
 
 static const value_string quorum_vals[] = {
     { 0, "CLUSTER_QUORUM_MAINTAINED" },
@@ -1097,7 +1096,7 @@ cmrp_register_ctl(int proto)
         { &hf_ctl_multi_sz, { "String", "cmrp.ctl.multi_sz", FT_STRING, BASE_NONE, NULL, 0,
             "Element of a MULTI_SZ list", HFILL } },
         { &hf_ctl_dword, { "Value", "cmrp.ctl.dword", FT_UINT32, BASE_DEC_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_ctl_bool, { "Value", "cmrp.ctl.bool", FT_BOOLEAN, 32, TFS(&tfs_true), 0, NULL, HFILL } },
+        { &hf_ctl_bool, { "Value", "cmrp.ctl.bool", FT_BOOLEAN, 32, TFS(&tfs_true_false), 0, NULL, HFILL } },
         { &hf_ctl_characteristics, { "Characteristics", "cmrp.ctl.characteristics", FT_UINT32, BASE_HEX, NULL, 0,
             "CLUS_CHARACTERISTICS", HFILL } },
         { &hf_ctl_char_quorum, { "CLUS_CHAR_QUORUM", "cmrp.ctl.characteristics.quorum", FT_BOOLEAN, 32, NULL,
@@ -1164,10 +1163,10 @@ cmrp_register_ctl(int proto)
         { &hf_ctl_subclass_shared, { "Shared", "cmrp.ctl.subclass.shared", FT_BOOLEAN, 32, NULL, 0x80000000,
             "CLUS_RESSUBCLASS_SHARED", HFILL } },
         { &hf_ctl_pwd_flags, { "Flags", "cmrp.ctl.pwd.flags", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_ctl_pwd_flags_guid, { "GUID_PRESENT", "cmrp.ctl.pwd.flags.guid_present", FT_BOOLEAN, 32, TFS(&tfs_set),
+        { &hf_ctl_pwd_flags_guid, { "GUID_PRESENT", "cmrp.ctl.pwd.flags.guid_present", FT_BOOLEAN, 32, TFS(&tfs_set_notset),
             0x00000001, NULL, HFILL } },
         { &hf_ctl_pwd_flags_createdc, { "CREATEDC_PRESENT", "cmrp.ctl.pwd.flags.createdc_present", FT_BOOLEAN, 32,
-            TFS(&tfs_set), 0x00000002, NULL, HFILL } },
+            TFS(&tfs_set_notset), 0x00000002, NULL, HFILL } },
         { &hf_ctl_pwd_password, { "Password", "cmrp.ctl.pwd.password", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_ctl_pwd_creating_dc, { "Creating DC", "cmrp.ctl.pwd.creating_dc", FT_STRING, BASE_NONE, NULL, 0,
             NULL, HFILL } },

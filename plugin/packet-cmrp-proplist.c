@@ -1232,7 +1232,7 @@ vl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *t
 /* One property: name entry, values, ENDMARK. Returns the offset after it (> offset). */
 static int
 dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree, unsigned depth,
-                 unsigned flags, unsigned index)
+                 unsigned flags, unsigned prop_no)
 {
     proto_item *pitem, *syn_item, *size_item;
     proto_tree *ptree;
@@ -1249,10 +1249,10 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
     syn_item = add_syntax(ptree, tvb, offset);
     if (syntax != SYNTAX_NAME)
         expert_add_info_format(pinfo, syn_item, &ei_prop_name_expected,
-                               "Property %u starts with syntax 0x%08x, not CLUSPROP_SYNTAX_NAME", index, syntax);
+                               "Property %u starts with syntax 0x%08x, not CLUSPROP_SYNTAX_NAME", prop_no, syntax);
     if (offset + 8 > end) {
         expert_add_info_format(pinfo, pitem, &ei_prop_truncated, "Property name entry cut short");
-        proto_item_set_text(pitem, "Property %u: <truncated>", index);
+        proto_item_set_text(pitem, "Property %u: <truncated>", prop_no);
         proto_item_set_len(pitem, end - offset);
         return end;
     }
