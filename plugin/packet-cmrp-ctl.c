@@ -50,7 +50,6 @@ static int hf_ctl_data = -1;
 static int hf_ctl_string = -1;
 static int hf_ctl_multi_sz = -1;
 static int hf_ctl_dword = -1;
-static int hf_ctl_bool = -1;
 static int hf_ctl_characteristics = -1;
 static int hf_ctl_char_quorum = -1;
 static int hf_ctl_char_delete_requires_all_nodes = -1;
@@ -837,12 +836,6 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
             add_trailing(tvb, 4, tree, pinfo);
         }
         break;
-    case CMRP_FMT_DWORD_BOOL:
-        if (one_dword(tvb, tree, pinfo)) {
-            proto_tree_add_item(tree, hf_ctl_bool, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-            add_trailing(tvb, 4, tree, pinfo);
-        }
-        break;
     case CMRP_FMT_DWORD_CHARACTERISTICS:
         if (one_dword(tvb, tree, pinfo)) {
             proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_characteristics, ett_ctl_bits, characteristics_fields,
@@ -1096,7 +1089,6 @@ cmrp_register_ctl(int proto)
         { &hf_ctl_multi_sz, { "String", "cmrp.ctl.multi_sz", FT_STRING, BASE_NONE, NULL, 0,
             "Element of a MULTI_SZ list", HFILL } },
         { &hf_ctl_dword, { "Value", "cmrp.ctl.dword", FT_UINT32, BASE_DEC_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_ctl_bool, { "Value", "cmrp.ctl.bool", FT_BOOLEAN, 32, TFS(&tfs_true_false), 0, NULL, HFILL } },
         { &hf_ctl_characteristics, { "Characteristics", "cmrp.ctl.characteristics", FT_UINT32, BASE_HEX, NULL, 0,
             "CLUS_CHARACTERISTICS", HFILL } },
         { &hf_ctl_char_quorum, { "CLUS_CHAR_QUORUM", "cmrp.ctl.characteristics.quorum", FT_BOOLEAN, 32, NULL,

@@ -44,7 +44,6 @@ typedef enum {
     CMRP_FMT_DWORD_CHARACTERISTICS, /* CLUS_CHARACTERISTICS (2.2.2.4) */
     CMRP_FMT_DWORD_FLAGS,           /* CLUS_FLAGS (2.2.2.5) */
     CMRP_FMT_DWORD_QUORUM,          /* CLUSTER_QUORUM_VALUE (2.2.2.10) */
-    CMRP_FMT_DWORD_BOOL,            /* 32-bit boolean */
     CMRP_FMT_DWORD_DRIVEMASK,       /* drive-letter bitmask, bit 0 = A: */
     CMRP_FMT_DWORD_ARRAY,           /* array of 32-bit integers */
     CMRP_FMT_DWORD_AD_STATE,        /* NETNAME_CHECK_AD_STATE_FLAGS (3.1.4.3.1.59) */

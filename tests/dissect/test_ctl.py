@@ -284,8 +284,6 @@ FORMAT_CASES = {
         ('cmrp.ctl.ad_state', ['0x00000001, NETNAME_CHECK_AD_STATE_FLAGS_NO_DCS']), ('cmrp.ctl.ad_state.no_dcs', ['True']),
         ('cmrp.ctl.ad_state.no_object', ['False']), ('cmrp.ctl.ad_state.bad_pwd', ['False']),
         ('cmrp.ctl.ad_state.obj_disabled', ['False'])]),
-    # the path 'C:\ClusterStorage\Volume1\vm.vhdx' is under ClusterStorage: TRUE
-    ('out', 'DWORD_BOOL'): case(0x01000229, expect=[('cmrp.ctl.bool', ['TRUE'])]),
     # Physical Disk: characteristics 0x3 (cluster_state), 2.2.2.4 names
     ('out', 'DWORD_CHARACTERISTICS'): case(0x01000005, expect=[
         ('cmrp.ctl.characteristics', [
@@ -358,6 +356,11 @@ FORMAT_CASES = {
 
 # More corpus calls of the richer formats (their own exact values): value lists of every shape.
 EXTRA_CASES = {
+    # RESOURCE_TYPE_STORAGE_IS_CSV_FILE (3.1.4.3.2.31): the answer is the return value alone (0, or
+    # 0x1739 ERROR_CLUSTER_NOT_SHARED_VOLUME), there is no output buffer. The mock still answers a
+    # DWORD 1 for 'C:\ClusterStorage\Volume1\vm.vhdx' (cluster_model_ext), shown as bytes the code
+    # does not use (test_is_csv_file_has_no_output_buffer)
+    'is_csv_file_no_output': (('out', 0x01000229, 0), [('cmrp.ctl.data', ['01000000'])]),
     # GET_REQUIRED_DEPENDENCIES of SQL Server (INST1): SQL Server type requires a storage class
     # resource and a Network Name (cluster_state)
     'required_dependencies': (('out', 0x01000011, 0), [
@@ -834,3 +837,15 @@ def test_no_malformed(tshark, ctl_pcap, ctl):
     """Only the deliberately short structure is malformed (an expert info of group Malformed)."""
     bad = {int(r[0][0]) for r in tshark.fields(ctl_pcap[0], ['frame.number'], '_ws.malformed')}
     assert bad == {ctl.by[(ctl.cid['pwd_short'], 0)]}
+
+
+def test_is_csv_file_has_no_output_buffer(calls, corpus_frames):
+    """Issue 12, corrected fact: MS-CMRP 3.1.4.3.2.31 gives CLUSCTL_RESOURCE_TYPE_STORAGE_IS_CSV_FILE
+    a path string in and no output buffer (the table said a DWORD boolean out). Bytes the server
+    returns anyway are data this code does not use, not a boolean."""
+    row = [r for r in load_tsv() if r['code'] == 0x01000229]
+    assert [(r['name'], r['in'], r['out']) for r in row] == [
+        ('CLUSCTL_RESOURCE_TYPE_STORAGE_IS_CSV_FILE', 'SZ', 'NONE')]
+    frame = corpus_frames[corpus_frame_of(calls, 'out', 0x01000229, 0)]
+    assert frame.display('cmrp.ctl.data') == ['01000000']
+    assert frame.experts() == ['Data in a buffer this control code does not use']
