@@ -32,6 +32,7 @@ static expert_field ei_cmrp_ndr_bad_variance = EI_INIT;
 static expert_field ei_cmrp_ndr_too_deep = EI_INIT;
 static expert_field ei_cmrp_ndr_null_ref = EI_INIT;
 static expert_field ei_cmrp_ndr_string_unterminated = EI_INIT;
+static expert_field ei_cmrp_ndr_out_of_range = EI_INIT;
 
 /* Limits on nesting of our own recursion (pointer chains, structures, deferred lists). */
 #define CMRP_NDR_MAX_NEST 32
@@ -212,6 +213,24 @@ save_value(walker_t *w, int save_idx, uint64_t v)
 }
 
 /* One scalar, handle, GUID, FILETIME or structure at `off` (already known not to be a pointer). */
+/* The generated range() of element e, if any, against value v (read at off, len bytes). */
+static void
+check_range(walker_t *w, const cmrp_elem_t *e, proto_tree *tree, int off, unsigned len, uint64_t v)
+{
+    for (unsigned i = 0; i < cmrp_n_ranges; i++) {
+        const cmrp_range_t *r = &cmrp_ranges[i];
+        if (r->elem != e)
+            continue;
+        if (r->v3_only && w->hctx->v2)
+            return;
+        if (v < r->min || v > r->max)
+            proto_tree_add_expert_format(tree, w->pinfo, &ei_cmrp_ndr_out_of_range, w->tvb, off, (int)len,
+                                         "%s: %" PRIu64 " is outside range(%" PRIu64 ", %" PRIu64 ")",
+                                         r->where, v, r->min, r->max);
+        return;
+    }
+}
+
 static int
 walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t *dl, int save_idx)
 {
@@ -262,6 +281,7 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
     } else {
         proto_tree_add_item(tree, *e->hf, tvb, off, (int)len, w->enc);
     }
+    check_range(w, e, tree, off, len, v);
     if (e->flags & CMRP_F_SIGNED) {
         /* sign-extend so hooks and Info see the real value */
         if (len == 4) v = (uint64_t)(int64_t)(int32_t)v;
@@ -757,6 +777,8 @@ cmrp_ndr_register(int proto)
             "NULL [ref] pointer", EXPFILL } },
         { &ei_cmrp_ndr_string_unterminated, { "cmrp.ndr.string_unterminated", PI_PROTOCOL, PI_WARN,
             "String not NUL-terminated", EXPFILL } },
+        { &ei_cmrp_ndr_out_of_range, { "cmrp.ndr.out_of_range", PI_PROTOCOL, PI_WARN,
+            "Value outside the range() the IDL gives it", EXPFILL } },
     };
     expert_module_t *em;
     proto_register_field_array(proto, hf, array_length(hf));

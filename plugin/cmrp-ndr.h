@@ -103,6 +103,20 @@ extern const cmrp_struct_t cmrp_structs[];
 extern const cmrp_buffer_hook_fn cmrp_buffer_hooks[];
 extern const cmrp_scalar_hook_fn cmrp_scalar_hooks[];
 
+/* range(min, max) of an integer parameter or member (generated from the IDL): a value outside
+ * it gets expert info (the server's stub rejects such a call). v3_only: the range is ClusAPI 3.0's
+ * only, the 2.0 signature declares the element without one ([v3range] in the IDL). */
+typedef struct cmrp_range {
+    const cmrp_elem_t *elem;
+    uint64_t min;
+    uint64_t max;
+    bool v3_only;
+    const char *where;       /* "Method.param (MS-CMRP section)" */
+} cmrp_range_t;
+
+extern const cmrp_range_t cmrp_ranges[];
+extern const unsigned cmrp_n_ranges;
+
 /* Fields the walker uses directly (registered in packet-cmrp.c). */
 extern int hf_cmrp_handle;
 extern int hf_cmrp_rc;

@@ -17,14 +17,12 @@
 #include "cmrp-compat.h"
 
 #include "cmrp-hooks.h"
+#include "cmrp-gen.h"
 #include "cmrp-layout.h"
 #include "packet-cmrp-ctl.h"
 #include "packet-cmrp-proplist.h"
 
 #define ERROR_MORE_DATA 234u
-
-/* Name of the method's return value for cmrp_hook_param(), if the walker offers it. */
-#define CMRP_RC_PARAM "return"
 
 #define CTL_OBJECT_MASK   0xff000000u
 #define CTL_GLOBAL_BIT    0x00800000u
@@ -951,7 +949,7 @@ get_code(cmrp_hook_ctx_t *ctx, uint32_t *code)
 {
     uint64_t v;
 
-    if (!cmrp_hook_param(ctx, "dwControlCode", &v))
+    if (!cmrp_hook_param(ctx, CMRP_NAME_dwControlCode, &v))
         return false;
     *code = (uint32_t)v;
     return true;
@@ -1033,8 +1031,8 @@ cmrp_hook_ctl_out(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
     /* ERROR_MORE_DATA: the server wrote nothing (lpBytesReturned 0, so the varying array is
      * empty and we returned above). lpcbRequired and the return value follow lpOutBuffer in the
      * stub, so these checks only help if the walker offers them before the buffer. */
-    if ((cmrp_hook_param(ctx, CMRP_RC_PARAM, &v) && v == ERROR_MORE_DATA) ||
-        (cmrp_hook_param(ctx, "lpcbRequired", &v) && cmrp_hook_param(ctx, "nOutBufferSize", &size) &&
+    if ((cmrp_hook_param(ctx, CMRP_NAME_return, &v) && v == ERROR_MORE_DATA) ||
+        (cmrp_hook_param(ctx, CMRP_NAME_lpcbRequired, &v) && cmrp_hook_param(ctx, CMRP_NAME_nOutBufferSize, &size) &&
          v > size)) {
         proto_tree_add_item(tree, hf_ctl_data, tvb, 0, buf_len(tvb), ENC_NA);
         return;
@@ -1053,7 +1051,7 @@ cmrp_hook_ctl_bytes_returned(tvbuff_t *tvb, int offset, int length, proto_tree *
         item = proto_tree_add_item(tree, hf_ctl_bytes_returned, tvb, offset, 4, ctx->drep_enc);
     else
         item = proto_tree_add_uint(tree, hf_ctl_bytes_returned, tvb, offset, length, (guint32)value);
-    if (cmrp_hook_param(ctx, "nOutBufferSize", &size) && value > size) {
+    if (cmrp_hook_param(ctx, CMRP_NAME_nOutBufferSize, &size) && value > size) {
         expert_add_info_format(ctx->pinfo, item, &ei_ctl_bytes_returned,
                                "lpBytesReturned %" G_GUINT64_FORMAT " exceeds nOutBufferSize %" G_GUINT64_FORMAT,
                                value, size);

@@ -23,6 +23,7 @@
 #include "cmrp-compat.h"
 
 #include "cmrp-hooks.h"
+#include "cmrp-gen.h"
 #include "cmrp-errors.h"
 #include "packet-cmrp-reg.h"
 #include "packet-cmrp-proplist.h"
@@ -252,8 +253,8 @@ cmrp_hook_reg_value(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
 
     /* ApiSetValue: [in] dwType; ApiQueryValue: [out] lpValueType; ApiEnumValue: [out] lpType. All
      * come before lpData on the wire. */
-    if (!cmrp_hook_param(ctx, "dwType", &type) && !cmrp_hook_param(ctx, "lpValueType", &type) &&
-        !cmrp_hook_param(ctx, "lpType", &type)) {
+    if (!cmrp_hook_param(ctx, CMRP_NAME_dwType, &type) && !cmrp_hook_param(ctx, CMRP_NAME_lpValueType, &type) &&
+        !cmrp_hook_param(ctx, CMRP_NAME_lpType, &type)) {
         proto_item *pi = proto_tree_add_item(tree, hf_reg_data, tvb, 0, len, ENC_NA);
         expert_add_info(ctx->pinfo, pi, &ei_reg_no_type);
         return;
@@ -262,14 +263,14 @@ cmrp_hook_reg_value(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
         uint64_t rc, used;
         /* a failed call (ERROR_MORE_DATA, ERROR_FILE_NOT_FOUND...) returns no value: the buffer is
          * whatever the server left in it */
-        if (cmrp_hook_param(ctx, "return", &rc) && rc != 0) {
+        if (cmrp_hook_param(ctx, CMRP_NAME_return, &rc) && rc != 0) {
             proto_tree_add_item(tree, hf_reg_unused, tvb, 0, len, ENC_NA);
             return;
         }
         /* the value's size is lpcbRequired (ApiQueryValue, 3.1.4.2.35) or the returned lpcbData
          * (ApiEnumValue, 3.1.4.2.37); the rest of the buffer is unused */
-        if ((cmrp_hook_param(ctx, "lpcbRequired", &used) ||
-             (ctx->out_have && cmrp_hook_param(ctx, "lpcbData", &used))) && used < (uint64_t)len) {
+        if ((cmrp_hook_param(ctx, CMRP_NAME_lpcbRequired, &used) ||
+             (ctx->out_have && cmrp_hook_param(ctx, CMRP_NAME_lpcbData, &used))) && used < (uint64_t)len) {
             s = cmrp_reg_dissect_data(tvb, 0, (int)used, (uint32_t)type, true, ctx->pinfo, tree);
             proto_tree_add_item(tree, hf_reg_unused, tvb, (int)used, len - (int)used, ENC_NA);
             proto_item_append_text(proto_tree_get_parent(tree), " (%s %s)",

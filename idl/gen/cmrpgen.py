@@ -17,7 +17,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cmrpidl import BASE_TYPES, BUILTIN_STRUCTS, IdlError, parse_idl, resolve  # noqa: E402
+from cmrpidl import BASE_TYPES, BUILTIN_STRUCTS, IdlError, parse_idl, range_bounds, resolve  # noqa: E402
 
 
 class GenError(Exception):
@@ -504,6 +504,58 @@ class Gen:
                 % (name, '\n'.join(rows)))
 
 
+# ------------------------------------------------------------------------------------------------
+# range(): one row per ranged element, bound to the element's descriptor by address
+
+RANGE_KINDS = ('CMRP_K_UINT', 'CMRP_K_ENUM', 'CMRP_K_BOOL')
+
+
+def range_rows(gen):
+    """Rows of cmrp_ranges[]: every parameter (and emitted structure member) with range(). Only
+    unsigned scalars are implemented; anything else fails the build with the IDL's file:line."""
+    rows = []
+
+    def one(d, array, index, scope, where, section):
+        bounds = range_bounds(d, where)
+        if bounds is None:
+            return
+        bk, bn, extra, _ = resolve(gen.iface, d.type)
+        kind = gen.value_facts(bk, bn)[0]
+        if kind not in RANGE_KINDS or d.nptr + extra or d.array is not None:
+            raise GenError('%s: range() on %s is not implemented (unsigned scalars only)'
+                           % (where, d.type))
+        if bounds[0] < 0:
+            raise GenError('%s: negative range bound on an unsigned value' % where)
+        label = '%s.%s' % (scope, d.name) + (' (MS-CMRP %s)' % section if section else '')
+        rows.append('    { &%s[%d], %d, %d, %s, "%s" },'
+                    % (array, index, bounds[0], bounds[1],
+                       'true' if 'v3range' in d.attrs else 'false', label))
+
+    for m in sorted(gen.iface.methods, key=lambda x: x.opnum):
+        for i, prm in enumerate(m.params):
+            one(prm, 'cmrp_p_%s' % m.name, i, m.name,
+                '%s:%d %s.%s' % (m.file, prm.line or m.line, m.name, prm.name), m.section)
+    for sname in gen.structs:
+        td = gen.iface.types[sname]
+        for i, mem in enumerate(td.members):
+            one(mem, 'cmrp_s_%s' % sname, i, sname,
+                '%s:%d %s.%s' % (td.file, mem.line or td.line, sname, mem.name), '')
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# Names hooks may ask the walker for (cmrp_hook_param / cmrp_hook_member): one generated
+# identifier per parameter and member name, so a misspelt or stale name is a compile error.
+
+def name_macros(gen):
+    names = {'return'}
+    for m in gen.iface.methods:
+        names.update(prm.name for prm in m.params)
+    for td in gen.iface.types.values():
+        names.update(mem.name for mem in td.members)
+    return ['#define CMRP_NAME_%s "%s"' % (n, n) for n in sorted(names)]
+
+
 DEFAULT_NAMES = {
     'HCLUSTER_RPC': 'Cluster',
     'HKEY_RPC': 'HKEY_CLUSTER',
@@ -540,6 +592,7 @@ def write(outdir, iface, gen):
     for name in gen.scalar_hooks:
         h('void cmrp_hook_%s(tvbuff_t *tvb, int offset, int length, proto_tree *tree, '
           'cmrp_hook_ctx_t *ctx, uint64_t value);' % name)
+    hdr.extend(name_macros(gen))
     h('#endif')
     c = []
     p = c.append
@@ -583,6 +636,11 @@ def write(outdir, iface, gen):
     p('const cmrp_scalar_hook_fn cmrp_scalar_hooks[] = {')
     c.extend('    cmrp_hook_%s,' % n for n in gen.scalar_hooks)
     p('    NULL\n};')
+    ranges = range_rows(gen)
+    p('const cmrp_range_t cmrp_ranges[] = {')
+    c.extend(ranges)
+    p('    { NULL, 0, 0, false, NULL }\n};')
+    p('const unsigned cmrp_n_ranges = %d;' % len(ranges))
     p('')
     p('void cmrp_gen_register(int proto)')
     p('{')

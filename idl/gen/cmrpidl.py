@@ -489,12 +489,73 @@ def resolve(iface, name):
         name = td.target.type
 
 
-KNOWN_PARAM_ATTRS = {'in', 'out', 'string', 'unique', 'ref', 'ptr', 'size_is', 'length_is',
-                     'range', 'switch_is', 'v2', 'v3', 'max_is', 'first_is', 'last_is'}
-KNOWN_METHOD_ATTRS = {'opnum', 'v3', 'not_on_wire'}
+# The attributes the generator implements, by where they stand. Anything else fails the build
+# (with file:line): an attribute the walker would silently ignore is a wire fact lost.
+#   v2 / v3 on a parameter: present only in ClusAPI 2.0 / 3.0 (see methods-*.idl);
+#   v3range on a parameter: its range() is 3.0's only (the 2.0 signature declares none);
+#   not_on_wire on a method: an opnum slot no client sends.
+PARAM_ATTRS = {'in', 'out', 'string', 'unique', 'ref', 'ptr', 'size_is', 'length_is', 'range',
+               'v2', 'v3', 'v3range'}
+MEMBER_ATTRS = {'string', 'unique', 'ref', 'ptr', 'size_is', 'length_is', 'range'}
+METHOD_ATTRS = {'opnum', 'v3', 'not_on_wire'}
+TYPEDEF_ATTRS = {'context_handle', 'v1_enum'}
+ALIAS_ATTRS = {'string', 'unique', 'ref', 'ptr'}
+
+
+def range_bounds(d, where):
+    """(min, max) of a range(min, max) attribute as integers, or None. Both bounds must be
+    integer constant expressions (digits, * + - << and parentheses)."""
+    args = d.attrs.get('range')
+    if args is None:
+        return None
+    if len(args) != 2:
+        raise IdlError('%s: range() takes two bounds, not %d' % (where, len(args)))
+    out = []
+    for a in args:
+        if not re.fullmatch(r'[0-9xXa-fA-F()+*\-<> ]+', a) or not re.match(r'\s*[(0-9]', a):
+            raise IdlError('%s: range bound %r is not an integer constant' % (where, a))
+        try:
+            out.append(int(eval(a, {'__builtins__': {}}, {})))   # digits and operators only
+        except Exception:
+            raise IdlError('%s: range bound %r is not an integer constant' % (where, a))
+    if out[0] > out[1]:
+        raise IdlError('%s: range(%d, %d) is empty' % (where, out[0], out[1]))
+    return tuple(out)
+
+
+def check_attributes(iface):
+    """Reject every attribute the generator does not implement, and malformed range()s."""
+    for td in iface.types.values():
+        where = '%s:%d %s' % (td.file, td.line, td.name)
+        allowed = ALIAS_ATTRS | TYPEDEF_ATTRS if td.kind in ('alias', 'handle') else TYPEDEF_ATTRS
+        for a in td.attrs:
+            if a not in allowed:
+                raise IdlError('%s: attribute [%s] is not implemented by the generator' % (where, a))
+        for mem in td.members:
+            mwhere = '%s:%d %s.%s' % (td.file, mem.line or td.line, td.name, mem.name)
+            for a in mem.attrs:
+                if a not in MEMBER_ATTRS:
+                    raise IdlError('%s: attribute [%s] is not implemented by the generator'
+                                   % (mwhere, a))
+            range_bounds(mem, mwhere)
+    for m in iface.methods:
+        for a in m.attrs:
+            if a not in METHOD_ATTRS:
+                raise IdlError('%s:%d %s: attribute [%s] is not implemented by the generator'
+                               % (m.file, m.line, m.name, a))
+        for p in m.params:
+            pwhere = '%s:%d %s.%s' % (m.file, p.line or m.line, m.name, p.name)
+            for a in p.attrs:
+                if a not in PARAM_ATTRS:
+                    raise IdlError('%s: attribute [%s] is not implemented by the generator'
+                                   % (pwhere, a))
+            if 'v3range' in p.attrs and 'range' not in p.attrs:
+                raise IdlError('%s: [v3range] without range()' % pwhere)
+            range_bounds(p, pwhere)
 
 
 def check(iface):
+    check_attributes(iface)
     for td in iface.types.values():
         if td.kind == 'struct':
             names = set()
@@ -506,17 +567,11 @@ def check(iface):
                 if mem.array == '*' and i != len(td.members) - 1:
                     raise IdlError('%s: conformant array %s is not the last member'
                                    % (td.name, mem.name))
-                for a in mem.attrs:
-                    if a not in KNOWN_PARAM_ATTRS:
-                        raise IdlError('%s.%s: unknown attribute %s' % (td.name, mem.name, a))
         elif td.kind == 'alias':
             resolve(iface, td.target.type)
     seen = {}
     for m in iface.methods:
         where = '%s:%d %s' % (m.file, m.line, m.name)
-        for a in m.attrs:
-            if a not in KNOWN_METHOD_ATTRS:
-                raise IdlError('%s: unknown method attribute %s' % (where, a))
         if m.opnum in seen:
             raise IdlError('%s: opnum %d already used by %s' % (where, m.opnum, seen[m.opnum]))
         seen[m.opnum] = m.name
@@ -527,9 +582,6 @@ def check(iface):
             if p.name in names:
                 raise IdlError('%s: parameter %s twice' % (where, p.name))
             names.add(p.name)
-            for a in p.attrs:
-                if a not in KNOWN_PARAM_ATTRS:
-                    raise IdlError('%s: %s: unknown attribute %s' % (where, p.name, a))
             if 'in' not in p.attrs and 'out' not in p.attrs:
                 raise IdlError('%s: %s is neither [in] nor [out]' % (where, p.name))
             kind, _, extra, _ = resolve(iface, p.type)

@@ -111,3 +111,145 @@ def test_out_must_be_pointer(tmp_path):
 def test_buffer_hook_on_non_buffer_fails(tmp_path):
     r = generate(tmp_path, '[opnum(0)] error_status_t A([in] DWORD x);\n', 'HOOK A.x buffer foo\n')
     assert r.returncode == 1 and 'not a byte buffer' in r.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 12: attributes the generator does not implement fail the build, range() is implemented,
+# hooks are bound through generated identifiers.
+
+def test_unimplemented_parameter_attribute_fails_with_file_line(tmp_path):
+    r = generate(tmp_path, '''
+        // MS-CMRP 9.9.9
+        [opnum(0)] error_status_t A(
+            [in] DWORD n,
+            [in, switch_is(n)] DWORD x);
+    ''')
+    assert r.returncode == 1
+    assert 'body.idl:5 A.x: attribute [switch_is] is not implemented by the generator' in r.stderr
+
+
+def test_unimplemented_member_and_typedef_attributes_fail(tmp_path):
+    r = generate(tmp_path, '''
+        typedef struct _S {
+            DWORD n;
+            [max_is(n)] DWORD x;
+        } S;
+        [opnum(0)] error_status_t A([in] S s);
+    ''')
+    assert r.returncode == 1
+    assert 'body.idl:4 S.x: attribute [max_is] is not implemented' in r.stderr
+    r = generate(tmp_path, '''
+        typedef [public] struct _S { DWORD n; } S;
+        [opnum(0)] error_status_t A([in] S s);
+    ''')
+    assert r.returncode == 1
+    assert 'body.idl:2 S: attribute [public] is not implemented' in r.stderr
+
+
+def test_unknown_method_attribute_fails(tmp_path):
+    r = generate(tmp_path, '[opnum(0), idempotent] error_status_t A([in] DWORD x);\n')
+    assert r.returncode == 1
+    assert 'body.idl:1 A: attribute [idempotent] is not implemented' in r.stderr
+
+
+def test_range_rows(tmp_path):
+    r = generate(tmp_path, '''
+        // MS-CMRP 9.9.1
+        [opnum(0)] error_status_t A([in, range(0, 64 * 1024), v3range] DWORD x,
+                                    [in, range(2, 0x10)] DWORD y, [in] DWORD z);
+    ''')
+    assert r.returncode == 0, r.stderr
+    c = (tmp_path / 'out' / 'cmrp-gen.c').read_text()
+    assert '{ &cmrp_p_A[0], 0, 65536, true, "A.x (MS-CMRP 9.9.1)" },' in c
+    assert '{ &cmrp_p_A[1], 2, 16, false, "A.y (MS-CMRP 9.9.1)" },' in c
+    assert 'const unsigned cmrp_n_ranges = 2;' in c
+
+
+@pytest.mark.parametrize('decl, msg', [
+    ('[in, range(0, 10)] DWORD *x', 'range() on DWORD is not implemented'),
+    ('[in, range(0, 10)] LONG x', 'range() on LONG is not implemented'),
+    ('[in, range(0, n)] DWORD x', "range bound 'n' is not an integer constant"),
+    ('[in, range(5, 1)] DWORD x', 'range(5, 1) is empty'),
+    ('[in, range(0)] DWORD x', 'range() takes two bounds'),
+    ('[in, v3range] DWORD x', '[v3range] without range()'),
+])
+def test_bad_range_fails(tmp_path, decl, msg):
+    r = generate(tmp_path, '[opnum(0)] error_status_t A(%s);\n' % decl)
+    assert r.returncode == 1 and msg in r.stderr and 'body.idl:1 A.x' in r.stderr, r.stderr
+
+
+def test_real_ranges():
+    """The spec's ranges (MS-CMRP 3.1.4.2.87, 108, 155, 156: opnums 87, 108, 173, 174), 108's for
+    3.0 only (3.1.4.1.108 has none)."""
+    iface = cmrpidl.parse_idl(os.path.join(ROOT, 'idl', 'clusapi.idl'))
+    got = {}
+    for m in iface.methods:
+        for p in m.params:
+            b = cmrpidl.range_bounds(p, m.name)
+            if b:
+                got[(m.opnum, p.name)] = b + ('v3range' in p.attrs,)
+    assert got == {(87, 'NetworkCount'): (0, 1000, False),
+                   (108, 'ReturnStatusBufferSize'): (0, 65536, True),
+                   (173, 'nOutBufferSize'): (0, 0x7FFFFFFF, False),
+                   (174, 'nOutBufferSize'): (0, 0x7FFFFFFF, False)}
+
+
+def test_hook_on_missing_parameter_fails(tmp_path):
+    r = generate(tmp_path, '[opnum(0)] error_status_t A([in] DWORD x);\n',
+                 'HOOK A.nosuch scalar foo\n')
+    assert r.returncode == 1
+    assert 'x.cnf:1 (HOOK A.nosuch scalar foo)' in r.stderr and 'never used' in r.stderr
+
+
+def test_name_identifiers_generated(tmp_path):
+    r = generate(tmp_path, '''
+        typedef struct _S { DWORD Member1; } S;
+        [opnum(0)] error_status_t A([in] DWORD x, [in] S s);
+    ''', 'HOOK A.x scalar foo\n')
+    assert r.returncode == 0, r.stderr
+    h = (tmp_path / 'out' / 'cmrp-gen.h').read_text()
+    for n in ('x', 's', 'Member1', 'return'):
+        assert '#define CMRP_NAME_%s "%s"' % (n, n) in h
+    assert ('void cmrp_hook_foo(tvbuff_t *tvb, int offset, int length, proto_tree *tree, '
+            'cmrp_hook_ctx_t *ctx, uint64_t value);') in h
+
+
+PLUGIN = os.path.join(ROOT, 'plugin')
+
+
+def plugin_sources():
+    return {n: open(os.path.join(PLUGIN, n), encoding='utf-8').read()
+            for n in sorted(os.listdir(PLUGIN)) if n.endswith('.c')}
+
+
+def cnf_hooks():
+    names = set()
+    for n in os.listdir(os.path.join(ROOT, 'idl')):
+        if n.endswith('.cnf'):
+            for line in open(os.path.join(ROOT, 'idl', n), encoding='utf-8'):
+                parts = line.split('#', 1)[0].split()
+                if parts and parts[0] == 'HOOK':
+                    names.add(parts[3])
+    return names
+
+
+def test_every_hook_function_is_bound():
+    """Each cmrp_hook_<name> function of plugin/ is named by a HOOK line (else it never runs),
+    and each HOOK line's function exists (else the link fails; checked here too)."""
+    import re
+    defined = set()
+    for src in plugin_sources().values():
+        defined |= set(re.findall(r'^cmrp_hook_([a-z0-9_]+)\(', src, re.M))
+    defined -= {'param', 'member'}     # the walker's lookups for hooks, cmrp-hooks.h
+    assert defined == cnf_hooks()
+
+
+def test_hooks_use_generated_names():
+    """Parameter and member names reach the walker as CMRP_NAME_* identifiers (a misspelt name
+    does not compile), never as string literals, in the modules converted so far."""
+    import re
+    srcs = plugin_sources()
+    for n in ('packet-cmrp-ctl.c', 'packet-cmrp-reg.c'):
+        calls = re.findall(r'cmrp_hook_(?:param|member)\(\s*ctx\s*,\s*([^,]+),', srcs[n])
+        assert calls, n
+        assert [c for c in calls if not c.startswith('CMRP_NAME_')] == [], n
