@@ -53,7 +53,7 @@ import ndrcodec  # noqa: E402
 CAPTURES = os.path.join(REPO, 'captures')
 CTLCODES = os.path.join(REPO, 'idl', 'tables', 'ctlcodes.tsv')
 NOTIFY_TSV_CANDIDATES = [os.path.join(REPO, 'idl', 'tables', 'notify_v2.tsv'),
-                         '/work/shared/reference/notify_v2.tsv']
+                         os.path.join(REPO, 'tests', 'data', 'notify_v2_payloads.tsv')]
 IFACE = uuidlib.UUID('b97db8b2-4c63-11cf-bff6-08002be23f2f')
 NDR64_UUID = uuidlib.UUID('71710533-beba-4937-8319-b5dbef9ccc36')
 PASSWORD = 'Cmrp-Passw0rd'
