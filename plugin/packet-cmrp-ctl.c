@@ -32,8 +32,6 @@
 #define CTL_FUNCTION_MASK 0x000ffffcu
 #define CTL_ACCESS_MASK   0x00000003u
 
-#define CLUS_OBJECT_USER  0x80u
-
 static int hf_ctl_code = -1;
 static int hf_ctl_object = -1;
 static int hf_ctl_global = -1;
@@ -49,33 +47,12 @@ static int hf_ctl_string = -1;
 static int hf_ctl_multi_sz = -1;
 static int hf_ctl_dword = -1;
 static int hf_ctl_characteristics = -1;
-static int hf_ctl_char_quorum = -1;
-static int hf_ctl_char_delete_requires_all_nodes = -1;
-static int hf_ctl_char_local_quorum = -1;
-static int hf_ctl_char_local_quorum_debug = -1;
-static int hf_ctl_char_requires_state_change_reason = -1;
-static int hf_ctl_char_broadcast_delete = -1;
-static int hf_ctl_char_single_cluster_instance = -1;
-static int hf_ctl_char_single_group_instance = -1;
-static int hf_ctl_char_coexist_in_shared_volume_group = -1;
-static int hf_ctl_char_reserved1 = -1;
-static int hf_ctl_char_monitor_detach = -1;
-static int hf_ctl_char_reserved2 = -1;
-static int hf_ctl_char_reserved3 = -1;
-static int hf_ctl_char_reserved4 = -1;
-static int hf_ctl_char_not_preemptable = -1;
-static int hf_ctl_char_notify_new_owner = -1;
-static int hf_ctl_char_supports_unmonitored_state = -1;
-static int hf_ctl_char_infrastructure = -1;
-static int hf_ctl_char_veto_drain = -1;
-static int hf_ctl_char_drain_local_offline = -1;
 static int hf_ctl_ad_state = -1;
 static int hf_ctl_ad_state_no_dcs = -1;
 static int hf_ctl_ad_state_no_object = -1;
 static int hf_ctl_ad_state_bad_pwd = -1;
 static int hf_ctl_ad_state_obj_disabled = -1;
 static int hf_ctl_flags = -1;
-static int hf_ctl_flags_core = -1;
 static int hf_ctl_quorum = -1;
 static int hf_ctl_drive_mask = -1;
 static int hf_ctl_resclass = -1;
@@ -165,118 +142,10 @@ static expert_field ei_ctl_count_overrun = EI_INIT;
 static expert_field ei_ctl_bad_signature = EI_INIT;
 static expert_field ei_ctl_undocumented = EI_INIT;
 
-static const value_string object_vals[] = {
-    { 0x00, "CLUS_OBJECT_INVALID" },
-    { 0x01, "CLUS_OBJECT_RESOURCE" },
-    { 0x02, "CLUS_OBJECT_RESOURCE_TYPE" },
-    { 0x03, "CLUS_OBJECT_GROUP" },
-    { 0x04, "CLUS_OBJECT_NODE" },
-    { 0x05, "CLUS_OBJECT_NETWORK" },
-    { 0x06, "CLUS_OBJECT_NETINTERFACE" },
-    { 0x07, "CLUS_OBJECT_CLUSTER" },
-    { 0x08, "CLUS_OBJECT_GROUPSET" },
-    { 0x09, "CLUS_OBJECT_AFFINITYRULE" },
-    { 0x80, "CLUS_OBJECT_USER" },
-    { 0, NULL }
-};
-
-static const value_string access_vals[] = {
-    { 0, "CLUS_ACCESS_ANY" },
-    { 1, "CLUS_ACCESS_READ" },
-    { 2, "CLUS_ACCESS_WRITE" },
-    { 0, NULL }
-};
-
 static const true_false_string tfs_global = { "CLUS_GLOBAL", "CLUS_NOT_GLOBAL" };
 static const true_false_string tfs_modify = { "CLUS_MODIFY", "CLUS_NO_MODIFY" };
 static const true_false_string tfs_user = { "CLCTL_USER_BASE (user-defined)", "CLCTL_CLUSTER_BASE" };
 static const true_false_string tfs_internal = { "Internal", "External" };
-
-static const value_string quorum_vals[] = {
-    { 0, "CLUSTER_QUORUM_MAINTAINED" },
-    { 1, "CLUSTER_QUORUM_LOST" },
-    { 0, NULL }
-};
-
-static const value_string resclass_vals[] = {
-    { 0,      "CLUS_RESCLASS_UNKNOWN" },
-    { 1,      "CLUS_RESCLASS_STORAGE" },
-    { 2,      "CLUS_RESCLASS_NETWORK" },
-    { 0x8000, "CLUS_RESCLASS_USER" },
-    { 0, NULL }
-};
-
-static const value_string maint_type_vals[] = {
-    { 1, "MaintenanceModeTypeDisableIsAliveCheck" },
-    { 2, "MaintenanceModeTypeOfflineResource" },
-    { 3, "MaintenanceModeTypeUnclusterResource" },
-    { 0, NULL }
-};
-
-static const value_string backup_state_vals[] = {
-    { 0, "VolumeBackupNone" },
-    { 1, "VolumeBackupInProgress" },
-    { 0, NULL }
-};
-
-static const value_string pool_health_vals[] = {
-    { 0, "SpHealthUnknown" },
-    { 1, "SpHealthUnhealthy" },
-    { 2, "SpHealthWarning" },
-    { 3, "SpHealthHealthy" },
-    { 0, NULL }
-};
-
-static const value_string pool_state_vals[] = {
-    { 0, "SpDriveStateUnknown" },
-    { 1, "SpDriveStateBecomingReady" },
-    { 2, "SpDriveStateCorruptMetadata" },
-    { 3, "SpDriveStateFailedMedia" },
-    { 4, "SpDriveStateSplit" },
-    { 5, "SpDriveStateStaleMetadata" },
-    { 6, "SpDriveStateIOError" },
-    { 7, "SpDriveStateMissing" },
-    { 8, "SpDriveStateOkay" },
-    { 0, NULL }
-};
-
-static const value_string pool_usage_vals[] = {
-    { 0, "SpDriveUsageUnknown" },
-    { 1, "SpDriveUsageAutoAllocation" },
-    { 2, "SpDriveUsageManualAllocation" },
-    { 3, "SpDriveUsageSpare" },
-    { 4, "SpDriveUsageJournal" },
-    { 5, "SpDriveUsageRetired" },
-    { 0, NULL }
-};
-
-static const value_string bus_type_vals[] = {
-    { 0x00, "BusTypeUnknown" },
-    { 0x01, "BusTypeScsi" },
-    { 0x02, "BusTypeAtapi" },
-    { 0x03, "BusTypeAta" },
-    { 0x04, "BusType1394" },
-    { 0x05, "BusTypeSsa" },
-    { 0x06, "BusTypeFibre" },
-    { 0x07, "BusTypeUsb" },
-    { 0x08, "BusTypeRAID" },
-    { 0x09, "BusTypeiScsi" },
-    { 0x0a, "BusTypeSas" },
-    { 0x0b, "BusTypeSata" },
-    { 0x0c, "BusTypeSd" },
-    { 0x0d, "BusTypeMmc" },
-    { 0x0e, "BusTypeVirtual" },
-    { 0x0f, "BusTypeFileBackedVirtual" },
-    { 0x10, "BusTypeSpaces" },
-    { 0, NULL }
-};
-
-static const value_string diskid_type_vals[] = {
-    { 0x0001, "DiskIdSignature" },
-    { 0x0002, "DiskIdGuid" },
-    { 0x1388, "DiskIdUnKnown" },
-    { 0, NULL }
-};
 
 static const value_string sr_disk_type_vals[] = {
     { 1, "SrReplicatedDiskTypeSource" },
@@ -301,17 +170,6 @@ static int * const ctl_code_fields[] = {
     &hf_ctl_function, &hf_ctl_access, NULL
 };
 
-static int * const characteristics_fields[] = {
-    &hf_ctl_char_quorum, &hf_ctl_char_delete_requires_all_nodes, &hf_ctl_char_local_quorum,
-    &hf_ctl_char_local_quorum_debug, &hf_ctl_char_requires_state_change_reason,
-    &hf_ctl_char_broadcast_delete, &hf_ctl_char_single_cluster_instance, &hf_ctl_char_single_group_instance,
-    &hf_ctl_char_coexist_in_shared_volume_group, &hf_ctl_char_reserved1, &hf_ctl_char_monitor_detach,
-    &hf_ctl_char_reserved2, &hf_ctl_char_reserved3, &hf_ctl_char_reserved4, &hf_ctl_char_not_preemptable,
-    &hf_ctl_char_notify_new_owner, &hf_ctl_char_supports_unmonitored_state, &hf_ctl_char_infrastructure,
-    &hf_ctl_char_veto_drain, &hf_ctl_char_drain_local_offline, NULL
-};
-
-static int * const flags_fields[] = { &hf_ctl_flags_core, NULL };
 static int * const ad_state_fields[] = {
     &hf_ctl_ad_state_no_dcs, &hf_ctl_ad_state_no_object, &hf_ctl_ad_state_bad_pwd, &hf_ctl_ad_state_obj_disabled, NULL
 };
@@ -342,14 +200,22 @@ static unsigned
 opnum_object(uint32_t opnum)
 {
     switch (opnum) {
-    case 72: case 73:   return 0x01;    /* ApiNodeResourceControl, ApiResourceControl */
-    case 74: case 75:   return 0x02;    /* ApiNodeResourceTypeControl, ApiResourceTypeControl */
-    case 76: case 77:   return 0x03;    /* ApiNodeGroupControl, ApiGroupControl */
-    case 78: case 79:   return 0x04;    /* ApiNodeNodeControl, ApiNodeControl */
-    case 88: case 89:   return 0x05;    /* ApiNodeNetworkControl, ApiNetworkControl */
-    case 97: case 98:   return 0x06;    /* ApiNodeNetInterfaceControl, ApiNetInterfaceControl */
-    case 105: case 106: return 0x07;    /* ApiNodeClusterControl, ApiClusterControl */
-    case 173: case 174: return 0x08;    /* ApiNodeGroupSetControl, ApiGroupSetControl */
+    case CMRP_OPNUM_ApiNodeResourceControl:     case CMRP_OPNUM_ApiResourceControl:
+        return CMRP_CLUS_OBJECT_RESOURCE;
+    case CMRP_OPNUM_ApiNodeResourceTypeControl: case CMRP_OPNUM_ApiResourceTypeControl:
+        return CMRP_CLUS_OBJECT_RESOURCE_TYPE;
+    case CMRP_OPNUM_ApiNodeGroupControl:        case CMRP_OPNUM_ApiGroupControl:
+        return CMRP_CLUS_OBJECT_GROUP;
+    case CMRP_OPNUM_ApiNodeNodeControl:         case CMRP_OPNUM_ApiNodeControl:
+        return CMRP_CLUS_OBJECT_NODE;
+    case CMRP_OPNUM_ApiNodeNetworkControl:      case CMRP_OPNUM_ApiNetworkControl:
+        return CMRP_CLUS_OBJECT_NETWORK;
+    case CMRP_OPNUM_ApiNodeNetInterfaceControl: case CMRP_OPNUM_ApiNetInterfaceControl:
+        return CMRP_CLUS_OBJECT_NETINTERFACE;
+    case CMRP_OPNUM_ApiNodeClusterControl:      case CMRP_OPNUM_ApiClusterControl:
+        return CMRP_CLUS_OBJECT_CLUSTER;
+    case CMRP_OPNUM_ApiNodeGroupSetControl:     case CMRP_OPNUM_ApiGroupSetControl:
+        return CMRP_CLUS_OBJECT_GROUPSET;
     default:            return 0;
     }
 }
@@ -836,14 +702,14 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
         break;
     case CMRP_FMT_DWORD_CHARACTERISTICS:
         if (one_dword(tvb, tree, pinfo)) {
-            proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_characteristics, ett_ctl_bits, characteristics_fields,
+            proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_characteristics, ett_ctl_bits, cmrp_bits_CLUS_CHARACTERISTICS,
                                    ENC_LITTLE_ENDIAN);
             add_trailing(tvb, 4, tree, pinfo);
         }
         break;
     case CMRP_FMT_DWORD_FLAGS:
         if (one_dword(tvb, tree, pinfo)) {
-            proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_flags, ett_ctl_bits, flags_fields, ENC_LITTLE_ENDIAN);
+            proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_flags, ett_ctl_bits, cmrp_bits_CLUS_FLAGS, ENC_LITTLE_ENDIAN);
             add_trailing(tvb, 4, tree, pinfo);
         }
         break;
@@ -1002,11 +868,11 @@ cmrp_hook_ctl_code(tvbuff_t *tvb, int offset, int length, proto_tree *tree, cmrp
 
     if (e == NULL && !(code & CTL_USER_BIT))      /* user-defined codes are expected to be unknown */
         expert_add_info_format(ctx->pinfo, item, &ei_ctl_unknown_code, "Unknown control code 0x%08x", code);
-    if (want != 0 && have != want && code_object < CLUS_OBJECT_USER) {
+    if (want != 0 && have != want && code_object < CMRP_CLUS_OBJECT_USER) {
         expert_add_info_format(ctx->pinfo, item, &ei_ctl_object_mismatch,
                                "Control code for %s sent to a %s control method (opnum %u)",
-                               val_to_str_const(have, object_vals, "an unknown object"),
-                               val_to_str_const(want, object_vals, "?"), ctx->opnum);
+                               val_to_str_const(have, cmrp_vs_CLUSTER_CONTROL_OBJECT, "an unknown object"),
+                               val_to_str_const(want, cmrp_vs_CLUSTER_CONTROL_OBJECT, "?"), ctx->opnum);
     }
     if (ctx->request && (code & CTL_INTERNAL_BIT)) {
         expert_add_info_format(ctx->pinfo, item, &ei_ctl_internal_from_client,
@@ -1066,7 +932,7 @@ cmrp_register_ctl(int proto)
     static hf_register_info hf[] = {
         { &hf_ctl_code, { "Control code", "cmrp.ctl.code", FT_UINT32, BASE_HEX | BASE_EXT_STRING,
             &cmrp_ctl_code_vals_ext, 0, "dwControlCode", HFILL } },
-        { &hf_ctl_object, { "Object", "cmrp.ctl.object", FT_UINT32, BASE_HEX, VALS(object_vals), CTL_OBJECT_MASK,
+        { &hf_ctl_object, { "Object", "cmrp.ctl.object", FT_UINT32, BASE_HEX, VALS(cmrp_vs_CLUSTER_CONTROL_OBJECT), CTL_OBJECT_MASK,
             NULL, HFILL } },
         { &hf_ctl_global, { "Global", "cmrp.ctl.global", FT_BOOLEAN, 32, TFS(&tfs_global), CTL_GLOBAL_BIT,
             NULL, HFILL } },
@@ -1077,7 +943,7 @@ cmrp_register_ctl(int proto)
             NULL, HFILL } },
         { &hf_ctl_function, { "Function", "cmrp.ctl.function", FT_UINT32, BASE_HEX, NULL, CTL_FUNCTION_MASK,
             "Operation number (bits 2-19)", HFILL } },
-        { &hf_ctl_access, { "Access", "cmrp.ctl.access", FT_UINT32, BASE_DEC, VALS(access_vals), CTL_ACCESS_MASK,
+        { &hf_ctl_access, { "Access", "cmrp.ctl.access", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUSCTL_ACCESS_MODES), CTL_ACCESS_MASK,
             NULL, HFILL } },
         { &hf_ctl_bytes_returned, { "Bytes returned", "cmrp.ctl.bytes_returned", FT_UINT32, BASE_DEC, NULL, 0,
             "lpBytesReturned", HFILL } },
@@ -1089,47 +955,6 @@ cmrp_register_ctl(int proto)
         { &hf_ctl_dword, { "Value", "cmrp.ctl.dword", FT_UINT32, BASE_DEC_HEX, NULL, 0, NULL, HFILL } },
         { &hf_ctl_characteristics, { "Characteristics", "cmrp.ctl.characteristics", FT_UINT32, BASE_HEX, NULL, 0,
             "CLUS_CHARACTERISTICS", HFILL } },
-        { &hf_ctl_char_quorum, { "CLUS_CHAR_QUORUM", "cmrp.ctl.characteristics.quorum", FT_BOOLEAN, 32, NULL,
-            0x00000001, NULL, HFILL } },
-        { &hf_ctl_char_delete_requires_all_nodes, { "CLUS_CHAR_DELETE_REQUIRES_ALL_NODES",
-            "cmrp.ctl.characteristics.delete_requires_all_nodes", FT_BOOLEAN, 32, NULL, 0x00000002, NULL, HFILL } },
-        { &hf_ctl_char_local_quorum, { "CLUS_CHAR_LOCAL_QUORUM", "cmrp.ctl.characteristics.local_quorum",
-            FT_BOOLEAN, 32, NULL, 0x00000004, NULL, HFILL } },
-        { &hf_ctl_char_local_quorum_debug, { "CLUS_CHAR_LOCAL_QUORUM_DEBUG (SDK)",
-            "cmrp.ctl.characteristics.local_quorum_debug", FT_BOOLEAN, 32, NULL, 0x00000008, NULL, HFILL } },
-        { &hf_ctl_char_requires_state_change_reason, { "CLUS_CHAR_REQUIRES_STATE_CHANGE_REASON (SDK)",
-            "cmrp.ctl.characteristics.requires_state_change_reason", FT_BOOLEAN, 32, NULL, 0x00000010, NULL,
-            HFILL } },
-        { &hf_ctl_char_broadcast_delete, { "CLUS_CHAR_BROADCAST_DELETE", "cmrp.ctl.characteristics.broadcast_delete",
-            FT_BOOLEAN, 32, NULL, 0x00000020, NULL, HFILL } },
-        { &hf_ctl_char_single_cluster_instance, { "CLUS_CHAR_SINGLE_CLUSTER_INSTANCE",
-            "cmrp.ctl.characteristics.single_cluster_instance", FT_BOOLEAN, 32, NULL, 0x00000040, NULL, HFILL } },
-        { &hf_ctl_char_single_group_instance, { "CLUS_CHAR_SINGLE_GROUP_INSTANCE",
-            "cmrp.ctl.characteristics.single_group_instance", FT_BOOLEAN, 32, NULL, 0x00000080, NULL, HFILL } },
-        { &hf_ctl_char_coexist_in_shared_volume_group, { "CLUS_CHAR_COEXIST_IN_SHARED_VOLUME_GROUP",
-            "cmrp.ctl.characteristics.coexist_in_shared_volume_group", FT_BOOLEAN, 32, NULL, 0x00000100, NULL, HFILL } },
-        { &hf_ctl_char_reserved1, { "CLUS_CHAR_RESERVED1 (SDK CLUS_CHAR_PLACEMENT_DATA)",
-            "cmrp.ctl.characteristics.reserved1", FT_BOOLEAN, 32, NULL, 0x00000200, NULL, HFILL } },
-        { &hf_ctl_char_monitor_detach, { "CLUS_CHAR_MONITOR_DETACH", "cmrp.ctl.characteristics.monitor_detach",
-            FT_BOOLEAN, 32, NULL, 0x00000400, NULL, HFILL } },
-        { &hf_ctl_char_reserved2, { "CLUS_CHAR_RESERVED2 (SDK CLUS_CHAR_MONITOR_REATTACH)",
-            "cmrp.ctl.characteristics.reserved2", FT_BOOLEAN, 32, NULL, 0x00000800, NULL, HFILL } },
-        { &hf_ctl_char_reserved3, { "CLUS_CHAR_RESERVED3 (SDK CLUS_CHAR_OPERATION_CONTEXT)",
-            "cmrp.ctl.characteristics.reserved3", FT_BOOLEAN, 32, NULL, 0x00001000, NULL, HFILL } },
-        { &hf_ctl_char_reserved4, { "CLUS_CHAR_RESERVED4 (SDK CLUS_CHAR_CLONES)",
-            "cmrp.ctl.characteristics.reserved4", FT_BOOLEAN, 32, NULL, 0x00002000, NULL, HFILL } },
-        { &hf_ctl_char_not_preemptable, { "CLUS_CHAR_NOT_PREEMPTABLE (SDK)", "cmrp.ctl.characteristics.not_preemptable",
-            FT_BOOLEAN, 32, NULL, 0x00004000, NULL, HFILL } },
-        { &hf_ctl_char_notify_new_owner, { "CLUS_CHAR_NOTIFY_NEW_OWNER (SDK)",
-            "cmrp.ctl.characteristics.notify_new_owner", FT_BOOLEAN, 32, NULL, 0x00008000, NULL, HFILL } },
-        { &hf_ctl_char_supports_unmonitored_state, { "CLUS_CHAR_SUPPORTS_UNMONITORED_STATE (SDK)",
-            "cmrp.ctl.characteristics.supports_unmonitored_state", FT_BOOLEAN, 32, NULL, 0x00010000, NULL, HFILL } },
-        { &hf_ctl_char_infrastructure, { "CLUS_CHAR_INFRASTRUCTURE (SDK)", "cmrp.ctl.characteristics.infrastructure",
-            FT_BOOLEAN, 32, NULL, 0x00020000, NULL, HFILL } },
-        { &hf_ctl_char_veto_drain, { "CLUS_CHAR_VETO_DRAIN (SDK)", "cmrp.ctl.characteristics.veto_drain",
-            FT_BOOLEAN, 32, NULL, 0x00040000, NULL, HFILL } },
-        { &hf_ctl_char_drain_local_offline, { "CLUS_CHAR_DRAIN_LOCAL_OFFLINE (SDK)",
-            "cmrp.ctl.characteristics.drain_local_offline", FT_BOOLEAN, 32, NULL, 0x00080000, NULL, HFILL } },
         { &hf_ctl_ad_state, { "AD state", "cmrp.ctl.ad_state", FT_UINT32, BASE_HEX, NULL, 0,
             "NETNAME_CHECK_AD_STATE_FLAGS", HFILL } },
         { &hf_ctl_ad_state_no_dcs, { "NETNAME_CHECK_AD_STATE_FLAGS_NO_DCS", "cmrp.ctl.ad_state.no_dcs", FT_BOOLEAN, 32,
@@ -1142,13 +967,11 @@ cmrp_register_ctl(int proto)
             "cmrp.ctl.ad_state.obj_disabled", FT_BOOLEAN, 32, NULL, 0x00000008, "The security principal is disabled",
             HFILL } },
         { &hf_ctl_flags, { "Flags", "cmrp.ctl.flags", FT_UINT32, BASE_HEX, NULL, 0, "CLUS_FLAGS", HFILL } },
-        { &hf_ctl_flags_core, { "CLUS_FLAG_CORE", "cmrp.ctl.flags.core", FT_BOOLEAN, 32, NULL, 0x00000001,
-            NULL, HFILL } },
-        { &hf_ctl_quorum, { "Quorum", "cmrp.ctl.quorum", FT_UINT32, BASE_DEC, VALS(quorum_vals), 0,
+        { &hf_ctl_quorum, { "Quorum", "cmrp.ctl.quorum", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUSTER_QUORUM_VALUE), 0,
             "CLUSTER_QUORUM_VALUE", HFILL } },
         { &hf_ctl_drive_mask, { "Drive letters", "cmrp.ctl.drive_mask", FT_UINT32, BASE_HEX, NULL, 0,
             "Bit 0 = A:, bit 25 = Z:", HFILL } },
-        { &hf_ctl_resclass, { "Class", "cmrp.ctl.resclass", FT_UINT32, BASE_DEC, VALS(resclass_vals), 0, NULL, HFILL } },
+        { &hf_ctl_resclass, { "Class", "cmrp.ctl.resclass", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUSTER_RESOURCE_CLASS), 0, NULL, HFILL } },
         { &hf_ctl_subclass, { "SubClass", "cmrp.ctl.subclass", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
         { &hf_ctl_subclass_shared, { "Shared", "cmrp.ctl.subclass.shared", FT_BOOLEAN, 32, NULL, 0x80000000,
             "CLUS_RESSUBCLASS_SHARED", HFILL } },
@@ -1165,7 +988,7 @@ cmrp_register_ctl(int proto)
         { &hf_ctl_maint_in_maintenance, { "In maintenance", "cmrp.ctl.maint.in_maintenance", FT_UINT32, BASE_DEC,
             NULL, 0, NULL, HFILL } },
         { &hf_ctl_maint_type, { "Maintenance mode type", "cmrp.ctl.maint.type", FT_UINT32, BASE_DEC,
-            VALS(maint_type_vals), 0, NULL, HFILL } },
+            VALS(cmrp_vs_MAINTENANCE_MODE_TYPE), 0, NULL, HFILL } },
         { &hf_ctl_maint_internal_state, { "Internal state", "cmrp.ctl.maint.internal_state", FT_UINT32, BASE_DEC,
             NULL, 0, NULL, HFILL } },
         { &hf_ctl_maint_signature, { "Signature", "cmrp.ctl.maint.signature", FT_UINT32, BASE_HEX, NULL, 0,
@@ -1178,7 +1001,7 @@ cmrp_register_ctl(int proto)
             NULL, 0, NULL, HFILL } },
         { &hf_ctl_volume_name, { "Volume name", "cmrp.ctl.volume_name", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_ctl_backup_state, { "Backup state", "cmrp.ctl.backup_state", FT_UINT32, BASE_DEC,
-            VALS(backup_state_vals), 0, NULL, HFILL } },
+            VALS(cmrp_vs_CLUSTER_SHARED_VOLUME_BACKUP_STATE), 0, NULL, HFILL } },
         { &hf_ctl_delay_timer, { "Delay timer", "cmrp.ctl.delay_timer", FT_UINT32, BASE_DEC, NULL, 0, "Seconds", HFILL } },
         { &hf_ctl_pool_drive, { "Pool drive", "cmrp.ctl.pool.drive", FT_NONE, BASE_NONE, NULL, 0,
             "CLUS_POOL_DRIVE_INFO", HFILL } },
@@ -1187,22 +1010,22 @@ cmrp_register_ctl(int proto)
         { &hf_ctl_pool_seek_penalty, { "Incurs seek penalty", "cmrp.ctl.pool.seek_penalty", FT_UINT8, BASE_DEC,
             NULL, 0, NULL, HFILL } },
         { &hf_ctl_pool_padding, { "Padding", "cmrp.ctl.pool.padding", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_ctl_pool_health, { "Drive health", "cmrp.ctl.pool.health", FT_UINT32, BASE_DEC, VALS(pool_health_vals),
+        { &hf_ctl_pool_health, { "Drive health", "cmrp.ctl.pool.health", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUS_POOL_DRIVE_HEALTH),
             0, NULL, HFILL } },
-        { &hf_ctl_pool_state, { "Drive state", "cmrp.ctl.pool.state", FT_UINT32, BASE_DEC, VALS(pool_state_vals), 0,
+        { &hf_ctl_pool_state, { "Drive state", "cmrp.ctl.pool.state", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUS_POOL_DRIVE_STATE), 0,
             NULL, HFILL } },
         { &hf_ctl_pool_total_capacity, { "Total capacity", "cmrp.ctl.pool.total_capacity", FT_UINT64, BASE_DEC,
             NULL, 0, "Bytes", HFILL } },
         { &hf_ctl_pool_consumed_capacity, { "Consumed capacity", "cmrp.ctl.pool.consumed_capacity", FT_UINT64,
             BASE_DEC, NULL, 0, "Bytes", HFILL } },
-        { &hf_ctl_pool_usage, { "Usage", "cmrp.ctl.pool.usage", FT_UINT32, BASE_DEC, VALS(pool_usage_vals), 0,
+        { &hf_ctl_pool_usage, { "Usage", "cmrp.ctl.pool.usage", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUS_POOL_DRIVE_USAGE), 0,
             NULL, HFILL } },
-        { &hf_ctl_pool_bus_type, { "Bus type", "cmrp.ctl.pool.bus_type", FT_UINT32, BASE_DEC, VALS(bus_type_vals), 0,
+        { &hf_ctl_pool_bus_type, { "Bus type", "cmrp.ctl.pool.bus_type", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUS_POOL_DRIVE_BUS_TYPE), 0,
             NULL, HFILL } },
         { &hf_ctl_pool_slot, { "Slot", "cmrp.ctl.pool.slot", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_ctl_pool_enclosure_name, { "Enclosure name", "cmrp.ctl.pool.enclosure_name", FT_STRING, BASE_NONE,
             NULL, 0, NULL, HFILL } },
-        { &hf_ctl_diskid_type, { "Disk ID type", "cmrp.ctl.diskid.type", FT_UINT32, BASE_HEX, VALS(diskid_type_vals),
+        { &hf_ctl_diskid_type, { "Disk ID type", "cmrp.ctl.diskid.type", FT_UINT32, BASE_HEX, VALS(cmrp_vs_CLUSDSK_DISKID_ENUM),
             0, NULL, HFILL } },
         { &hf_ctl_diskid_signature, { "Disk signature", "cmrp.ctl.diskid.signature", FT_UINT32, BASE_HEX, NULL, 0,
             NULL, HFILL } },

@@ -28,38 +28,8 @@
 #include "packet-cmrp-reg.h"
 #include "packet-cmrp-proplist.h"
 
-/* Registry value types (MS-RRP 2.2.5 / winnt.h) */
-#define REG_NONE                        0
-#define REG_SZ                          1
-#define REG_EXPAND_SZ                   2
-#define REG_BINARY                      3
-#define REG_DWORD                       4
-#define REG_DWORD_BIG_ENDIAN            5
-#define REG_LINK                        6
-#define REG_MULTI_SZ                    7
-#define REG_RESOURCE_LIST               8
-#define REG_FULL_RESOURCE_DESCRIPTOR    9
-#define REG_RESOURCE_REQUIREMENTS_LIST  10
-#define REG_QWORD                       11
-
-/* CLUSTER_REG_BATCH_COMMAND (2.2.2.8) */
-#define CLUSREG_SET_VALUE                   1
-#define CLUSREG_CREATE_KEY                  2
-#define CLUSREG_DELETE_KEY                  3
-#define CLUSREG_DELETE_VALUE                4
-#define CLUSREG_VALUE_DELETED               6
-#define CLUSREG_READ_KEY                    7
-#define CLUSREG_READ_VALUE                  8
-#define CLUSREG_READ_ERROR                  9
-#define CLUSREG_CONTROL_COMMAND             10
-#define CLUSREG_CONDITION_EXISTS            11
-#define CLUSREG_CONDITION_NOT_EXISTS        12
-#define CLUSREG_CONDITION_IS_EQUAL          13
-#define CLUSREG_CONDITION_IS_NOT_EQUAL      14
-#define CLUSREG_CONDITION_IS_GREATER_THAN   15
-#define CLUSREG_CONDITION_IS_LESS_THAN      16
-#define CLUSREG_CONDITION_KEY_EXISTS        17
-#define CLUSREG_CONDITION_KEY_NOT_EXISTS    18
+/* Registry value types (CLUSREG_VALUE_TYPE) and batch commands (CLUSTER_REG_BATCH_COMMAND,
+ * 2.2.2.8) are the IDL's: CMRP_REG_*, CMRP_CLUSREG_* and cmrp_vs_* of cmrp-gen.h. */
 
 #define BATCH_VERSION       1
 #define BATCH_CMD_HEADER    12      /* CommandType, ValueType, NameLength */
@@ -103,51 +73,6 @@ static expert_field ei_batch_unknown_command = EI_INIT;
 static expert_field ei_batch_bad_name_length = EI_INIT;
 static expert_field ei_batch_length_overrun = EI_INIT;
 
-static const value_string reg_type_vals[] = {
-    { REG_NONE,                       "REG_NONE" },
-    { REG_SZ,                         "REG_SZ" },
-    { REG_EXPAND_SZ,                  "REG_EXPAND_SZ" },
-    { REG_BINARY,                     "REG_BINARY" },
-    { REG_DWORD,                      "REG_DWORD" },
-    { REG_DWORD_BIG_ENDIAN,           "REG_DWORD_BIG_ENDIAN" },
-    { REG_LINK,                       "REG_LINK" },
-    { REG_MULTI_SZ,                   "REG_MULTI_SZ" },
-    { REG_RESOURCE_LIST,              "REG_RESOURCE_LIST" },
-    { REG_FULL_RESOURCE_DESCRIPTOR,   "REG_FULL_RESOURCE_DESCRIPTOR" },
-    { REG_RESOURCE_REQUIREMENTS_LIST, "REG_RESOURCE_REQUIREMENTS_LIST" },
-    { REG_QWORD,                      "REG_QWORD" },
-    { 0, NULL }
-};
-
-static const value_string batch_command_vals[] = {
-    { CLUSREG_SET_VALUE,                 "CLUSREG_SET_VALUE" },
-    { CLUSREG_CREATE_KEY,                "CLUSREG_CREATE_KEY" },
-    { CLUSREG_DELETE_KEY,                "CLUSREG_DELETE_KEY" },
-    { CLUSREG_DELETE_VALUE,              "CLUSREG_DELETE_VALUE" },
-    { CLUSREG_VALUE_DELETED,             "CLUSREG_VALUE_DELETED" },
-    { CLUSREG_READ_KEY,                  "CLUSREG_READ_KEY" },
-    { CLUSREG_READ_VALUE,                "CLUSREG_READ_VALUE" },
-    { CLUSREG_READ_ERROR,                "CLUSREG_READ_ERROR" },
-    { CLUSREG_CONTROL_COMMAND,           "CLUSREG_CONTROL_COMMAND" },
-    { CLUSREG_CONDITION_EXISTS,          "CLUSREG_CONDITION_EXISTS" },
-    { CLUSREG_CONDITION_NOT_EXISTS,      "CLUSREG_CONDITION_NOT_EXISTS" },
-    { CLUSREG_CONDITION_IS_EQUAL,        "CLUSREG_CONDITION_IS_EQUAL" },
-    { CLUSREG_CONDITION_IS_NOT_EQUAL,    "CLUSREG_CONDITION_IS_NOT_EQUAL" },
-    { CLUSREG_CONDITION_IS_GREATER_THAN, "CLUSREG_CONDITION_IS_GREATER_THAN" },
-    { CLUSREG_CONDITION_IS_LESS_THAN,    "CLUSREG_CONDITION_IS_LESS_THAN" },
-    { CLUSREG_CONDITION_KEY_EXISTS,      "CLUSREG_CONDITION_KEY_EXISTS" },
-    { CLUSREG_CONDITION_KEY_NOT_EXISTS,  "CLUSREG_CONDITION_KEY_NOT_EXISTS" },
-    { 0, NULL }
-};
-
-/* CLUSREG_CONTROL_COMMAND: "1 synchronizes the write to all nodes, 2 executes in isolation"
- * (2.2.2.8); the names are the SDK's CLUSREG_DATABASE_* flags. */
-static const value_string batch_control_vals[] = {
-    { 1, "CLUSREG_DATABASE_SYNC_WRITE_TO_ALL_NODES" },
-    { 2, "CLUSREG_DATABASE_ISOLATE_READ" },
-    { 0, NULL }
-};
-
 /* ------------------------------------------------------------------------------------------------
  * Registry value data
  */
@@ -163,7 +88,7 @@ after_value(tvbuff_t *tvb, int offset, int len, bool exact, packet_info *pinfo, 
     pi = proto_tree_add_item(tree, hf_reg_unused, tvb, offset, len, ENC_NA);
     if (exact)
         expert_add_info_format(pinfo, pi, &ei_reg_bad_length, "%s data is %d bytes, expected %d",
-                               val_to_str_const(type, reg_type_vals, "?"), want + len, want);
+                               val_to_str_const(type, cmrp_vs_CLUSREG_VALUE_TYPE, "?"), want + len, want);
 }
 
 static const char *
@@ -200,11 +125,11 @@ cmrp_reg_dissect_data(tvbuff_t *tvb, int offset, int len, uint32_t type, bool ex
     if (len <= 0)
         return "(no data)";
     switch (type) {
-    case REG_SZ:
-    case REG_EXPAND_SZ:
-    case REG_LINK:
+    case CMRP_REG_SZ:
+    case CMRP_REG_EXPAND_SZ:
+    case CMRP_REG_LINK:
         return reg_string(tvb, offset, len, exact, pinfo, tree);
-    case REG_MULTI_SZ: {
+    case CMRP_REG_MULTI_SZ: {
         const char *sum = NULL;
         unsigned n = cmrp_add_multi_sz(tree, hf_reg_sz, tvb, offset, len & ~1, pinfo,
                                        &ei_reg_unterminated, &sum);
@@ -212,30 +137,30 @@ cmrp_reg_dissect_data(tvbuff_t *tvb, int offset, int len, uint32_t type, bool ex
             proto_tree_add_expert(tree, pinfo, &ei_reg_odd_length, tvb, offset, len);
         return wmem_strdup_printf(pinfo->pool, "[%u] %s", n, sum ? sum : "");
     }
-    case REG_DWORD:
-    case REG_DWORD_BIG_ENDIAN:
-    case REG_QWORD: {
-        int want = type == REG_QWORD ? 8 : 4;
+    case CMRP_REG_DWORD:
+    case CMRP_REG_DWORD_BIG_ENDIAN:
+    case CMRP_REG_QWORD: {
+        int want = type == CMRP_REG_QWORD ? 8 : 4;
         if (len < want) {
             pi = proto_tree_add_item(tree, hf_reg_data, tvb, offset, len, ENC_NA);
             expert_add_info_format(pinfo, pi, &ei_reg_bad_length, "%s data is %d byte%s, expected %d",
-                                   val_to_str_const(type, reg_type_vals, "?"), len,
+                                   val_to_str_const(type, cmrp_vs_CLUSREG_VALUE_TYPE, "?"), len,
                                    len == 1 ? "" : "s", want);
             return "<short>";
         }
-        if (type == REG_QWORD) {
+        if (type == CMRP_REG_QWORD) {
             proto_tree_add_item_ret_uint64(tree, hf_reg_qword, tvb, offset, 8, ENC_LITTLE_ENDIAN, &v64);
             after_value(tvb, offset + 8, len - 8, exact, pinfo, tree, type, 8);
             return wmem_strdup_printf(pinfo->pool, "%" PRIu64, v64);
         }
-        if (type == REG_DWORD)
+        if (type == CMRP_REG_DWORD)
             proto_tree_add_item_ret_uint(tree, hf_reg_dword, tvb, offset, 4, ENC_LITTLE_ENDIAN, &v32);
         else
             proto_tree_add_item_ret_uint(tree, hf_reg_dword_be, tvb, offset, 4, ENC_BIG_ENDIAN, &v32);
         after_value(tvb, offset + 4, len - 4, exact, pinfo, tree, type, 4);
         return wmem_strdup_printf(pinfo->pool, "%u", v32);
     }
-    case REG_BINARY:
+    case CMRP_REG_BINARY:
         proto_tree_add_item(tree, hf_reg_binary, tvb, offset, len, ENC_NA);
         return wmem_strdup_printf(pinfo->pool, "%d byte%s", len, len == 1 ? "" : "s");
     default:
@@ -274,13 +199,13 @@ cmrp_hook_reg_value(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
             s = cmrp_reg_dissect_data(tvb, 0, (int)used, (uint32_t)type, true, ctx->pinfo, tree);
             proto_tree_add_item(tree, hf_reg_unused, tvb, (int)used, len - (int)used, ENC_NA);
             proto_item_append_text(proto_tree_get_parent(tree), " (%s %s)",
-                                   val_to_str(ctx->pinfo->pool, (uint32_t)type, reg_type_vals, "type %u"), s);
+                                   val_to_str(ctx->pinfo->pool, (uint32_t)type, cmrp_vs_CLUSREG_VALUE_TYPE, "type %u"), s);
             return;
         }
     }
     s = cmrp_reg_dissect_data(tvb, 0, len, (uint32_t)type, ctx->request, ctx->pinfo, tree);
     proto_item_append_text(proto_tree_get_parent(tree), " (%s %s)",
-                           val_to_str(ctx->pinfo->pool, (uint32_t)type, reg_type_vals, "type %u"), s);
+                           val_to_str(ctx->pinfo->pool, (uint32_t)type, cmrp_vs_CLUSREG_VALUE_TYPE, "type %u"), s);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -290,8 +215,8 @@ cmrp_hook_reg_value(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
 static bool
 is_key_command(uint32_t cmd)
 {
-    return cmd == CLUSREG_CREATE_KEY || cmd == CLUSREG_DELETE_KEY || cmd == CLUSREG_READ_KEY ||
-           cmd == CLUSREG_CONDITION_KEY_EXISTS || cmd == CLUSREG_CONDITION_KEY_NOT_EXISTS;
+    return cmd == CMRP_CLUSREG_CREATE_KEY || cmd == CMRP_CLUSREG_DELETE_KEY || cmd == CMRP_CLUSREG_READ_KEY ||
+           cmd == CMRP_CLUSREG_CONDITION_KEY_EXISTS || cmd == CMRP_CLUSREG_CONDITION_KEY_NOT_EXISTS;
 }
 
 /* Commands whose Data is a registry value typed by ValueType. */
@@ -299,13 +224,13 @@ static bool
 has_typed_data(uint32_t cmd)
 {
     switch (cmd) {
-    case CLUSREG_SET_VALUE:
-    case CLUSREG_VALUE_DELETED:
-    case CLUSREG_READ_VALUE:
-    case CLUSREG_CONDITION_IS_EQUAL:
-    case CLUSREG_CONDITION_IS_NOT_EQUAL:
-    case CLUSREG_CONDITION_IS_GREATER_THAN:
-    case CLUSREG_CONDITION_IS_LESS_THAN:
+    case CMRP_CLUSREG_SET_VALUE:
+    case CMRP_CLUSREG_VALUE_DELETED:
+    case CMRP_CLUSREG_READ_VALUE:
+    case CMRP_CLUSREG_CONDITION_IS_EQUAL:
+    case CMRP_CLUSREG_CONDITION_IS_NOT_EQUAL:
+    case CMRP_CLUSREG_CONDITION_IS_GREATER_THAN:
+    case CMRP_CLUSREG_CONDITION_IS_LESS_THAN:
         return true;
     default:
         return false;
@@ -330,7 +255,7 @@ dissect_batch_command(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, pr
     ct = proto_item_add_subtree(ci, ett_batch_command);
 
     pi = proto_tree_add_item_ret_uint(ct, hf_batch_command_type, tvb, offset, 4, ENC_LITTLE_ENDIAN, &cmd);
-    cmd_name = try_val_to_str(cmd, batch_command_vals);
+    cmd_name = try_val_to_str(cmd, cmrp_vs_CLUSTER_REG_BATCH_COMMAND);
     if (!cmd_name) {
         expert_add_info_format(pinfo, pi, &ei_batch_unknown_command,
                                "Command type %u is reserved (MS-CMRP 2.2.2.8)", cmd);
@@ -340,7 +265,7 @@ dissect_batch_command(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, pr
     /* 2.2.3.18: ValueType is a registry type for SET_VALUE and READ_VALUE, a status for
      * READ_ERROR, and ignored otherwise; a CONTROL_COMMAND's value (1 or 2, 2.2.2.8) is its
      * Data */
-    if (cmd == CLUSREG_READ_ERROR)
+    if (cmd == CMRP_CLUSREG_READ_ERROR)
         proto_tree_add_item_ret_uint(ct, hf_batch_status, tvb, offset, 4, ENC_LITTLE_ENDIAN, &vtype);
     else
         proto_tree_add_item_ret_uint(ct, hf_batch_value_type, tvb, offset, 4, ENC_LITTLE_ENDIAN, &vtype);
@@ -383,12 +308,12 @@ dissect_batch_command(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, pr
     }
     if (data_shown > 0) {
         proto_item *di = proto_tree_add_item(ct, hf_batch_data, tvb, offset, data_shown, ENC_NA);
-        if (cmd == CLUSREG_CONTROL_COMMAND && data_shown >= 4) {
+        if (cmd == CMRP_CLUSREG_CONTROL_COMMAND && data_shown >= 4) {
             proto_tree *dt = proto_item_add_subtree(di, ett_batch_data);
             uint32_t control;
             proto_tree_add_item_ret_uint(dt, hf_batch_control, tvb, offset, 4, ENC_LITTLE_ENDIAN,
                                          &control);
-            value = val_to_str(pinfo->pool, control, batch_control_vals, "control %u");
+            value = val_to_str(pinfo->pool, control, cmrp_vs_CLUSREG_CONTROL_COMMAND_DATA, "control %u");
         } else if (has_typed_data(cmd)) {
             proto_tree *dt = proto_item_add_subtree(di, ett_batch_data);
             value = cmrp_reg_dissect_data(tvb, offset, data_shown, vtype, true, pinfo, dt);
@@ -403,14 +328,14 @@ dissect_batch_command(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, pr
 
 done:
     proto_item_set_len(ci, offset - start);
-    if (cmd == CLUSREG_READ_ERROR)
+    if (cmd == CMRP_CLUSREG_READ_ERROR)
         proto_item_set_text(ci, "Command %u: %s \"%s\": %s", number, cmd_name, name,
                             val_to_str_ext(pinfo->pool, vtype, &cmrp_error_vals_ext, "error %u"));
-    else if (value && cmd == CLUSREG_CONTROL_COMMAND)
+    else if (value && cmd == CMRP_CLUSREG_CONTROL_COMMAND)
         proto_item_set_text(ci, "Command %u: %s %s", number, cmd_name, value);
     else if (value)
         proto_item_set_text(ci, "Command %u: %s \"%s\" = %s %s", number, cmd_name, name,
-                            val_to_str(pinfo->pool, vtype, reg_type_vals, "type %u"), value);
+                            val_to_str(pinfo->pool, vtype, cmrp_vs_CLUSREG_VALUE_TYPE, "type %u"), value);
     else
         proto_item_set_text(ci, "Command %u: %s \"%s\"", number, cmd_name, name);
     return offset;
@@ -483,14 +408,14 @@ cmrp_register_reg(int proto)
         { &hf_batch_command, { "Command", "cmrp.batch.command", FT_NONE, BASE_NONE, NULL, 0,
             "BATCH_UPDATE_COMMAND", HFILL } },
         { &hf_batch_command_type, { "Command type", "cmrp.batch.command_type", FT_UINT32, BASE_DEC,
-            VALS(batch_command_vals), 0, "CLUSTER_REG_BATCH_COMMAND", HFILL } },
+            VALS(cmrp_vs_CLUSTER_REG_BATCH_COMMAND), 0, "CLUSTER_REG_BATCH_COMMAND", HFILL } },
         { &hf_batch_value_type, { "Value type", "cmrp.batch.value_type", FT_UINT32, BASE_DEC,
-            VALS(reg_type_vals), 0, NULL, HFILL } },
+            VALS(cmrp_vs_CLUSREG_VALUE_TYPE), 0, NULL, HFILL } },
         { &hf_batch_status, { "Status", "cmrp.batch.status", FT_UINT32, BASE_DEC | BASE_EXT_STRING,
             VALS_EXT_PTR(&cmrp_error_vals_ext), 0, "ValueType of CLUSREG_READ_ERROR: the error",
             HFILL } },
         { &hf_batch_control, { "Control", "cmrp.batch.control", FT_UINT32, BASE_DEC,
-            VALS(batch_control_vals), 0, "The value of a CLUSREG_CONTROL_COMMAND (its Data)", HFILL } },
+            VALS(cmrp_vs_CLUSREG_CONTROL_COMMAND_DATA), 0, "The value of a CLUSREG_CONTROL_COMMAND (its Data)", HFILL } },
         { &hf_batch_name_length, { "Name length", "cmrp.batch.name_length", FT_UINT32, BASE_DEC,
             NULL, 0, NULL, HFILL } },
         { &hf_batch_key_name, { "Key name", "cmrp.batch.key_name", FT_STRING, BASE_NONE, NULL, 0,

@@ -46,7 +46,7 @@ def read_cnf(path):
             parts = re.findall(r'\S*"[^"]*"\S*|\S+', raw)
             lines.append(CnfLine('%s:%d' % (name, n), parts[0], parts[1:]))
     for ln in lines:
-        if ln.cmd not in ('FIELD', 'HOOK', 'MODULE', 'NAME'):
+        if ln.cmd not in ('FIELD', 'HOOK', 'MODULE', 'NAME', 'BITS'):
             raise GenError('%s: unknown command %s' % (ln.lineno, ln.cmd))
     return lines
 
@@ -478,6 +478,7 @@ class Gen:
         rows = []
         for m in methods:
             self.method_row(m, rows)
+        bits_exports(self)
         unused = [ln for ln in self.cnf if ln.used == 0]
         if unused:
             raise GenError('cmrp.cnf lines never used: %s'
@@ -500,7 +501,7 @@ class Gen:
                 continue
             seen.add(val)
             rows.append('    { 0x%x, "%s" },' % (val & 0xffffffff, vname))
-        return ('static const value_string cmrp_vs_%s[] = {\n%s\n    { 0, NULL }\n};'
+        return ('const value_string cmrp_vs_%s[] = {\n%s\n    { 0, NULL }\n};'
                 % (name, '\n'.join(rows)))
 
 
@@ -556,6 +557,56 @@ def name_macros(gen):
     return ['#define CMRP_NAME_%s "%s"' % (n, n) for n in sorted(names)]
 
 
+# ------------------------------------------------------------------------------------------------
+# What hand-written modules take from the IDL instead of repeating it: every enum as a
+# value_string (cmrp_vs_<ENUM>), every enum value as a constant (CMRP_<VALUE>), every opnum
+# (CMRP_OPNUM_<Method>), and, for the enums named by a BITS line of a .cnf file, one FT_BOOLEAN
+# field per single-bit value (cmrp_bits_<ENUM>, for proto_tree_add_bitmask under a hand field):
+#   BITS <ENUM> <parent abbrev>
+
+def exported_enums(gen):
+    return sorted(n for n, td in gen.iface.types.items() if td.kind == 'enum')
+
+
+def bits_exports(gen):
+    """[(enum, [Field])] of the BITS lines, in cnf order (computed once)."""
+    if getattr(gen, '_bits_exports', None) is None:
+        out = []
+        for ln in gen.cnf:
+            if ln.cmd != 'BITS':
+                continue
+            if len(ln.args) != 2:
+                raise GenError('%s: BITS <ENUM> <parent abbrev>' % ln.lineno)
+            enum, parent = ln.args
+            td = gen.iface.types.get(enum)
+            if td is None or td.kind != 'enum':
+                raise GenError('%s: BITS %s is not an IDL enum' % (ln.lineno, enum))
+            ln.used += 1
+            fields = gen.bit_fields(parent, enum, 32)
+            for f in fields:
+                if f.abbrev in gen.fields:
+                    raise GenError('%s: field %s also generated elsewhere' % (ln.lineno, f.abbrev))
+            out.append((enum, fields))
+        gen._bits_exports = out
+    return gen._bits_exports
+
+
+def export_decls(gen):
+    out = []
+    seen = set()
+    for name in exported_enums(gen):
+        out.append('extern const value_string cmrp_vs_%s[];' % name)
+        for vname, val in gen.iface.types[name].values:
+            if vname not in seen:
+                seen.add(vname)
+                out.append('#define CMRP_%s 0x%xu' % (vname, val & 0xffffffff))
+    for m in sorted(gen.iface.methods, key=lambda x: x.opnum):
+        out.append('#define CMRP_OPNUM_%s %d' % (m.name, m.opnum))
+    for enum, _ in bits_exports(gen):
+        out.append('extern int * const cmrp_bits_%s[];' % enum)
+    return out
+
+
 DEFAULT_NAMES = {
     'HCLUSTER_RPC': 'Cluster',
     'HKEY_RPC': 'HKEY_CLUSTER',
@@ -593,6 +644,7 @@ def write(outdir, iface, gen):
         h('void cmrp_hook_%s(tvbuff_t *tvb, int offset, int length, proto_tree *tree, '
           'cmrp_hook_ctx_t *ctx, uint64_t value);' % name)
     hdr.extend(name_macros(gen))
+    hdr.extend(export_decls(gen))
     h('#endif')
     c = []
     p = c.append
@@ -608,6 +660,10 @@ def write(outdir, iface, gen):
         p('static int %s = -1;' % fld.cname)
         for b in fld.bits:
             p('static int %s = -1;' % b.cname)
+    for enum, fields in bits_exports(gen):
+        for b in fields:
+            p('static int %s = -1;' % b.cname)
+        p('int * const cmrp_bits_%s[] = { %s, NULL };' % (enum, ', '.join('&' + b.cname for b in fields)))
     for sname in gen.structs:
         p('static int ett_cmrp_s_%s = -1;' % sname)
     for fld in allf:
@@ -616,7 +672,7 @@ def write(outdir, iface, gen):
             p('static int * const cmrp_bits_%s[] = { %s, NULL };'
               % (fld.cname[3:], ', '.join('&' + b.cname for b in fld.bits)))
     p('')
-    for e in sorted(gen.enums_used):
+    for e in exported_enums(gen):
         p(gen.enum_table(e))
     p('')
     p(body)
@@ -650,6 +706,10 @@ def write(outdir, iface, gen):
         p('        { &%s, { "%s", "%s", %s, %s, %s, 0, %s, HFILL } },'
           % (fld.cname, fld.label, fld.abbrev, fld.ftype, fld.display, fld.strings, blurb))
         for b in fld.bits:
+            p('        { &%s, { "%s", "%s", FT_BOOLEAN, %s, NULL, 0x%x, NULL, HFILL } },'
+              % (b.cname, b.label, b.abbrev, b.display, b.mask))
+    for enum, fields in bits_exports(gen):
+        for b in fields:
             p('        { &%s, { "%s", "%s", FT_BOOLEAN, %s, NULL, 0x%x, NULL, HFILL } },'
               % (b.cname, b.label, b.abbrev, b.display, b.mask))
     p('    };')

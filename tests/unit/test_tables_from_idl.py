@@ -1,0 +1,115 @@
+"""Issue 12, item 1 (control buffers and registry data): the tables of the hand modules
+plugin/packet-cmrp-ctl.c and plugin/packet-cmrp-reg.c come from idl/, not from copies.
+
+- no value_string / true_false_string of those modules names a value that an idl/ enum has;
+- the enums they use are the IDL's (cmrp_vs_<ENUM>, CMRP_<VALUE>, cmrp_bits_<ENUM> of cmrp-gen.h),
+  and their opnums are the generated CMRP_OPNUM_<Method> constants;
+- CLUS_CHARACTERISTICS holds the spec's 13 values (MS-CMRP 2.2.2.4) and the SDK's 7 more, each
+  marked with its source, and the plugin registers one bit field per bit.
+"""
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'idl', 'gen'))
+sys.path.insert(0, os.path.join(ROOT, 'tests'))
+import cmrpidl  # noqa: E402
+
+MODULES = ['packet-cmrp-ctl.c', 'packet-cmrp-reg.c']
+IFACE = cmrpidl.parse_idl(os.path.join(ROOT, 'idl', 'clusapi.idl'))
+ENUMS = {n: td for n, td in IFACE.types.items() if td.kind == 'enum'}
+IDL_NAMES = {v for td in ENUMS.values() for v, _ in td.values}
+
+
+def source(name):
+    with open(os.path.join(ROOT, 'plugin', name), encoding='utf-8') as f:
+        return f.read()
+
+
+def hand_tables(text):
+    """{table name: [strings]} of every value_string / true_false_string defined in text."""
+    out = {}
+    for m in re.finditer(r'(?:value_string|true_false_string|range_string)\s+(\w+)(?:\[\])?\s*=\s*\{(.*?)\};',
+                         text, re.S):
+        out[m.group(1)] = re.findall(r'"([^"]*)"', m.group(2))
+    return out
+
+
+def test_no_hand_table_repeats_an_idl_enum():
+    for name in MODULES:
+        tables = hand_tables(source(name))
+        dup = {t: sorted(set(v) & IDL_NAMES) for t, v in tables.items() if set(v) & IDL_NAMES}
+        assert dup == {}, name
+
+
+def test_hand_tables_left():
+    """What is left is not in idl/ yet (SR_REPLICATED_DISK_TYPE and the state-change reasons,
+    whose spec sections are still to be checked) or is not an enum (the control code's bit labels)."""
+    assert sorted(hand_tables(source('packet-cmrp-ctl.c'))) == [
+        'reason_vals', 'sr_disk_type_vals', 'tfs_global', 'tfs_internal', 'tfs_modify', 'tfs_user']
+    assert sorted(hand_tables(source('packet-cmrp-reg.c'))) == []
+
+
+def test_generated_tables_used():
+    ctl, reg = source('packet-cmrp-ctl.c'), source('packet-cmrp-reg.c')
+    for t in ('CLUSTER_QUORUM_VALUE', 'CLUSTER_RESOURCE_CLASS', 'MAINTENANCE_MODE_TYPE',
+              'CLUSDSK_DISKID_ENUM', 'CLUSTER_CONTROL_OBJECT', 'CLUSCTL_ACCESS_MODES',
+              'CLUSTER_SHARED_VOLUME_BACKUP_STATE', 'CLUS_POOL_DRIVE_HEALTH', 'CLUS_POOL_DRIVE_STATE',
+              'CLUS_POOL_DRIVE_USAGE', 'CLUS_POOL_DRIVE_BUS_TYPE'):
+        assert 'cmrp_vs_%s' % t in ctl, t
+    assert 'cmrp_bits_CLUS_CHARACTERISTICS' in ctl and 'cmrp_bits_CLUS_FLAGS' in ctl
+    for t in ('CLUSREG_VALUE_TYPE', 'CLUSTER_REG_BATCH_COMMAND', 'CLUSREG_CONTROL_COMMAND_DATA'):
+        assert 'cmrp_vs_%s' % t in reg, t
+    # no local copies of the IDL's constants
+    for name in MODULES:
+        defines = re.findall(r'#define\s+(\w+)', source(name))
+        assert sorted(set(defines) & IDL_NAMES) == [], name
+
+
+def test_no_literal_opnums():
+    ctl = source('packet-cmrp-ctl.c')
+    body = re.search(r'opnum_object\(uint32_t opnum\)\n\{(.*?)\n\}', ctl, re.S).group(1)
+    assert re.findall(r'case\s+\d+', body) == []
+    assert len(re.findall(r'case CMRP_OPNUM_Api\w+Control:', body)) == 16
+    for name in MODULES:
+        assert re.findall(r'opnum\s*[=!<>]=?\s*\d+', source(name)) == [], name
+
+
+SPEC_CHARACTERISTICS = {   # MS-CMRP 2.2.2.4
+    'CLUS_CHAR_UNKNOWN': 0x0, 'CLUS_CHAR_QUORUM': 0x1, 'CLUS_CHAR_DELETE_REQUIRES_ALL_NODES': 0x2,
+    'CLUS_CHAR_LOCAL_QUORUM': 0x4, 'CLUS_CHAR_BROADCAST_DELETE': 0x20,
+    'CLUS_CHAR_SINGLE_CLUSTER_INSTANCE': 0x40, 'CLUS_CHAR_SINGLE_GROUP_INSTANCE': 0x80,
+    'CLUS_CHAR_COEXIST_IN_SHARED_VOLUME_GROUP': 0x100, 'CLUS_CHAR_RESERVED1': 0x200,
+    'CLUS_CHAR_MONITOR_DETACH': 0x400, 'CLUS_CHAR_RESERVED2': 0x800, 'CLUS_CHAR_RESERVED3': 0x1000,
+    'CLUS_CHAR_RESERVED4': 0x2000,
+}
+SDK_CHARACTERISTICS = {    # ClusAPI.h, not in the spec
+    'CLUS_CHAR_LOCAL_QUORUM_DEBUG': 0x8, 'CLUS_CHAR_REQUIRES_STATE_CHANGE_REASON': 0x10,
+    'CLUS_CHAR_NOT_PREEMPTABLE': 0x4000, 'CLUS_CHAR_NOTIFY_NEW_OWNER': 0x8000,
+    'CLUS_CHAR_SUPPORTS_UNMONITORED_STATE': 0x10000, 'CLUS_CHAR_INFRASTRUCTURE': 0x20000,
+    'CLUS_CHAR_VETO_DRAIN': 0x40000, 'CLUS_CHAR_DRAIN_LOCAL_OFFLINE': 0x80000,
+}
+
+
+def test_characteristics_spec_and_sdk_each_with_its_source():
+    td = ENUMS['CLUS_CHARACTERISTICS']
+    assert dict(td.values) == dict(SPEC_CHARACTERISTICS, **SDK_CHARACTERISTICS)
+    text = open(os.path.join(ROOT, 'idl', 'types.idl'), encoding='utf-8').read()
+    for name in SPEC_CHARACTERISTICS:
+        assert re.search(r'\b%s\s*=\s*0x[0-9a-fA-F]+,?\s*// 2\.2\.2\.4' % name, text), name
+    for name in SDK_CHARACTERISTICS:
+        assert re.search(r'\b%s\s*=\s*0x[0-9a-fA-F]+,?\s*// SDK' % name, text), name
+
+
+def test_characteristics_bits_registered(tshark):
+    """tshark -G fields: one FT_BOOLEAN per bit of the IDL's CLUS_CHARACTERISTICS, mask = value."""
+    out = tshark.run('-G', 'fields').stdout
+    got = {}
+    for line in out.splitlines():
+        c = line.split('\t')
+        if c[0] == 'F' and c[2].startswith('cmrp.ctl.characteristics.'):
+            got[c[1]] = int(c[6], 16)
+    want = {n: v for n, v in ENUMS['CLUS_CHARACTERISTICS'].values if v}
+    assert got == want
