@@ -583,6 +583,13 @@ def bits_exports(gen):
                 raise GenError('%s: BITS %s is not an IDL enum' % (ln.lineno, enum))
             ln.used += 1
             fields = gen.bit_fields(parent, enum, 32)
+            notes = getattr(td, 'value_notes', {})
+            for f in fields:
+                note = notes.get(f.label, '')
+                if note.startswith('SDK'):
+                    f.blurb = 'SDK ClusAPI.h' + note[3:] + ' (not in MS-CMRP)'
+                elif note:
+                    f.blurb = 'MS-CMRP ' + note
             for f in fields:
                 if f.abbrev in gen.fields:
                     raise GenError('%s: field %s also generated elsewhere' % (ln.lineno, f.abbrev))
@@ -710,8 +717,9 @@ def write(outdir, iface, gen):
               % (b.cname, b.label, b.abbrev, b.display, b.mask))
     for enum, fields in bits_exports(gen):
         for b in fields:
-            p('        { &%s, { "%s", "%s", FT_BOOLEAN, %s, NULL, 0x%x, NULL, HFILL } },'
-              % (b.cname, b.label, b.abbrev, b.display, b.mask))
+            p('        { &%s, { "%s", "%s", FT_BOOLEAN, %s, NULL, 0x%x, %s, HFILL } },'
+              % (b.cname, b.label, b.abbrev, b.display, b.mask,
+                 '"%s"' % b.blurb if b.blurb else 'NULL'))
     p('    };')
     p('    static int *ett[] = {')
     for sname in gen.structs:

@@ -135,6 +135,7 @@ class Tok:
     line: int
     file: str
     comment: str = ''   # the comment block just before this token
+    trailing: str = ''  # a // comment after this token on the same line
 
 
 def tokenize(text, fname):
@@ -149,6 +150,8 @@ def tokenize(text, fname):
         kind = m.lastgroup
         val = m.group(kind)
         if kind == 'comment':
+            if toks and toks[-1].line == line and val.startswith('//') and not pending_comment:
+                toks[-1].trailing = val[2:].strip()
             pending_comment.append(val)
         elif kind != 'ws':
             toks.append(Tok(kind, val, line, fname, '\n'.join(pending_comment)))
@@ -345,6 +348,7 @@ class Parser:
                 self.next()
             self.expect('{')
             values = []
+            notes = {}
             nextval = 0
             while not self.accept('}'):
                 name = self.ident()
@@ -353,10 +357,16 @@ class Parser:
                 values.append((name, nextval))
                 iface.consts[name] = nextval
                 nextval += 1
-                if not self.accept(','):
+                more = self.accept(',')
+                # the value's source, when its line ends with a comment: "// 2.2.2.4", "// SDK"
+                last = self.peek(-1)
+                if last.trailing:
+                    notes[name] = last.trailing
+                if not more:
                     self.expect('}')
                     break
             td = Typedef(name='', kind='enum', attrs=attrs, values=values)
+            td.value_notes = notes
         else:
             typ = self.type_name()
             td = None

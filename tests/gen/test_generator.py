@@ -253,3 +253,29 @@ def test_hooks_use_generated_names():
         calls = re.findall(r'cmrp_hook_(?:param|member)\(\s*ctx\s*,\s*([^,]+),', srcs[n])
         assert calls, n
         assert [c for c in calls if not c.startswith('CMRP_NAME_')] == [], n
+
+
+def test_bits_export_and_value_notes(tmp_path):
+    r = generate(tmp_path, '''
+        typedef [v1_enum] enum _F {
+            F_NONE = 0,
+            F_ONE  = 0x1,    // 9.9.9
+            F_TWO  = 0x2,    // SDK
+            F_FOUR = 0x4
+        } F;
+        [opnum(0)] error_status_t A([in] F f);
+    ''', 'BITS F cmrp.x.flags\n')
+    assert r.returncode == 0, r.stderr
+    c = (tmp_path / 'out' / 'cmrp-gen.c').read_text()
+    h = (tmp_path / 'out' / 'cmrp-gen.h').read_text()
+    assert '"F_ONE", "cmrp.x.flags.one", FT_BOOLEAN, 32, NULL, 0x1, "MS-CMRP 9.9.9", HFILL' in c
+    assert '"F_TWO", "cmrp.x.flags.two", FT_BOOLEAN, 32, NULL, 0x2, "SDK ClusAPI.h (not in MS-CMRP)", HFILL' in c
+    assert '"F_FOUR", "cmrp.x.flags.four", FT_BOOLEAN, 32, NULL, 0x4, NULL, HFILL' in c
+    assert 'int * const cmrp_bits_F[] = {' in c and 'extern int * const cmrp_bits_F[];' in h
+    assert 'const value_string cmrp_vs_F[] = {' in c and 'extern const value_string cmrp_vs_F[];' in h
+    assert '#define CMRP_F_TWO 0x2u' in h and '#define CMRP_OPNUM_A 0' in h
+
+
+def test_bits_of_unknown_enum_fails(tmp_path):
+    r = generate(tmp_path, '[opnum(0)] error_status_t A([in] DWORD x);\n', 'BITS NOSUCH cmrp.x\n')
+    assert r.returncode == 1 and 'x.cnf:1: BITS NOSUCH is not an IDL enum' in r.stderr

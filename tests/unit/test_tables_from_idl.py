@@ -106,10 +106,17 @@ def test_characteristics_spec_and_sdk_each_with_its_source():
 def test_characteristics_bits_registered(tshark):
     """tshark -G fields: one FT_BOOLEAN per bit of the IDL's CLUS_CHARACTERISTICS, mask = value."""
     out = tshark.run('-G', 'fields').stdout
-    got = {}
+    got, blurbs = {}, {}
     for line in out.splitlines():
         c = line.split('\t')
         if c[0] == 'F' and c[2].startswith('cmrp.ctl.characteristics.'):
             got[c[1]] = int(c[6], 16)
+            blurbs[c[1]] = c[7]
     want = {n: v for n, v in ENUMS['CLUS_CHARACTERISTICS'].values if v}
     assert got == want
+    # each bit says where it comes from (the IDL's comment on the value)
+    for n in got:
+        if n in SDK_CHARACTERISTICS:
+            assert blurbs[n] == 'SDK ClusAPI.h (not in MS-CMRP)', n
+        else:
+            assert blurbs[n].startswith('MS-CMRP 2.2.2.4'), n
