@@ -717,7 +717,7 @@ def write(outdir, iface, gen):
               % (b.cname, b.label, b.abbrev, b.display, b.mask))
     for enum, fields in bits_exports(gen):
         for b in fields:
-            p('        { &%s, { "%s", "%s", FT_BOOLEAN, %s, NULL, 0x%x, %s, HFILL } },'
+            p('        { &%s, { "%s", "%s", FT_BOOLEAN, %s, NULL, 0x%08x, %s, HFILL } },'
               % (b.cname, b.label, b.abbrev, b.display, b.mask,
                  '"%s"' % b.blurb if b.blurb else 'NULL'))
     p('    };')

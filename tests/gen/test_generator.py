@@ -268,9 +268,9 @@ def test_bits_export_and_value_notes(tmp_path):
     assert r.returncode == 0, r.stderr
     c = (tmp_path / 'out' / 'cmrp-gen.c').read_text()
     h = (tmp_path / 'out' / 'cmrp-gen.h').read_text()
-    assert '"F_ONE", "cmrp.x.flags.one", FT_BOOLEAN, 32, NULL, 0x1, "MS-CMRP 9.9.9", HFILL' in c
-    assert '"F_TWO", "cmrp.x.flags.two", FT_BOOLEAN, 32, NULL, 0x2, "SDK ClusAPI.h (not in MS-CMRP)", HFILL' in c
-    assert '"F_FOUR", "cmrp.x.flags.four", FT_BOOLEAN, 32, NULL, 0x4, NULL, HFILL' in c
+    assert '"F_ONE", "cmrp.x.flags.one", FT_BOOLEAN, 32, NULL, 0x00000001, "MS-CMRP 9.9.9", HFILL' in c
+    assert '"F_TWO", "cmrp.x.flags.two", FT_BOOLEAN, 32, NULL, 0x00000002, "SDK ClusAPI.h (not in MS-CMRP)", HFILL' in c
+    assert '"F_FOUR", "cmrp.x.flags.four", FT_BOOLEAN, 32, NULL, 0x00000004, NULL, HFILL' in c
     assert 'int * const cmrp_bits_F[] = {' in c and 'extern int * const cmrp_bits_F[];' in h
     assert 'const value_string cmrp_vs_F[] = {' in c and 'extern const value_string cmrp_vs_F[];' in h
     assert '#define CMRP_F_TWO 0x2u' in h and '#define CMRP_OPNUM_A 0' in h
