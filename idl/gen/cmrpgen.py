@@ -205,7 +205,8 @@ class Gen:
             raise GenError('%s.%s: [string] on a non-pointer' % (scope, d.name))
         ptrs = []
         for lvl in range(nptr):
-            if lvl == 0 and is_param:
+            # the pointers of an array parameter's elements are embedded, not top-level
+            if lvl == 0 and is_param and d.array is None:
                 if 'unique' in attrs:
                     ptrs.append('CMRP_P_UNIQUE')
                 elif 'ptr' in attrs:

@@ -33,9 +33,10 @@ def op87_stub(names):
     NetworkIdList[*]: the count, the array's max_count, one referent id per element, then the
     strings (conformant varying, deferred), each 4-aligned."""
     out = u32(len(names)) + u32(len(names))
-    out += b''.join(u32(0x20000 + 4 * i) for i in range(len(names)))
+    out += b''.join(u32(0 if n is None else 0x20000 + 4 * i) for i, n in enumerate(names))
     for n in names:
-        out += pad(wstr(n))
+        if n is not None:
+            out += pad(wstr(n))
     return out
 
 
@@ -70,6 +71,9 @@ def facts_pcap(scratch):
     u = b.udp_conversation(50121, 5556)
     u.call(108, op108_stub(65537))
     u.call(87, op87_many(1001))
+    # 7: opnum 87 over TCP again, the second element a NULL pointer: the elements are embedded
+    # pointers (pointer_default(unique)), so NULL is allowed
+    c.call(87, op87_stub(['net-1', None, 'net-3']))
     path = os.path.join(scratch, 'spec_facts.pcap')
     b.write(path)
     os.chmod(path, 0o644)
@@ -88,7 +92,7 @@ def rows(tshark, facts_pcap):
 
 
 def test_op87_network_ids_are_an_array_of_strings(rows):
-    assert len(rows) == 7
+    assert len(rows) == 8
     opnum, count, ids, _, experts, _ = rows[0]
     assert opnum == ['87'] and count == ['2']
     assert ids == ['net-1', 'net-2']
@@ -134,3 +138,12 @@ def test_op87_samba_idl_disagrees_with_the_spec(tmp_path, rows):
     samba = ndrdump(tmp_path, 'samba.bin', one_string)
     assert samba.returncode == 0, samba.stdout
     assert "NetworkIdList            : 'net-1'" in samba.stdout
+
+
+def test_op87_elements_are_unique_pointers(tshark, facts_pcap, rows):
+    """NetworkIdList[*] holds embedded pointers: a NULL element is a NULL pointer, not a broken
+    [ref] pointer (cmrp.ndr.null_ref)."""
+    assert rows[7][0] == ['87'] and rows[7][1] == ['3']
+    assert rows[7][2] == ['net-1', 'net-3'] and rows[7][4] == []
+    got = tshark.fields(facts_pcap, ['cmrp.null_pointer'], 'cmrp.opnum == 87 && cmrp.networkcount == 3')
+    assert [r[0] for r in got] == [['NetworkIdList']]     # one NULL pointer item, for the element
