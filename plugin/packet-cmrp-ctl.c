@@ -147,24 +147,6 @@ static const true_false_string tfs_modify = { "CLUS_MODIFY", "CLUS_NO_MODIFY" };
 static const true_false_string tfs_user = { "CLCTL_USER_BASE (user-defined)", "CLCTL_CLUSTER_BASE" };
 static const true_false_string tfs_internal = { "Internal", "External" };
 
-static const value_string sr_disk_type_vals[] = {
-    { 1, "SrReplicatedDiskTypeSource" },
-    { 2, "SrReplicatedDiskTypeLogSource" },
-    { 3, "SrReplicatedDiskTypeDestination" },
-    { 4, "SrReplicatedDiskTypeLogDestination" },
-    { 0, NULL }
-};
-
-static const value_string reason_vals[] = {
-    { 0, "eResourceStateChangeReasonUnknown" },
-    { 1, "eResourceStateChangeReasonMove" },
-    { 2, "eResourceStateChangeReasonFailover" },
-    { 3, "eResourceStateChangeReasonFailedMove" },
-    { 4, "eResourceStateChangeReasonShutdown" },
-    { 5, "eResourceStateChangeReasonRundown" },
-    { 0, NULL }
-};
-
 static int * const ctl_code_fields[] = {
     &hf_ctl_object, &hf_ctl_global, &hf_ctl_modify, &hf_ctl_user, &hf_ctl_internal,
     &hf_ctl_function, &hf_ctl_access, NULL
@@ -541,7 +523,7 @@ dissect_sr_result(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, bool repl
             proto_tree_add_item(dt, hf_ctl_sr_cluster_disk_guid, tvb, o + 4, 16, ENC_LITTLE_ENDIAN);
             proto_tree_add_item(dt, hf_ctl_sr_group_id, tvb, o + 20, 16, ENC_LITTLE_ENDIAN);
             cmrp_add_utf16z(dt, hf_ctl_sr_group_name, tvb, o + 36, 520, pinfo, &ei_ctl_unterminated, &gname);
-            proto_item_append_text(di, ": %s, %s", val_to_str(pinfo->pool, type, sr_disk_type_vals, "type %u"), gname);
+            proto_item_append_text(di, ": %s, %s", val_to_str(pinfo->pool, type, cmrp_vs_SR_REPLICATED_DISK_TYPE, "type %u"), gname);
         }
     }
     add_trailing(tvb, o, tree, pinfo);
@@ -1053,7 +1035,7 @@ cmrp_register_ctl(int proto)
         { &hf_ctl_sr_disk_guid, { "Disk", "cmrp.ctl.sr.disk", FT_GUID, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_ctl_sr_replicated_disk, { "Replicated disk", "cmrp.ctl.sr.replicated_disk", FT_NONE, BASE_NONE, NULL, 0,
             NULL, HFILL } },
-        { &hf_ctl_sr_disk_type, { "Type", "cmrp.ctl.sr.disk_type", FT_UINT32, BASE_DEC, VALS(sr_disk_type_vals), 0,
+        { &hf_ctl_sr_disk_type, { "Type", "cmrp.ctl.sr.disk_type", FT_UINT32, BASE_DEC, VALS(cmrp_vs_SR_REPLICATED_DISK_TYPE), 0,
             NULL, HFILL } },
         { &hf_ctl_sr_cluster_disk_guid, { "Cluster disk resource", "cmrp.ctl.sr.cluster_disk", FT_GUID, BASE_NONE,
             NULL, 0, NULL, HFILL } },
@@ -1077,7 +1059,7 @@ cmrp_register_ctl(int proto)
             NULL, HFILL } },
         { &hf_ctl_reason_size, { "Size", "cmrp.ctl.reason.size", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_ctl_reason_version, { "Version", "cmrp.ctl.reason.version", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_ctl_reason, { "Reason", "cmrp.ctl.reason", FT_UINT32, BASE_DEC, VALS(reason_vals), 0,
+        { &hf_ctl_reason, { "Reason", "cmrp.ctl.reason", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUSTER_RESOURCE_STATE_CHANGE_REASON), 0,
             "CLUSTER_RESOURCE_STATE_CHANGE_REASON", HFILL } },
         { &hf_ctl_failure_version, { "Version", "cmrp.ctl.failure.version", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_ctl_failure_attempts, { "Failover attempts remaining", "cmrp.ctl.failure.attempts_remaining", FT_UINT32,
