@@ -1119,7 +1119,16 @@ cmrp_hook_notify_v2_payload(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ct
     }
     switch (f ? f->payload : P_OPAQUE) {
     case P_PROPLIST: {
-        int end = cmrp_dissect_property_list(tvb, 0, pinfo, tree, ctx->depth + 1);
+        /* *_COMMON_PROPERTY_V2: common properties, shown with their meanings */
+        static const uint8_t clus_object[OT_MAX + 1] = {
+            [OT_CLUSTER] = CMRP_OBJ_CLUSTER, [OT_GROUP] = CMRP_OBJ_GROUP,
+            [OT_RESOURCE] = CMRP_OBJ_RESOURCE, [OT_RESOURCE_TYPE] = CMRP_OBJ_RESOURCE_TYPE,
+            [OT_NETINTERFACE] = CMRP_OBJ_NETINTERFACE, [OT_NETWORK] = CMRP_OBJ_NETWORK,
+            [OT_NODE] = CMRP_OBJ_NODE, [OT_GROUPSET] = CMRP_OBJ_GROUPSET,
+        };
+        unsigned flags = g_str_has_suffix(f->abbrev, ".common_property")
+                         ? CMRP_PL_OBJECT(clus_object[object_type]) : 0;
+        int end = cmrp_dissect_property_list_ex(tvb, 0, pinfo, tree, ctx->depth + 1, flags);
         if (end < len) {
             pi = proto_tree_add_item(tree, hf_notify_trailing, tvb, end, len - end, ENC_NA);
             expert_add_info(pinfo, pi, &ei_notify_trailing);
