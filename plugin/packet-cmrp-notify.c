@@ -644,6 +644,12 @@ batch_event(packet_info *pinfo, batch_t *b, proto_item *item, const char *text)
         b->info_full = true;
         return;
     }
+    if (len > INFO_EVENTS_MAX) {
+        /* a long first event (an object ID as the value): cut at a character boundary */
+        const char *cut = g_utf8_find_prev_char(text, text + INFO_EVENTS_MAX - 2);
+        text = wmem_strdup_printf(pinfo->pool, "%.*s...", (int)(cut ? cut - text : 0), text);
+        len = strlen(text);
+    }
     b->info_len += (unsigned)len + 2;
     if (b->done < b->count)
         cmrp_info_append(pinfo, wmem_strdup_printf(pinfo->pool, "%s,", text));

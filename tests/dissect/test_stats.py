@@ -176,3 +176,9 @@ def test_dcerpc_srt_names_the_methods(tshark, capname, ver, expect):
         assert rows[name][1] == calls, (name, rows.get(name))
     assert rows['ApiOpenResource'][0] == 8
     assert not any(n.startswith('Unknown') or n.isdigit() for n in rows)
+
+
+def test_listed_among_the_statistics(tshark):
+    """stats_tree registration: tshark lists it (and Wireshark puts it in its Statistics menu)."""
+    out = tshark.run('-z', 'help', check=False)
+    assert 'cmrp,tree' in (out.stdout + out.stderr).split()
