@@ -754,3 +754,12 @@ def test_info_events_on_the_scenario_capture(tshark):
     assert len(names[959]) == 76
     assert info[953] == 'ApiGetNotify response %s 1 event: GROUP_STATE "Available Storage"' % port
     assert info[944] == 'ApiGetNotifyV2 response ERROR_NO_MORE_ITEMS'
+
+
+def test_info_events_in_clusapi_2_0(tshark):
+    """ClusAPI 2.0 over UDP (captures/v2-udp.pcapng): ApiGetNotify with its v2 Timeout parameter."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        'captures', 'v2-udp.pcapng')
+    rows = tshark.fields(path, ['_ws.col.Info'], 'cmrp2 && cmrp.opnum == 65 && cmrp.notify.name')
+    assert [r[0][0] for r in rows] == [
+        'ApiGetNotify response "Notification port" 1 event: RESOURCE_STATE "Cluster Disk 2"'] * 2
