@@ -7,9 +7,10 @@
  *   Objects             requests per object type, then per object name, then per method
  *   Notification events the events of ApiGetNotifyV2 / ApiGetNotifyAsync / ApiGetNotify responses,
  *                       by filter
- * The object type of a call is the type of its first [in] context handle, read from the
- * handle parameter's IDL name (hResource, hGroup, ...); a call that opens or creates a handle
- * acts on the type its name gives (ApiOpenResource, ApiCreateGroup, ...).
+ * The object type of a call is the type of its first context handle, read from the handle
+ * parameter's IDL name (hResource, hGroup, ...); a call that opens or creates an object it names
+ * acts on the type its method name gives (ApiOpenResource, ApiCreateGroup, ...); a control acts on
+ * the object family of its control code (idl/tables/ctlcodes.tsv).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -47,6 +48,24 @@ static const char *const ctl_objects[] = {
     "Group set", "Affinity rule"
 };
 
+/* The object family of a control code: its row of the control-code table (binary search), else
+ * the object byte of the code (bits 24-31). */
+static unsigned
+ctl_object(uint32_t code)
+{
+    unsigned lo = 0, hi = cmrp_ctl_table_count;
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (cmrp_ctl_table[mid].code == code)
+            return cmrp_ctl_table[mid].object;
+        if (cmrp_ctl_table[mid].code < code)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return code >> 24;
+}
+
 static const char *
 type_of_word(const char *w)
 {
@@ -56,22 +75,10 @@ type_of_word(const char *w)
     return NULL;
 }
 
-/* The type of the object method `m` acts on (static string), or NULL. */
+/* The type of the object of the first handle parameter of `m` (static string), or NULL. */
 static const char *
-object_type(const cmrp_method_t *m)
+handle_type(const cmrp_method_t *m)
 {
-    if (m->role == CMRP_H_OPEN) {
-        const char *w = NULL;
-        if (strncmp(m->name, "ApiOpen", 7) == 0)
-            w = m->name + 7;
-        else if (strncmp(m->name, "ApiCreate", 9) == 0)
-            w = m->name + 9;
-        if (w) {
-            const char *t = type_of_word(w);
-            if (t)
-                return t;
-        }
-    }
     for (unsigned i = 0; i < m->nparams; i++) {
         const cmrp_elem_t *e = &m->params[i];
         if (e->kind == CMRP_K_HANDLE && e->name) {
@@ -89,6 +96,33 @@ object_type(const cmrp_method_t *m)
         }
     }
     return NULL;
+}
+
+/* Does the request name the object it opens or creates (ApiOpenResource("x"), ApiOpenCluster),
+ * rather than act on the object of a handle (ApiCreateBatchPort(hKey))? */
+static bool
+opens_named(const cmrp_method_t *m)
+{
+    return m->role == CMRP_H_OPEN && (m->name_param >= 0 || handle_type(m) == NULL);
+}
+
+/* The type of the object method `m` acts on (static string), or NULL. */
+static const char *
+object_type(const cmrp_method_t *m)
+{
+    if (opens_named(m)) {
+        const char *w = NULL;
+        if (strncmp(m->name, "ApiOpen", 7) == 0)
+            w = m->name + 7;
+        else if (strncmp(m->name, "ApiCreate", 9) == 0)
+            w = m->name + 9;
+        if (w) {
+            const char *t = type_of_word(w);
+            if (t)
+                return t;
+        }
+    }
+    return handle_type(m);
 }
 
 void
@@ -109,12 +143,12 @@ cmrp_stats_queue(packet_info *pinfo, const cmrp_method_t *m, const cmrp_hook_ctx
         r->have_ctl = true;
         r->ctl_code = (uint32_t)code;
     }
-    if (request && r->have_ctl && (r->ctl_code >> 24) >= 1 &&
-        (r->ctl_code >> 24) < G_N_ELEMENTS(ctl_objects)) {
-        /* a control acts on the object its code names (bits 24-31: CLUS_OBJECT_*) */
-        r->object_type = ctl_objects[r->ctl_code >> 24];
+    if (request && r->have_ctl && ctl_object(r->ctl_code) >= 1 &&
+        ctl_object(r->ctl_code) < G_N_ELEMENTS(ctl_objects)) {
+        /* a control acts on the object of its code's family (idl/tables/ctlcodes.tsv) */
+        r->object_type = ctl_objects[ctl_object(r->ctl_code)];
         r->object = sum->object_name;
-        if ((r->ctl_code >> 24) == CLUS_OBJECT_RESOURCE_TYPE) {
+        if (ctl_object(r->ctl_code) == CLUS_OBJECT_RESOURCE_TYPE) {
             /* ApiResourceTypeControl / ApiNodeResourceTypeControl: the type's name */
             r->object = NULL;
             for (unsigned i = 0; i < m->nparams && i < CMRP_MAX_PARAMS; i++)
@@ -125,8 +159,8 @@ cmrp_stats_queue(packet_info *pinfo, const cmrp_method_t *m, const cmrp_hook_ctx
         }
     } else if (request) {
         r->object_type = object_type(m);
-        if (m->role == CMRP_H_OPEN && m->name_param >= 0 && call->in_str[m->name_param])
-            r->object = call->in_str[m->name_param];
+        if (opens_named(m))
+            r->object = m->name_param >= 0 ? call->in_str[m->name_param] : m->default_name;
         else
             r->object = sum->object_name;
     } else {

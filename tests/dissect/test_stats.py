@@ -121,10 +121,15 @@ def test_objects_by_type_name_and_method(ndr):
     assert ndr[(o, 'Resource', 'Cluster Disk 1', 'ApiResourceControl')] == 35
     assert ndr[(o, 'Resource', 'No Such Resource', 'ApiOpenResource')] == 1
     # a resource-type control acts on the type named by its lpszResourceTypeName
-    assert ndr[(o, 'Resource type', 'Physical Disk')] == 28
-    assert ndr[(o, 'Group', 'Available Storage')] == 35
+    assert ndr[(o, 'Resource type', 'Physical Disk')] == 29
+    assert ndr[(o, 'Group', 'Available Storage')] == 37
     assert ndr[(o, 'Node', 'NODE1')] == 27
-    assert ndr[(o, 'Registry key', 'HKEY_CLUSTER\\Cmrp\\Scenario')] == 43
+    assert ndr[(o, 'Registry key', 'HKEY_CLUSTER\\Cmrp\\Scenario')] == 44
+    # opening the cluster names no object: the cluster (its default name); a batch port is
+    # created on a key (ApiCreateBatchPort acts on the key's handle)
+    assert ndr[(o, 'Cluster', 'Cluster', 'ApiOpenCluster')] == 1
+    assert ndr[(o, 'Registry key', 'HKEY_CLUSTER\\Cmrp\\Scenario', 'ApiCreateBatchPort')] == 1
+    assert ndr[(o, 'Notification port', 'Notification port')] == 47
     # types add up to the total, names to their type
     types = {p: n for p, n in ndr.items() if len(p) == 2 and p[0] == o}
     assert ndr[(o,)] == sum(types.values())
