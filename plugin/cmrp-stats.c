@@ -98,6 +98,14 @@ handle_type(const cmrp_method_t *m)
     return NULL;
 }
 
+/* The [in] string parameter `i` of the request (NULL if none). The one place that reads the
+ * stored call's strings: when the stored call changes shape, only this changes. */
+static const char *
+request_string(const cmrp_call_t *call, int i)
+{
+    return i >= 0 && i < CMRP_MAX_PARAMS ? call->in_str[i] : NULL;
+}
+
 /* Does the request name the object it opens or creates (ApiOpenResource("x"), ApiOpenCluster),
  * rather than act on the object of a handle (ApiCreateBatchPort(hKey))? */
 static bool
@@ -151,16 +159,13 @@ cmrp_stats_queue(packet_info *pinfo, const cmrp_method_t *m, const cmrp_hook_ctx
         if (ctl_object(r->ctl_code) == CLUS_OBJECT_RESOURCE_TYPE) {
             /* ApiResourceTypeControl / ApiNodeResourceTypeControl: the type's name */
             r->object = NULL;
-            for (unsigned i = 0; i < m->nparams && i < CMRP_MAX_PARAMS; i++)
-                if (call->in_str[i]) {
-                    r->object = call->in_str[i];
-                    break;
-                }
+            for (unsigned i = 0; i < m->nparams && !r->object; i++)
+                r->object = request_string(call, (int)i);
         }
     } else if (request) {
         r->object_type = object_type(m);
         if (opens_named(m))
-            r->object = m->name_param >= 0 ? call->in_str[m->name_param] : m->default_name;
+            r->object = m->name_param >= 0 ? request_string(call, m->name_param) : m->default_name;
         else
             r->object = sum->object_name;
     } else {
