@@ -763,3 +763,15 @@ def test_info_events_in_clusapi_2_0(tshark):
     rows = tshark.fields(path, ['_ws.col.Info'], 'cmrp2 && cmrp.opnum == 65 && cmrp.notify.name')
     assert [r[0][0] for r in rows] == [
         'ApiGetNotify response "Notification port" 1 event: RESOURCE_STATE "Cluster Disk 2"'] * 2
+
+
+def test_async_tree_text(tshark):
+    """ApiGetNotifyAsync (3.1.4.2.148): each NOTIFICATION_DATA_ASYNC_RPC names its change and object."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        'captures', 'scenario-ndr.pcapng')
+    out = tshark.run('-r', path, '-2', '-Y', 'frame.number == 959', '-V', '-O', 'cmrp').stdout
+    lines = [ln.strip() for ln in out.splitlines()
+             if ln.strip().startswith('Notifications (NOTIFICATION_DATA_ASYNC_RPC)')]
+    assert len(lines) == 76
+    assert lines[0] == 'Notifications (NOTIFICATION_DATA_ASYNC_RPC): GROUP_STATE "Available Storage"'
+    assert all(': ' in ln and '"' in ln for ln in lines)
