@@ -65,7 +65,8 @@ bool cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *val
 bool cmrp_hook_member(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value);
 
 /* A buffer hook: `tvb` holds exactly the buffer's bytes (may be 0 bytes). `tree` is the subtree of
- * the buffer's item. Add items, expert infos and Info text as needed. */
+ * the buffer's item. Add items, expert infos and Info text as needed. A buffer hook on a [string]
+ * member gets the string's UTF-16 bytes (terminator excluded) after its item was added. */
 typedef void (*cmrp_buffer_hook_fn)(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx);
 
 /* A scalar hook: the hook adds the item for the scalar at tvb/offset (length 4 or 8 bytes) itself,

@@ -305,6 +305,8 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
     return off + (int)len;
 }
 
+static void call_buffer_hook(walker_t *w, const cmrp_elem_t *e, int off, int n, proto_item *ti);
+
 static int
 walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int save_idx)
 {
@@ -336,6 +338,8 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
             if (!w->visited)
                 w->hctx->call->in_str[save_idx] = wmem_strdup(wmem_file_scope(), (const char *)str);
         }
+        if (e->buffer_hook >= 0)    /* a hook on a [string]: its UTF-16 bytes, terminator excluded */
+            call_buffer_hook(w, e, off, shown, ti);
         off += nbytes;
     } else {
         ti = proto_tree_add_item(tree, *e->hf, w->tvb, off, (int)actual, ENC_ASCII | ENC_NA);

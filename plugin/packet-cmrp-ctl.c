@@ -638,7 +638,8 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
     case CMRP_FMT_PROPLIST:
     case CMRP_FMT_PROPFMTLIST: {
         int o = cmrp_dissect_property_list_ex(tvb, 0, pinfo, tree, depth,
-                                              fmt == CMRP_FMT_PROPFMTLIST ? CMRP_PL_FORMAT_LIST : 0);
+                                              (fmt == CMRP_FMT_PROPFMTLIST ? CMRP_PL_FORMAT_LIST : 0) |
+                                              cmrp_pl_flags_for_ctl(code));
         add_trailing(tvb, o, tree, pinfo);
         break;
     }

@@ -554,21 +554,125 @@ add_registered_in(proto_tree *tree, tvbuff_t *tvb, int offset, int length, cmrp_
 
 /* ------------------------------------------------------------------------------------------------ */
 
-/* Info: the flags of the first notifications of a response, without the common prefix. */
-#define INFO_MAX_FLAGS 3
-#define INFO_COUNT_KEY 0x4e4f54u    /* proto data key of the per-packet count */
+/* ------------------------------------------------------------------------------------------------
+ * The events of a notification batch (ApiGetNotifyV2, ApiGetNotifyAsync, ApiGetNotify).
+ *
+ * NDR puts the notification structures first and their pointed-to data (payload, ObjectId,
+ * ParentId, Name, Type) after them, in order. So the filter hooks count the events (and record
+ * their types, for the statistics) before any payload is read; the payload hook keeps the key
+ * value of the current notification; the Name hook, which ends it, writes the event
+ * (`Resource "Disk 1" state Online`) into the notification's tree text and, while there is room,
+ * into the Info column: `3 events: Resource "Disk 1" state Online, ...`.
+ * Strings are built only when the Info column still has room or the tree is shown.
+ */
+
+#define INFO_EVENTS_MAX 64          /* characters of event text in Info (the line stays ~120) */
+#define BATCH_KEY 0x4e4f54u         /* proto data key of the per-packet batch state */
+#define MAX_EVENT_TYPES 4096        /* event types kept per packet for the statistics */
+
+typedef struct {
+    unsigned count;                 /* events seen by the filter hooks */
+    unsigned done;                  /* events written (named) */
+    unsigned info_len;              /* event characters in Info so far */
+    bool info_full;                 /* "..." written: no more events in Info */
+    const char *value;              /* key payload value of the current notification, or NULL */
+    wmem_array_t *types;            /* const char * per event: its filter name (statistics) */
+} batch_t;
 
 static int proto_notify = -1;
 
-static void
-info_flag(packet_info *pinfo, const char *name)
+static batch_t *
+get_batch(packet_info *pinfo)
 {
-    unsigned n = GPOINTER_TO_UINT(p_get_proto_data(pinfo->pool, pinfo, proto_notify, INFO_COUNT_KEY));
-    if (n < INFO_MAX_FLAGS)
-        cmrp_info_append(pinfo, g_str_has_prefix(name, "CLUSTER_CHANGE_") ? name + 15 : name);
-    else if (n == INFO_MAX_FLAGS)
+    batch_t *b = (batch_t *)p_get_proto_data(pinfo->pool, pinfo, proto_notify, BATCH_KEY);
+    if (!b) {
+        b = wmem_new0(pinfo->pool, batch_t);
+        p_add_proto_data(pinfo->pool, pinfo, proto_notify, BATCH_KEY, b);
+    }
+    return b;
+}
+
+/* One more event in this response, of filter `name` (static; NULL if unknown). */
+static void
+batch_count(packet_info *pinfo, const char *name)
+{
+    batch_t *b = get_batch(pinfo);
+    b->count++;
+    if (!b->types)
+        b->types = wmem_array_sized_new(pinfo->pool, sizeof(const char *), 8);
+    if (wmem_array_get_count(b->types) < MAX_EVENT_TYPES) {
+        const char *n = name ? name : "unknown filter";
+        wmem_array_append_one(b->types, n);
+    }
+}
+
+unsigned
+cmrp_notify_event_types(packet_info *pinfo, const char *const **names)
+{
+    batch_t *b = (batch_t *)p_get_proto_data(pinfo->pool, pinfo, proto_notify, BATCH_KEY);
+    if (!b || !b->types) {
+        *names = NULL;
+        return 0;
+    }
+    *names = (const char *const *)wmem_array_get_raw(b->types);
+    return wmem_array_get_count(b->types);
+}
+
+/* Does anyone want the event text of this notification? */
+static bool
+event_wanted(const batch_t *b, proto_tree *tree)
+{
+    return !b->info_full || (tree && PTREE_DATA(tree)->visible);
+}
+
+/* Writes one finished event: tree text on `item` (may be NULL) and Info. */
+static void
+batch_event(packet_info *pinfo, batch_t *b, proto_item *item, const char *text)
+{
+    size_t len = strlen(text);
+
+    if (item)
+        proto_item_append_text(item, ": %s", text);
+    b->done++;
+    if (b->info_full)
+        return;
+    if (b->done == 1)
+        cmrp_info_append(pinfo, wmem_strdup_printf(pinfo->pool, "%u event%s:", b->count,
+                                                   b->count == 1 ? "" : "s"));
+    if (b->done > 1 && b->info_len + len > INFO_EVENTS_MAX) {
         cmrp_info_append(pinfo, "...");
-    p_add_proto_data(pinfo->pool, pinfo, proto_notify, INFO_COUNT_KEY, GUINT_TO_POINTER(n + 1));
+        b->info_full = true;
+        return;
+    }
+    if (len > INFO_EVENTS_MAX) {
+        /* a long first event (an object ID as the value): cut at a character boundary */
+        const char *cut = g_utf8_find_prev_char(text, text + INFO_EVENTS_MAX - 2);
+        text = wmem_strdup_printf(pinfo->pool, "%.*s...", (int)(cut ? cut - text : 0), text);
+        len = strlen(text);
+    }
+    b->info_len += (unsigned)len + 2;
+    if (b->done < b->count)
+        cmrp_info_append(pinfo, wmem_strdup_printf(pinfo->pool, "%s,", text));
+    else
+        cmrp_info_append(pinfo, text);
+}
+
+/* Object type names for event text (CLUSTER_OBJECT_TYPE, 2.2.2.11) */
+static const char *const ot_short[] = {
+    NULL, "Cluster", "Group", "Resource", "Resource type", "Network interface", "Network", "Node",
+    "Registry", "Quorum", "Shared volume", "Spaceport", "Upgrade", "Group set", "SBL device",
+    "Certificate", "Affinity rule"
+};
+
+/* The value name without its enumeration's prefix: ClusterResourceOnline -> Online. */
+static const char *
+short_state(uint32_t v, const value_string *vs, const char *prefix)
+{
+    const char *n = try_val_to_str(v, vs);
+    size_t pl = strlen(prefix);
+    if (!n)
+        return NULL;
+    return strncmp(n, prefix, pl) == 0 && n[pl] ? n + pl : n;
 }
 
 static const v2_flag_t *
@@ -642,8 +746,7 @@ cmrp_hook_notify_filter_flags(tvbuff_t *tvb, int offset, int length, proto_tree 
             expert_add_info(ctx->pinfo, pi, &ei_notify_not_one_flag);
         else if (f && f->payload == P_NOT_RETURNED)
             expert_add_info(ctx->pinfo, pi, &ei_notify_not_returned);
-        if (f)
-            info_flag(ctx->pinfo, f->name);
+        batch_count(ctx->pinfo, f ? f->name : NULL);
 
         /* NOTIFICATION_RPC (2.2.3.24) is { DWORD_PTR dwNotifyKey; NOTIFICATION_DATA_RPC }: the
          * key is a member of the structure that encloses this one */
@@ -704,12 +807,26 @@ cmrp_hook_notify_register(tvbuff_t *tvb, int offset, int length, proto_tree *tre
                                                                 : ctx->pinfo->num);
 }
 
+/* The name of the first CLUSTER_CHANGE bit of `v` (a notification has one), from its field. */
+static const char *
+change_name(uint32_t v)
+{
+    for (unsigned i = 0; change_fields[i]; i++) {
+        header_field_info *hfi = proto_registrar_get_nth(*change_fields[i]);
+        if (hfi && (hfi->bitmask & v))
+            return hfi->name;
+    }
+    return NULL;
+}
+
 void
 cmrp_hook_notify_change(tvbuff_t *tvb, int offset, int length _U_, proto_tree *tree,
-                        cmrp_hook_ctx_t *ctx, uint64_t value _U_)
+                        cmrp_hook_ctx_t *ctx, uint64_t value)
 {
     proto_tree_add_bitmask(tree, tvb, offset, hf_notify_change, ett_notify_change, change_fields,
                            ctx->drep_enc);
+    if (!ctx->request && (ctx->opnum == OP_GET_NOTIFY || ctx->opnum == OP_GET_NOTIFY_ASYNC))
+        batch_count(ctx->pinfo, change_name((uint32_t)value));
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -898,6 +1015,85 @@ payload_csv_state(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
     }
 }
 
+/* The key value of a payload, for the event text (packet scope; NULL if it has none). */
+static const char *
+payload_value(tvbuff_t *tvb, payload_t kind, packet_info *pinfo)
+{
+    int len = (int)tvb_reported_length(tvb);
+    uint32_t v = len >= 4 ? tvb_get_letohl(tvb, 0) : 0;
+
+    switch (kind) {
+    case P_STATE_GROUP:
+        return len >= 4 ? short_state(v, group_state_vals, "ClusterGroup") : NULL;
+    case P_STATE_RESOURCE:
+        return len >= 4 ? short_state(v, resource_state_vals, "ClusterResource") : NULL;
+    case P_STATE_NODE:
+        return len >= 4 ? short_state(v, node_state_vals, "ClusterNode") : NULL;
+    case P_STATE_NETWORK:
+        return len >= 4 ? short_state(v, network_state_vals, "ClusterNetwork") : NULL;
+    case P_STATE_NETIF:
+        return len >= 4 ? short_state(v, netif_state_vals, "ClusterNetInterface") : NULL;
+    case P_STATE_PLAIN:
+        return len >= 4 ? wmem_strdup_printf(pinfo->pool, "%u", v) : NULL;
+    case P_GROUP_TYPE:
+        return len >= 4 ? val_to_str(pinfo->pool, v, group_type_vals, "type %u") : NULL;
+    case P_CLUSTER_VERSION:
+        return len >= 4 ? wmem_strdup_printf(pinfo->pool, "0x%08x", v) : NULL;
+    case P_ID:
+    case P_DEPENDENCY_EXPR:
+        return len >= 2 ? (const char *)tvb_get_string_enc(pinfo->pool, tvb, 0, len & ~1,
+                                                           ENC_UTF_16 | ENC_LITTLE_ENDIAN) : NULL;
+    case P_ID_LIST: {
+        /* "1, 2, 3": the strings of the MULTI_SZ */
+        wmem_strbuf_t *sb = wmem_strbuf_new(pinfo->pool, "");
+        int off = 0;
+        while (off + 2 <= len && wmem_strbuf_get_len(sb) < 64) {
+            int n = 0;
+            while (off + n + 2 <= len && tvb_get_letohs(tvb, off + n) != 0)
+                n += 2;
+            if (n == 0)
+                break;
+            if (wmem_strbuf_get_len(sb))
+                wmem_strbuf_append(sb, ", ");
+            wmem_strbuf_append(sb, (const char *)tvb_get_string_enc(pinfo->pool, tvb, off, n,
+                                                                    ENC_UTF_16 | ENC_LITTLE_ENDIAN));
+            off += n + 2;
+        }
+        return wmem_strbuf_get_len(sb) ? wmem_strbuf_get_str(sb) : "none";
+    }
+    case P_CSV_STATE:
+        if (csv_state_len((uint32_t)len) && tvb_get_letohl(tvb, 0) > (uint32_t)(len - 4) / 12)
+            /* a bare CLUSTER_SHARED_VOLUME_STATE_INFO(_EX): its state after the two names */
+            return short_state(tvb_get_letohl(tvb, 2 * CSV_NAME_LEN), csv_state_vals,
+                               "SharedVolumeState");
+        /* FALLTHROUGH */
+    case P_PROPLIST: {
+        /* "Description (+1)": the first property's name and how many follow */
+        uint32_t nsize = len >= 12 ? tvb_get_letohl(tvb, 8) : 0;
+        const char *first = NULL;
+        if (len < 4)
+            return NULL;
+        if (v && nsize >= 2 && nsize <= 256 && (int)nsize <= len - 12)
+            first = (const char *)tvb_get_string_enc(pinfo->pool, tvb, 12, (int)(nsize - 2) & ~1,
+                                                     ENC_UTF_16 | ENC_LITTLE_ENDIAN);
+        if (!first)
+            return wmem_strdup_printf(pinfo->pool, "%u propert%s", v, v == 1 ? "y" : "ies");
+        if (v > 1)
+            return wmem_strdup_printf(pinfo->pool, "%s (+%u)", first, v - 1);
+        return first;
+    }
+    case P_MEMBERSHIP:
+        /* CLUSTER_MEMBERSHIP_INFO: HasQuorum (1 byte), UpNodesSize */
+        if (len < 5)
+            return NULL;
+        return wmem_strdup_printf(pinfo->pool, "%s quorum, %u up node%s",
+                                  tvb_get_uint8(tvb, 0) ? "with" : "without",
+                                  tvb_get_letohl(tvb, 1), tvb_get_letohl(tvb, 1) == 1 ? "" : "s");
+    default:
+        return NULL;
+    }
+}
+
 void
 cmrp_hook_notify_v2_payload(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
 {
@@ -918,6 +1114,10 @@ cmrp_hook_notify_v2_payload(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ct
     if (cmrp_hook_member(ctx, "FilterFlags", &v))
         flag = v;
     f = popcount64(flag) == 1 ? find_flag(object_type, flag) : NULL;
+    {
+        batch_t *b = get_batch(pinfo);
+        b->value = f && event_wanted(b, tree) ? payload_value(tvb, f->payload, pinfo) : NULL;
+    }
     if (ctx->depth + 1 >= CMRP_MAX_DEPTH) {
         pi = proto_tree_add_item(tree, hf_notify_data, tvb, 0, len, ENC_NA);
         expert_add_info(pinfo, pi, &ei_notify_too_deep);
@@ -925,7 +1125,16 @@ cmrp_hook_notify_v2_payload(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ct
     }
     switch (f ? f->payload : P_OPAQUE) {
     case P_PROPLIST: {
-        int end = cmrp_dissect_property_list(tvb, 0, pinfo, tree, ctx->depth + 1);
+        /* *_COMMON_PROPERTY_V2: common properties, shown with their meanings */
+        static const uint8_t clus_object[OT_MAX + 1] = {
+            [OT_CLUSTER] = CMRP_OBJ_CLUSTER, [OT_GROUP] = CMRP_OBJ_GROUP,
+            [OT_RESOURCE] = CMRP_OBJ_RESOURCE, [OT_RESOURCE_TYPE] = CMRP_OBJ_RESOURCE_TYPE,
+            [OT_NETINTERFACE] = CMRP_OBJ_NETINTERFACE, [OT_NETWORK] = CMRP_OBJ_NETWORK,
+            [OT_NODE] = CMRP_OBJ_NODE, [OT_GROUPSET] = CMRP_OBJ_GROUPSET,
+        };
+        unsigned flags = g_str_has_suffix(f->abbrev, ".common_property")
+                         ? CMRP_PL_OBJECT(clus_object[object_type]) : 0;
+        int end = cmrp_dissect_property_list_ex(tvb, 0, pinfo, tree, ctx->depth + 1, flags);
         if (end < len) {
             pi = proto_tree_add_item(tree, hf_notify_trailing, tvb, end, len - end, ENC_NA);
             expert_add_info(pinfo, pi, &ei_notify_trailing);
@@ -981,6 +1190,56 @@ cmrp_hook_notify_v2_payload(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ct
         proto_tree_add_item(tree, hf_notify_data, tvb, 0, len, ENC_NA);
         break;
     }
+}
+
+/* Buffer hook on NOTIFICATION_DATA_RPC.Name, NOTIFICATION_DATA_ASYNC_RPC.Name and ApiGetNotify's
+ * Name (the string's UTF-16 bytes, no terminator): the notification is complete; write its event. */
+void
+cmrp_hook_notify_event_name(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
+{
+    packet_info *pinfo = ctx->pinfo;
+    batch_t *b = get_batch(pinfo);
+    const char *value = b->value;
+    const char *name, *text;
+    proto_item *item = NULL;
+    bool visible = tree && PTREE_DATA(tree)->visible;
+    uint64_t v;
+
+    b->value = NULL;
+    if (ctx->request || !event_wanted(b, tree))
+        return;
+    name = (const char *)tvb_get_string_enc(pinfo->pool, tvb, 0,
+                                            (int)tvb_reported_length(tvb) & ~1,
+                                            ENC_UTF_16 | ENC_LITTLE_ENDIAN);
+    if (ctx->opnum == OP_GET_NOTIFY_V2) {
+        uint32_t ot = cmrp_hook_member(ctx, "dwObjectType", &v) ? (uint32_t)v : 0;
+        uint64_t flag = cmrp_hook_member(ctx, "FilterFlags", &v) ? v : 0;
+        const v2_flag_t *f = popcount64(flag) == 1 ? find_flag(ot, flag) : NULL;
+        const char *label = f ? strrchr(f->abbrev, '.') + 1 : NULL;
+        char *lab = label ? wmem_strdup(pinfo->pool, label) : NULL;
+        for (char *c = lab; c && *c; c++)
+            if (*c == '_')
+                *c = ' ';
+        text = wmem_strdup_printf(pinfo->pool, "%s \"%s\" %s%s%s",
+                                  ot >= 1 && ot <= OT_MAX ? ot_short[ot] : "Object", name,
+                                  lab ? lab : "filter ?", value ? " " : "", value ? value : "");
+        if (visible)    /* Name -> NOTIFICATION_DATA_RPC -> NOTIFICATION_RPC */
+            item = proto_tree_get_parent_tree(proto_tree_get_parent_tree(tree));
+    } else {
+        uint32_t filter = 0;
+        const char *fname;
+        if (ctx->opnum == OP_GET_NOTIFY_ASYNC)
+            filter = cmrp_hook_member(ctx, "dwFilter", &v) ? (uint32_t)v : 0;
+        else if (cmrp_hook_param(ctx, "dwFilter", &v))
+            filter = (uint32_t)v;
+        fname = change_name(filter);
+        if (fname && g_str_has_prefix(fname, "CLUSTER_CHANGE_"))
+            fname += 15;
+        text = wmem_strdup_printf(pinfo->pool, "%s \"%s\"", fname ? fname : "change ?", name);
+        if (visible && ctx->opnum == OP_GET_NOTIFY_ASYNC)   /* Name -> NOTIFICATION_DATA_ASYNC_RPC */
+            item = proto_tree_get_parent_tree(tree);
+    }
+    batch_event(pinfo, b, item, text);
 }
 
 /* ------------------------------------------------------------------------------------------------

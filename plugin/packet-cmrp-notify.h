@@ -42,6 +42,15 @@ void cmrp_hook_notify_register(tvbuff_t *tvb, int offset, int length, proto_tree
 void cmrp_hook_notify_change(tvbuff_t *tvb, int offset, int length, proto_tree *tree,
                              cmrp_hook_ctx_t *ctx, uint64_t value);
 
+/* Buffer hook on the Name of NOTIFICATION_DATA_RPC, NOTIFICATION_DATA_ASYNC_RPC and ApiGetNotify: ends
+ * one notification; its event (object, filter, key payload value) becomes the notification's tree
+ * text and, while there is room, part of the Info column ("3 events: Resource "Disk 1" state Online, ..."). */
+void cmrp_hook_notify_event_name(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx);
+
+/* The filter name of every notification event of this response (for the statistics); valid while
+ * the packet is dissected and tapped. Returns the count. */
+unsigned cmrp_notify_event_types(packet_info *pinfo, const char *const **names);
+
 /* ---- Enumerations ---- */
 
 /* Scalar hook on ENUM_ENTRY.Type: named by the enumeration of the method that returned it (2.2.3.4). */

@@ -30,6 +30,8 @@
 
 #include "cmrp-hooks.h"
 #include "cmrp-layout.h"
+#include "cmrp-errors.h"
+#include "cmrp-propmeanings.h"
 #include "packet-cmrp-proplist.h"
 
 /* CLUSTER_PROPERTY_SYNTAX values (MS-CMRP 2.2.2.3; SDK ClusAPI.h for the last ones) */
@@ -91,6 +93,13 @@ static int hf_prop_endmark = -1;
 static int hf_prop_list_endmark = -1;
 static int hf_prop_padding = -1;
 static int hf_prop_dword = -1;
+static int hf_prop_meaning = -1;
+static int hf_prop_enum = -1;
+static int hf_prop_version_major = -1;
+static int hf_prop_version_build = -1;
+static int hf_prop_interval = -1;
+static int hf_prop_hour = -1;
+static int hf_prop_error = -1;
 static int hf_prop_long = -1;
 static int hf_prop_word = -1;
 static int hf_prop_ularge = -1;
@@ -209,6 +218,7 @@ static int hf_sd_ace_inherited_object_type = -1;
 static int hf_sd_ace_data = -1;
 
 static gint ett_prop_list = -1;
+static gint ett_prop_meaning = -1;
 static gint ett_prop_property = -1;
 static gint ett_prop_value = -1;
 static gint ett_prop_syntax = -1;
@@ -997,11 +1007,102 @@ fixed_size_check(tvbuff_t *tvb, int data, int dlen, packet_info *pinfo, proto_tr
     return true;
 }
 
+/* The meaning of the DWORD `v` at `data` of a common property (idl/tables/propmeanings.tsv), as
+ * generated items under `tree` (the raw value stays in cmrp.prop.dword). Returns the text for the
+ * property's line, e.g. "ClusterResourceRestartNotify (2)" or "8.9600 (0x00082580)". */
+static const char *
+add_meaning(tvbuff_t *tvb, int data, uint32_t v, const cmrp_propmeaning_t *pm, proto_tree *tree,
+            packet_info *pinfo)
+{
+    proto_item *pi = NULL;
+    proto_tree *mt;
+    const char *text;
+
+    if (pm->kind != CMRP_PM_ENUM && pm->kind != CMRP_PM_BITS && pm->vals &&
+        (text = try_val_to_str(v, pm->vals)) != NULL) {
+        /* a special value of a number (0xFFFFFFFF: the resource type's value, ...) */
+        pi = proto_tree_add_uint_format_value(tree, hf_prop_enum, tvb, data, 4, v, "%s (%u)", text, v);
+        proto_item_set_generated(pi);
+        proto_item_set_generated(proto_tree_add_string(tree, hf_prop_meaning, tvb, data, 4, text));
+        return wmem_strdup_printf(pinfo->pool, "%s (0x%08x)", text, v);
+    }
+    switch (pm->kind) {
+    case CMRP_PM_ENUM: {
+        const char *n = try_val_to_str(v, pm->vals);
+        text = n ? n : "unknown value";
+        pi = proto_tree_add_uint_format_value(tree, hf_prop_enum, tvb, data, 4, v, "%s (%u)", text, v);
+        break;
+    }
+    case CMRP_PM_BITS: {
+        wmem_strbuf_t *sb = wmem_strbuf_new(pinfo->pool, "");
+        uint32_t known = 0;
+        for (const value_string *b = pm->vals; b->strptr; b++) {
+            known |= b->value;
+            if (v & b->value) {
+                if (wmem_strbuf_get_len(sb))
+                    wmem_strbuf_append_c(sb, '|');
+                wmem_strbuf_append(sb, b->strptr);
+            }
+        }
+        if (v & ~known)
+            wmem_strbuf_append_printf(sb, "%s0x%08x", wmem_strbuf_get_len(sb) ? "|" : "", v & ~known);
+        text = wmem_strbuf_get_len(sb) ? wmem_strbuf_get_str(sb) : "none";
+        pi = proto_tree_add_bitmask_value(tree, tvb, data, *pm->hf_mask, *pm->ett, pm->bits, v);
+        break;
+    }
+    case CMRP_PM_VERSION:
+        text = wmem_strdup_printf(pinfo->pool, "%u.%u", v >> 16, v & 0xffff);
+        mt = proto_tree_add_subtree_format(tree, tvb, data, 4, ett_prop_meaning, &pi,
+                                           "Version: %u, build %u", v >> 16, v & 0xffff);
+        proto_item_set_generated(proto_tree_add_uint(mt, hf_prop_version_major, tvb, data + 2, 2, v >> 16));
+        proto_item_set_generated(proto_tree_add_uint(mt, hf_prop_version_build, tvb, data, 2, v & 0xffff));
+        break;
+    case CMRP_PM_MS:
+    case CMRP_PM_S:
+    case CMRP_PM_MIN:
+    case CMRP_PM_H: {
+        static const uint64_t unit_ms[] = { 1, 1000, 60000, 3600000 };
+        static const char *const unit_name[] = { "ms", "s", "min", "h" };
+        unsigned u = pm->kind - CMRP_PM_MS;
+        uint64_t ms = (uint64_t)v * unit_ms[u];
+        nstime_t t;
+        t.secs = (time_t)(ms / 1000);
+        t.nsecs = (int)(ms % 1000) * 1000000;
+        text = wmem_strdup_printf(pinfo->pool, "%u %s", v, unit_name[u]);
+        pi = proto_tree_add_time(tree, hf_prop_interval, tvb, data, 4, &t);
+        break;
+    }
+    case CMRP_PM_HOUR:
+        if (v == 0xffffffffu)
+            text = "none";
+        else if (v <= 23)
+            text = wmem_strdup_printf(pinfo->pool, "%02u:00", v);
+        else
+            text = "invalid hour";
+        pi = proto_tree_add_uint_format_value(tree, hf_prop_hour, tvb, data, 4, v, "%s (%u)", text, v);
+        break;
+    case CMRP_PM_ERROR:
+    default: {
+        const char *n = cmrp_error_name(v);
+        text = n ? n : wmem_strdup_printf(pinfo->pool, "error %u", v);
+        pi = proto_tree_add_uint(tree, hf_prop_error, tvb, data, 4, v);
+        break;
+    }
+    }
+    proto_item_set_generated(pi);
+    proto_item_set_generated(proto_tree_add_string(tree, hf_prop_meaning, tvb, data, 4, text));
+    if (pm->kind == CMRP_PM_VERSION || pm->kind == CMRP_PM_BITS)
+        return wmem_strdup_printf(pinfo->pool, "%s (0x%08x)", text, v);
+    if (pm->kind >= CMRP_PM_MS && pm->kind <= CMRP_PM_H)
+        return text;        /* the number is in it */
+    return wmem_strdup_printf(pinfo->pool, "%s (%u)", text, v);
+}
+
 /* One value entry (syntax, size, data, padding) at `offset`, not an ENDMARK. Returns the offset
  * after it (> offset) and a short display of the value in *summary. */
 static int
 dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree,
-              unsigned depth, unsigned flags, const char **summary)
+              unsigned depth, unsigned flags, const cmrp_propmeaning_t *pm, const char **summary)
 {
     proto_item *vitem, *size_item;
     proto_tree *vtree;
@@ -1075,7 +1176,10 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4, &s)) {
                 guint32 v;
                 proto_tree_add_item_ret_uint(vtree, hf_prop_dword, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
-                s = wmem_strdup_printf(pinfo->pool, "%u", v);
+                if (pm && vtree)
+                    s = add_meaning(tvb, data, v, pm, vtree, pinfo);
+                else
+                    s = wmem_strdup_printf(pinfo->pool, "%u", v);
             }
             break;
         case FMT_LONG:
@@ -1213,7 +1317,7 @@ vl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *t
             ended = true;
             break;
         }
-        next = dissect_value(tvb, offset, end, pinfo, vl_tree, depth, flags, &sum);
+        next = dissect_value(tvb, offset, end, pinfo, vl_tree, depth, flags, NULL, &sum);
         if (next <= offset)
             break;
         offset = next;
@@ -1242,6 +1346,7 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
     const char *first = NULL;
     unsigned nvalues = 0;
     bool ended = false;
+    const cmrp_propmeaning_t *pm = NULL;
 
     pitem = proto_tree_add_item(tree, hf_prop_property, tvb, offset, end - offset, ENC_NA);
     ptree = proto_item_add_subtree(pitem, ett_prop_property);
@@ -1270,6 +1375,9 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
         proto_tree_add_item(ptree, hf_prop_binary, tvb, data, dlen, ENC_NA);
     }
     offset = skip_padding(tvb, data, size, end, pinfo, ptree);
+    /* a common property whose values have a meaning (not in a list of formats) */
+    if (CMRP_PL_OBJECT_OF(flags) && !(flags & CMRP_PL_FORMAT_LIST))
+        pm = cmrp_propmeaning_find(CMRP_PL_OBJECT_OF(flags), name);
 
     while (offset + 4 <= end) {
         guint32 syn = tvb_get_letohl(tvb, offset);
@@ -1286,7 +1394,7 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
             /* the next property begins: this one lacks its ENDMARK */
             break;
         }
-        next = dissect_value(tvb, offset, end, pinfo, ptree, depth, flags, &sum);
+        next = dissect_value(tvb, offset, end, pinfo, ptree, depth, flags, pm, &sum);
         if (next <= offset)
             break;
         offset = next;
@@ -1400,6 +1508,18 @@ cmrp_dissect_value_list(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tre
     return vl_dissect(tvb, offset, end, pinfo, tree, depth, flags);
 }
 
+unsigned
+cmrp_pl_flags_for_ctl(uint32_t code)
+{
+    /* CLCTL function (bits 2-19 of the code): 20-25 are the *_COMMON_PROPERTIES codes
+     * (ENUM 20, GET_RO 21, GET 22, SET 23, VALIDATE 24, GET_..._FMTS 25) */
+    uint32_t fn = (code >> 2) & 0x3ffffu;
+    uint32_t object = code >> 24;
+    if (fn < 20 || fn > 25 || object < CMRP_OBJ_RESOURCE || object > CMRP_OBJ_GROUPSET)
+        return 0;
+    return CMRP_PL_OBJECT(object);
+}
+
 void
 cmrp_hook_proplist(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
 {
@@ -1408,7 +1528,11 @@ cmrp_hook_proplist(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
 
     if (len == 0)
         return;
-    offset = cmrp_dissect_property_list(tvb, 0, ctx->pinfo, tree, ctx->depth);
+    /* GROUP_ENUM_ENTRY / RESOURCE_ENUM_ENTRY (ApiCreateGroupEnum 143, ApiCreateResourceEnum 144):
+     * Properties and RoProperties hold common properties of the group or resource */
+    offset = cmrp_dissect_property_list_ex(tvb, 0, ctx->pinfo, tree, ctx->depth,
+                                           ctx->opnum == 143 ? CMRP_PL_OBJECT(CMRP_OBJ_GROUP)
+                                           : ctx->opnum == 144 ? CMRP_PL_OBJECT(CMRP_OBJ_RESOURCE) : 0);
     if (offset < len) {
         proto_item *pi = proto_tree_add_item(tree, hf_prop_trailing, tvb, offset, len - offset, ENC_NA);
         expert_add_info(ctx->pinfo, pi, &ei_prop_trailing);
@@ -1442,6 +1566,20 @@ cmrp_register_proplist(int proto)
             "Optional CLUSPROP_SYNTAX_ENDMARK after the last property", HFILL } },
         { &hf_prop_padding, { "Padding", "cmrp.prop.padding", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_prop_dword, { "DWORD", "cmrp.prop.dword", FT_UINT32, BASE_DEC_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_prop_meaning, { "Meaning", "cmrp.prop.meaning", FT_STRING, BASE_NONE, NULL, 0,
+            "What the value of this common property means (idl/tables/propmeanings.tsv)", HFILL } },
+        { &hf_prop_enum, { "Value", "cmrp.prop.enum", FT_UINT32, BASE_DEC, NULL, 0,
+            "A common property's value, named by the enumeration the property uses", HFILL } },
+        { &hf_prop_version_major, { "Version", "cmrp.prop.version.major", FT_UINT16, BASE_DEC, NULL, 0,
+            "Version number: the high 16 bits of a version property (NodeHighestVersion, ...)", HFILL } },
+        { &hf_prop_version_build, { "Build", "cmrp.prop.version.build", FT_UINT16, BASE_DEC, NULL, 0,
+            "Build number: the low 16 bits of a version property", HFILL } },
+        { &hf_prop_interval, { "Interval", "cmrp.prop.interval", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+            "A common property's duration (in the unit the property is defined in)", HFILL } },
+        { &hf_prop_hour, { "Hour of day", "cmrp.prop.hour", FT_UINT32, BASE_DEC, NULL, 0,
+            "0-23 (cluster local time), 0xFFFFFFFF: none (FailbackWindowStart/End)", HFILL } },
+        { &hf_prop_error, { "Error", "cmrp.prop.error", FT_UINT32, BASE_HEX | BASE_EXT_STRING,
+            VALS_EXT_PTR(&cmrp_error_vals_ext), 0, "A common property holding a Win32 error code", HFILL } },
         { &hf_prop_long, { "LONG", "cmrp.prop.long", FT_INT32, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_prop_word, { "WORD", "cmrp.prop.word", FT_UINT16, BASE_DEC_HEX, NULL, 0, NULL, HFILL } },
         { &hf_prop_ularge, { "ULARGE_INTEGER", "cmrp.prop.ularge", FT_UINT64, BASE_DEC, NULL, 0, NULL, HFILL } },
@@ -1613,7 +1751,7 @@ cmrp_register_proplist(int proto)
     static gint *ett[] = {
         &ett_prop_list, &ett_prop_property, &ett_prop_value, &ett_prop_syntax, &ett_prop_value_list,
         &ett_part_flags, &ett_part_encryption, &ett_sd, &ett_sd_control, &ett_sd_acl, &ett_sd_ace,
-        &ett_sd_ace_flags, &ett_prop_subclass, &ett_sdid_identifier,
+        &ett_sd_ace_flags, &ett_prop_subclass, &ett_sdid_identifier, &ett_prop_meaning,
     };
 
     static ei_register_info ei[] = {
@@ -1650,6 +1788,7 @@ cmrp_register_proplist(int proto)
 
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    cmrp_propmeanings_register(proto);
     expert = expert_register_protocol(proto);
     expert_register_field_array(expert, ei, array_length(ei));
 }

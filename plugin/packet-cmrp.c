@@ -11,6 +11,7 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/proto_data.h>
+#include <epan/tap.h>
 #include <epan/dissectors/packet-dcerpc.h>
 #include "cmrp-compat.h"
 
@@ -18,6 +19,7 @@
 #include "cmrp-handles.h"
 #include "cmrp-errors.h"
 #include "packet-cmrp-ctl.h"
+#include "cmrp-stats.h"
 
 #ifndef CMRP_VERSION
 #define CMRP_VERSION "0.0.0"
@@ -203,6 +205,7 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
     }
     if (extra)
         col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(extra));
+    cmrp_stats_queue(pinfo, m, &hctx, &sum, call, request, v2);
     return offset;
 }
 
@@ -297,6 +300,7 @@ proto_register_cmrp(void)
     cmrp_ndr_register(proto_cmrp);
     cmrp_handles_register(proto_cmrp);
     cmrp_gen_register_modules(proto_cmrp);
+    cmrp_stats_register_tap();
 }
 
 /* dcerpc_init_uuid() (Wireshark 4.0, 4.4 and 4.6 alike) inserts into dcerpc_uuids and, on a
@@ -337,4 +341,6 @@ plugin_register(void)
     plug.register_protoinfo = proto_register_cmrp;
     plug.register_handoff = proto_reg_handoff_cmrp;
     proto_register_plugin(&plug);
+    static tap_plugin tap_plug = { cmrp_stats_register_tree };   /* -z cmrp,tree */
+    tap_register_plugin(&tap_plug);
 }

@@ -267,8 +267,8 @@ class Gen:
         if hook:
             kindh, name = hook.args[1], hook.args[2]
             if kindh == 'buffer':
-                if not is_bytes:
-                    raise GenError('cnf %s: buffer hook on %s.%s, which is not a byte buffer'
+                if not is_bytes and not string:
+                    raise GenError('cnf %s: buffer hook on %s.%s, which is not a byte buffer or string'
                                    % (hook.lineno, scope, d.name))
                 if name not in self.buffer_hooks:
                     self.buffer_hooks.append(name)

@@ -674,9 +674,104 @@ def test_property_names_unterminated(en):
     assert 'String or string list is not NUL-terminated' in experts(en, req)
 
 
-def test_info_names_the_flags(tshark, v2_pcap, fr):
+def test_info_gives_the_events(tshark, v2_pcap, fr):
+    """Info: the number of notifications, then the first events (object type and name, the
+    filter, the payload's key value: 3.1.4.2.138), cut with "..." to stay about 120 characters."""
     rows = tshark.fields(v2_pcap, ['frame.number', '_ws.col.Info'], 'cmrp.opnum == 139')
     info = {int(r[0][0]): r[1][0] for r in rows}
-    assert info[fr['get']] == ('ApiGetNotifyV2 response "Notification port" GROUP_STATE_V2 '
-                               'GROUP_COMMON_PROPERTY_V2 GROUP_OWNER_NODE_V2 ...')
-    assert info[fr['get64']] == 'ApiGetNotifyV2 response "Notification port" GROUP_STATE_V2'
+    # the first notification: group "Cluster Group", GROUP_STATE_V2, payload 2 = ClusterGroupFailed
+    assert info[fr['get']] == ('ApiGetNotifyV2 response "Notification port" 18 events: '
+                               'Group "Cluster Group" state Failed, ...')
+    assert info[fr['get64']] == ('ApiGetNotifyV2 response "Notification port" 1 event: '
+                                 'Group "Group 64" state Offline')
+    # a DWORD cut short has no value; the rest as far as the budget goes
+    assert info[fr['get_bad']] == ('ApiGetNotifyV2 response "Notification port" 7 events: '
+                                   'Group "" state, Group "" state Offline, ...')
+    assert all(len(i) <= 130 for i in info.values())
+
+
+def notification_lines(tshark, path, frame):
+    out = tshark.run('-r', path, '-2', '-Y', 'frame.number == %d' % frame, '-V', '-O', 'cmrp').stdout
+    return [ln.strip() for ln in out.splitlines() if ln.strip().startswith('Notifications (NOTIFICATION_RPC): ')]
+
+
+def test_notification_tree_text_reads_as_a_log(tshark, v2_pcap, fr):
+    """Each NOTIFICATION_RPC item names its object (type and Name), filter (the flag, 2.2.2.12-26)
+    and the payload's key value, so the collapsed tree is a log of the batch."""
+    assert notification_lines(tshark, v2_pcap, fr['get']) == [
+        'Notifications (NOTIFICATION_RPC): Group "Cluster Group" state Failed',
+        'Notifications (NOTIFICATION_RPC): Group "Cluster Group" common property Description',
+        'Notifications (NOTIFICATION_RPC): Group "Cluster Group" owner node nid-2',
+        'Notifications (NOTIFICATION_RPC): Group "Cluster Group" preferred owners nid-2, nid-1',
+        'Notifications (NOTIFICATION_RPC): Resource "SQL Server" dependencies [IP Address] and [Disk]',
+        'Notifications (NOTIFICATION_RPC): Resource "SQL Server" state OnlinePending',
+        'Notifications (NOTIFICATION_RPC): Cluster "" membership with quorum, 3 up nodes',
+        'Notifications (NOTIFICATION_RPC): Cluster "New Group" group added ClusGroupTypeUnknown',
+        'Notifications (NOTIFICATION_RPC): Cluster "NODE3" node added Up',
+        'Notifications (NOTIFICATION_RPC): Cluster "" upgraded 0x000b0004',
+        'Notifications (NOTIFICATION_RPC): Resource type "Virtual Machine" specific',
+        'Notifications (NOTIFICATION_RPC): Shared volume "Cluster Disk 1" state SharedVolumeStateInfo',
+        'Notifications (NOTIFICATION_RPC): Shared volume "Cluster Disk 2" state Paused',
+        'Notifications (NOTIFICATION_RPC): Registry "Resources\\rid-1" value',
+        'Notifications (NOTIFICATION_RPC): Node "NODE3" state Paused',
+        'Notifications (NOTIFICATION_RPC): Network "Cluster Network 1" state Up',
+        'Notifications (NOTIFICATION_RPC): Network interface "NODE3 - Ethernet" state Unreachable',
+        'Notifications (NOTIFICATION_RPC): Quorum "Witness" state Failed',
+    ]
+    assert notification_lines(tshark, v2_pcap, fr['get_bad']) == [
+        'Notifications (NOTIFICATION_RPC): Group "" state',
+        'Notifications (NOTIFICATION_RPC): Group "" state Offline',
+        'Notifications (NOTIFICATION_RPC): Cluster "" membership with quorum, 100 up nodes',
+        'Notifications (NOTIFICATION_RPC): Group "" owner node nid-2',
+        'Notifications (NOTIFICATION_RPC): Resource "" dependencies [A]',
+        'Notifications (NOTIFICATION_RPC): Group "" filter ?',
+        'Notifications (NOTIFICATION_RPC): Group "" common property 5 properties',
+    ]
+    assert notification_lines(tshark, v2_pcap, fr['get64']) == [
+        'Notifications (NOTIFICATION_RPC): Group "Group 64" state Offline']
+
+
+def test_info_events_on_the_scenario_capture(tshark):
+    """The mock's batches (captures/scenario-ndr.pcapng): v2 (ApiGetNotifyV2), v1 async
+    (ApiGetNotifyAsync, CLUSTER_CHANGE names) and v1 (ApiGetNotify, one event each)."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        'captures', 'scenario-ndr.pcapng')
+    rows = tshark.fields(path, ['frame.number', '_ws.col.Info', 'cmrp.notify.name'],
+                         '(cmrp.opnum == 139 || cmrp.opnum == 65 || cmrp.opnum == 147) && '
+                         'dcerpc.pkt_type == 2')
+    info = {int(r[0][0]): r[1][0] for r in rows}
+    names = {int(r[0][0]): r[2] for r in rows}
+    port = '"Notification port"'
+    assert info[241] == ('ApiGetNotifyV2 response %s 51 events: Group "Available Storage" '
+                         'preferred owners 1, 2, 3, ...' % port)
+    assert len(names[241]) == 51
+    assert info[961] == ('ApiGetNotifyV2 response %s 13 events: Resource "Cluster Disk 2" state '
+                         'OfflinePending, ...' % port)
+    assert info[940] == ('ApiGetNotifyV2 response %s 25 events: Resource "Cluster Disk 1" common '
+                         'property Description (+4), ...' % port)
+    assert info[959] == ('ApiGetNotifyAsync response %s 76 events: GROUP_STATE "Available Storage", '
+                         'GROUP_STATE "Available Storage", ...' % port)
+    assert len(names[959]) == 76
+    assert info[953] == 'ApiGetNotify response %s 1 event: GROUP_STATE "Available Storage"' % port
+    assert info[944] == 'ApiGetNotifyV2 response ERROR_NO_MORE_ITEMS'
+
+
+def test_info_events_in_clusapi_2_0(tshark):
+    """ClusAPI 2.0 over UDP (captures/v2-udp.pcapng): ApiGetNotify with its v2 Timeout parameter."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        'captures', 'v2-udp.pcapng')
+    rows = tshark.fields(path, ['_ws.col.Info'], 'cmrp2 && cmrp.opnum == 65 && cmrp.notify.name')
+    assert [r[0][0] for r in rows] == [
+        'ApiGetNotify response "Notification port" 1 event: RESOURCE_STATE "Cluster Disk 2"'] * 2
+
+
+def test_async_tree_text(tshark):
+    """ApiGetNotifyAsync (3.1.4.2.148): each NOTIFICATION_DATA_ASYNC_RPC names its change and object."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        'captures', 'scenario-ndr.pcapng')
+    out = tshark.run('-r', path, '-2', '-Y', 'frame.number == 959', '-V', '-O', 'cmrp').stdout
+    lines = [ln.strip() for ln in out.splitlines()
+             if ln.strip().startswith('Notifications (NOTIFICATION_DATA_ASYNC_RPC)')]
+    assert len(lines) == 76
+    assert lines[0] == 'Notifications (NOTIFICATION_DATA_ASYNC_RPC): GROUP_STATE "Available Storage"'
+    assert all(': ' in ln and '"' in ln for ln in lines)

@@ -26,7 +26,7 @@ import mutate  # noqa: E402
 
 ROOT = fuzzlib.ROOT
 BUILD = os.environ.get('CMRP_VALGRIND_BUILD_DIR', os.path.join(ROOT, 'build-valgrind'))
-PLUGIN_FRAME = ('cmrp.so', '/plugin/', 'cmrp-gen.c', 'cmrp-ctl-table.c')
+PLUGIN_FRAME = ('cmrp.so', '/plugin/', 'cmrp-gen.c', 'cmrp-ctl-table.c', 'cmrp-propmeanings.c')
 
 
 def memcheck(runner, scratch, pcap, args, tag):
