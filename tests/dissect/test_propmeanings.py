@@ -47,7 +47,7 @@ def dw(name, v):
 RESOURCE_COMMON = plist(
     dw('RestartAction', 1), dw('PersistentState', 0), dw('LooksAlivePollInterval', 0xffffffff),
     dw('PendingTimeout', 180000), dw('LastOperationStatusCode', 87),
-    dw('Characteristics', 0x4401), dw('restartaction', 7), dw('RestartThreshold', 3))
+    dw('Characteristics', 0x104401), dw('restartaction', 7), dw('RestartThreshold', 3))
 
 
 @pytest.fixture(scope='module')
@@ -106,7 +106,8 @@ def test_resource_common(pm):
         "LooksAlivePollInterval = the resource type's value (0xffffffff)",
         'PendingTimeout = 180000 ms',
         'LastOperationStatusCode = ERROR_INVALID_PARAMETER (87)',
-        'Characteristics = CLUS_CHAR_QUORUM|CLUS_CHAR_MONITOR_DETACH|0x00004000 (0x00004401)',
+        # 0x4000 is the SDK's CLUS_CHAR_NOT_PREEMPTABLE; 0x00100000 is named by neither the spec nor the SDK
+        'Characteristics = CLUS_CHAR_QUORUM|CLUS_CHAR_MONITOR_DETACH|CLUS_CHAR_NOT_PREEMPTABLE|0x00100000 (0x00104401)',
         # names match without regard to case; 7 is no CLUSTER_RESOURCE_RESTART_ACTION
         'restartaction = unknown value (7)',
         # a property without a defined meaning stays a number
@@ -115,7 +116,7 @@ def test_resource_common(pm):
     assert f.show('cmrp.prop.error') == ['0x00000057']
     assert f.show('cmrp.prop.enum') == ['1', '0', str(0xffffffff), '7']
     # the bit mask as a bit tree: one field per CLUS_CHARACTERISTICS bit (MS-CMRP 2.2.2.4)
-    assert f.show('cmrp.prop.bits.resource.characteristics') == ['0x00004401']
+    assert f.show('cmrp.prop.bits.resource.characteristics') == ['0x00104401']
     assert f.show('cmrp.prop.bits.resource.characteristics.clus_char_quorum') == ['1']
     assert f.show('cmrp.prop.bits.resource.characteristics.clus_char_monitor_detach') == ['1']
     assert f.show('cmrp.prop.bits.resource.characteristics.clus_char_local_quorum') == ['0']
