@@ -1308,3 +1308,18 @@ cmrp_register_ctl(int proto)
     expert = expert_register_protocol(proto);
     expert_register_field_array(expert, ei, array_length(ei));
 }
+
+/* A response's request context (issue #11): the request's control code as a generated item, with
+ * the same name and components as on the request. */
+proto_item *
+cmrp_ctl_code_context(proto_tree *tree, tvbuff_t *tvb, int offset, uint32_t code)
+{
+    proto_item *item;
+    if (tvb_captured_length_remaining(tvb, offset) < 4)
+        return NULL;
+    item = proto_tree_add_bitmask_value(tree, tvb, offset, hf_ctl_code, ett_ctl_code, ctl_code_fields,
+                                        code);
+    proto_item_set_len(item, 0);
+    proto_item_set_generated(item);
+    return item;
+}
