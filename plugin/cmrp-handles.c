@@ -199,7 +199,7 @@ obj_delete(cmrp_obj_t *o, uint32_t frame)
 static proto_item *
 object_item(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int off, int len,
             const char *name, uint8_t type, const char *role, const cmrp_obj_t *o,
-            uint32_t frame)
+            uint32_t frame, bool flag)
 {
     const cmrp_rename_t *ren = NULL;
     const char *was = NULL;
@@ -237,7 +237,7 @@ object_item(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int off, int le
     if (o && o->deleted_in) {
         gi = proto_tree_add_uint(sub, hf_cmrp_object_deleted_in, tvb, off, len, o->deleted_in);
         proto_item_set_generated(gi);
-        if (frame > o->deleted_in)
+        if (flag && frame > o->deleted_in)
             expert_add_info_format(pinfo, ti, &ei_cmrp_object_after_delete,
                                    "%s \"%s\" used after it was deleted in frame %u", tname, name,
                                    o->deleted_in);
@@ -371,8 +371,10 @@ cmrp_handle_item(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int off,
         const char *name = cmrp_obj_name(h->obj, pinfo->num);
         proto_item_append_text(ti, " (%s)", name);
     }
+    /* a use of a deleted object is flagged once, on the request; closing the handle is the
+     * cleanup a delete requires, not a use */
     oi = object_item(pinfo, sub, tvb, off, 20, NULL, e->obj_type, is_in ? e->obj_role : NULL,
-                     h->obj, pinfo->num);
+                     h->obj, pinfo->num, hctx->request && m->role != CMRP_H_CLOSE);
     if (h->opened_by != 0xffff) {
         gi = proto_tree_add_string(sub, hf_cmrp_handle_opened_by, tvb, off, 20,
                                    h->opened_by < cmrp_n_methods ? cmrp_methods[h->opened_by].name
@@ -409,7 +411,7 @@ cmrp_object_string(packet_info *pinfo, proto_item *ti, tvbuff_t *tvb, const cmrp
         sum->open_name = name;
     sub = proto_item_add_subtree(ti, ett_cmrp_object);
     /* the string itself is the name asked for: no lookup, the same in every pass */
-    object_item(pinfo, sub, tvb, 0, 0, name, e->obj_type, e->obj_role, NULL, pinfo->num);
+    object_item(pinfo, sub, tvb, 0, 0, name, e->obj_type, e->obj_role, NULL, pinfo->num, false);
 }
 
 /* ---- the stored call ---------------------------------------------------------------------------- */
@@ -483,7 +485,7 @@ cmrp_call_context_objects(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb,
         const cmrp_obj_t *o = cmrp_call_obj(call, i);
         if (o)
             object_item(pinfo, tree, tvb, 0, 0, NULL, m->params[i].obj_type,
-                        m->params[i].obj_role, o, call->req_frame);
+                        m->params[i].obj_role, o, call->req_frame, false);
     }
 }
 

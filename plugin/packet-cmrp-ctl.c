@@ -795,7 +795,10 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
     case CMRP_FMT_PROPFMTLIST: {
         int o = cmrp_dissect_property_list_ex(tvb, 0, pinfo, tree, depth,
                                               fmt == CMRP_FMT_PROPFMTLIST ? CMRP_PL_FORMAT_LIST : 0);
+        const char *summary = ctx->request ? NULL : cmrp_property_list_summary(tvb, 0, pinfo->pool);
         add_trailing(tvb, o, tree, pinfo);
+        if (summary)
+            cmrp_info_append(pinfo, summary);   /* the answer, in Info (issue #11) */
         break;
     }
     case CMRP_FMT_VALUELIST:

@@ -66,8 +66,8 @@ static e_guid_t uuid_cmrp = CMRP_UUID_INIT;
 /* Info text gathered during one PDU (hooks add to it), written once at the end so the object
  * name comes first. Kept as packet-scoped proto data: no global state. */
 #define CMRP_INFO_KEY 0
-/* The answer part of a response's Info stays short (Info about 120 characters in all). */
-#define CMRP_INFO_MAX 90
+/* A response's Info stays short: about 120 characters in all. */
+#define CMRP_INFO_MAX 120
 
 void
 cmrp_info_append(packet_info *pinfo, const char *text)
@@ -348,6 +348,8 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
             col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\"", sum.open_name);
         else if (sum.object_name)
             col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\"", sum.object_name);
+        if (extra)
+            col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(extra));
     } else {
         uint32_t outcome = sum.have_rc ? sum.rc : sum.outcome_status;
         uint32_t err = outcome != 0 ? outcome : sum.status;
@@ -372,13 +374,23 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
                     wmem_strbuf_append_printf(info, " 0x%08x", (uint32_t)code);
             }
         }
-        if (wmem_strbuf_get_len(info) > CMRP_INFO_MAX)
-            wmem_strbuf_truncate(info, CMRP_INFO_MAX);
+        if (extra)
+            wmem_strbuf_append(info, wmem_strbuf_get_str(extra));
+        {
+            /* Info stays about CMRP_INFO_MAX characters: cut at a word, say so */
+            size_t room = CMRP_INFO_MAX - strlen(m->name) - strlen(" response");
+            if (wmem_strbuf_get_len(info) > room) {
+                const char *str = wmem_strbuf_get_str(info);
+                size_t cut = room - 4;
+                while (cut > 0 && str[cut] != ' ')
+                    cut--;
+                wmem_strbuf_truncate(info, cut);
+                wmem_strbuf_append(info, " ...");
+            }
+        }
         col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(info));
         cmrp_call_effects(pinfo, m, call, err);
     }
-    if (extra)
-        col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(extra));
     return offset;
 }
 
