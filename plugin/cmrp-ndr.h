@@ -138,6 +138,7 @@ typedef struct cmrp_stub_summary {
     uint8_t in_handle[20];       /* first [in] or [in,out] context handle */
     bool have_outcome_status;
     uint32_t outcome_status;     /* the Status [out] parameter (methods returning a handle) */
+    const char *outcome_name;    /* its name (Status, or rpc_error) */
     proto_item *rc_item;         /* the return value's item, when the walker added it */
     bool have_count;
     uint64_t count;              /* element count of the response's first array */

@@ -88,18 +88,20 @@ cmrp_summary_note_value(cmrp_stub_summary_t *sum, const cmrp_elem_t *e, uint64_t
     if (e->hf == &hf_cmrp_rc && sum->cur_param == CMRP_MAX_PARAMS) {
         sum->have_rc = true;
         sum->rc = (uint32_t)v;
-    } else if (e->name && strcmp(e->name, "Status") == 0 && sum->cur_param >= 0 &&
-               sum->cur_param < CMRP_MAX_PARAMS) {
+    } else if (e->name && (strcmp(e->name, "Status") == 0 || strcmp(e->name, "rpc_error") == 0)
+               && sum->cur_param >= 0 && sum->cur_param < CMRP_MAX_PARAMS) {
+        /* the outcome of the methods that return a handle: Status (rpc_error in
+         * ApiCreateNotifyV2) */
         if (!sum->have_outcome_status) {
             sum->have_outcome_status = true;
             sum->outcome_status = (uint32_t)v;
+            sum->outcome_name = e->name;
         }
         if (v != 0 && sum->status == 0) {
             sum->status = (uint32_t)v;
             sum->status_name = e->name;
         }
-    } else if (e->name && (strcmp(e->name, "rpc_status") == 0 || strcmp(e->name, "rpc_error") == 0)
-               && v != 0 && sum->status == 0) {
+    } else if (e->name && strcmp(e->name, "rpc_status") == 0 && v != 0 && sum->status == 0) {
         sum->status = (uint32_t)v;
         sum->status_name = e->name;
     }
@@ -129,7 +131,7 @@ outcome_item(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, cm
     if (!sum->have_rc) {
         ti = proto_tree_add_uint(tree, hf_cmrp_rc, tvb, offset, 0, outcome);
         proto_item_set_generated(ti);
-        proto_item_append_text(ti, " (the Status parameter)");
+        proto_item_append_text(ti, " (the %s parameter)", sum->outcome_name);
     }
     if (outcome == 0)
         return;
