@@ -306,17 +306,15 @@ class Gen:
             return None, None, None
         if 'in' not in attrs:
             # an opened handle: its type only (the handle table names it)
-            if kind == 'CMRP_K_HANDLE' and bn in HANDLE_OBJECTS:
-                return HANDLE_OBJECTS[bn], None, None
+            if kind == 'CMRP_K_HANDLE':
+                return HANDLE_OBJECTS.get(bn, 'none'), None, None
             return None, None, None
         ln = self.cnf_match('OBJECT', scope, d.name)
         if kind != 'CMRP_K_HANDLE' and ln is None:
             return None, None, None
         opts = kv(ln.args[1:]) if ln else {}
         if kind == 'CMRP_K_HANDLE':
-            otype = HANDLE_OBJECTS.get(bn)
-            if otype is None:
-                raise GenError('%s.%s: handle type %s has no object type' % (scope, d.name, bn))
+            otype = HANDLE_OBJECTS.get(bn, 'none')   # a handle type we do not know: an object
             if 'type' in opts and opts['type'] != otype:
                 raise GenError('cnf %s: %s.%s is a %s handle' % (ln.lineno, scope, d.name, bn))
         elif not string:
