@@ -116,9 +116,9 @@ obj_key(wmem_allocator_t *scope, uint8_t type, const char *name)
 
 /* First pass: the object of this type that has this name now, created on first mention. */
 static cmrp_obj_t *
-obj_intern(uint8_t type, const char *name)
+obj_intern(packet_info *pinfo, uint8_t type, const char *name)
 {
-    char *k = obj_key(wmem_packet_scope(), type, name);
+    char *k = obj_key(pinfo->pool, type, name);
     cmrp_obj_t *o = (cmrp_obj_t *)wmem_map_lookup(obj_map, k);
     if (o)
         return o;
@@ -164,19 +164,19 @@ obj_current(const cmrp_obj_t *o)
 }
 
 static void
-obj_unmap(cmrp_obj_t *o)
+obj_unmap(packet_info *pinfo, cmrp_obj_t *o)
 {
-    char *k = obj_key(wmem_packet_scope(), o->type, obj_current(o));
+    char *k = obj_key(pinfo->pool, o->type, obj_current(o));
     if (wmem_map_lookup(obj_map, k) == o)
         wmem_map_remove(obj_map, k);
 }
 
 static void
-obj_rename(cmrp_obj_t *o, const char *name, uint32_t frame)
+obj_rename(packet_info *pinfo, cmrp_obj_t *o, const char *name, uint32_t frame)
 {
     cmrp_rename_t *r = wmem_new0(wmem_file_scope(), cmrp_rename_t), **tail;
     char *k;
-    obj_unmap(o);
+    obj_unmap(pinfo, o);
     k = obj_key(wmem_file_scope(), o->type, name);
     r->name = k + 1;
     r->frame = frame;
@@ -187,11 +187,11 @@ obj_rename(cmrp_obj_t *o, const char *name, uint32_t frame)
 }
 
 static void
-obj_delete(cmrp_obj_t *o, uint32_t frame)
+obj_delete(packet_info *pinfo, cmrp_obj_t *o, uint32_t frame)
 {
     if (o->deleted_in)
         return;
-    obj_unmap(o);
+    obj_unmap(pinfo, o);
     o->deleted_in = frame;
 }
 
@@ -293,7 +293,7 @@ open_handle(const uint8_t *bytes, cmrp_obj_t *obj, uint16_t by, uint32_t frame)
 
 /* The object a successful open hands out, from what its request said. */
 static cmrp_obj_t *
-opened_obj(const cmrp_method_t *m, const cmrp_elem_t *e, const cmrp_call_t *call)
+opened_obj(packet_info *pinfo, const cmrp_method_t *m, const cmrp_elem_t *e, const cmrp_call_t *call)
 {
     const cmrp_obj_t *named = m->name_param >= 0 ? cmrp_call_obj(call, (unsigned)m->name_param)
                                                  : NULL;
@@ -303,13 +303,13 @@ opened_obj(const cmrp_method_t *m, const cmrp_elem_t *e, const cmrp_call_t *call
     if (parent) {
         const char *pname = cmrp_obj_name(parent, call->req_frame);
         if (named && *named->name)
-            return obj_intern(type, wmem_strdup_printf(wmem_packet_scope(), "%s\\%s", pname,
-                                                       named->name));
-        return obj_intern(type, pname);
+            return obj_intern(pinfo, type, wmem_strdup_printf(pinfo->pool, "%s\\%s", pname,
+                                                              named->name));
+        return obj_intern(pinfo, type, pname);
     }
     if (named && *named->name)
         return (cmrp_obj_t *)named;
-    return obj_intern(type, m->default_name ? m->default_name : m->name);
+    return obj_intern(pinfo, type, m->default_name ? m->default_name : m->name);
 }
 
 static void
@@ -343,7 +343,7 @@ cmrp_handle_item(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int off,
     if (!hctx->request && m->role == CMRP_H_OPEN && is_out_only && first) {
         h = lookup(bytes, pinfo->num);
         if (!h || h->open_frame != pinfo->num)
-            open_handle(bytes, opened_obj(m, e, hctx->call), m->opnum, pinfo->num);
+            open_handle(bytes, opened_obj(pinfo, m, e, hctx->call), m->opnum, pinfo->num);
     }
     h = lookup(bytes, pinfo->num);
     if (!h && first && is_in)
@@ -402,7 +402,7 @@ cmrp_object_string(packet_info *pinfo, proto_item *ti, tvbuff_t *tvb, const cmrp
     if (!hctx->request || param < 0 || param >= CMRP_MAX_PARAMS || !name)
         return;
     if (!PINFO_FD_VISITED(pinfo) && hctx->scratch) {
-        o = obj_intern(e->obj_type, name);
+        o = obj_intern(pinfo, e->obj_type, name);
         hctx->scratch->obj[param] = o;
         hctx->scratch->obj_have |= 1u << param;
     }
@@ -509,9 +509,9 @@ cmrp_call_effects(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t 
             continue;
         if (m->params[i].obj_effect == CMRP_E_RENAME && subject && subject != o &&
             strcmp(obj_current(subject), o->name) != 0)
-            obj_rename(subject, o->name, pinfo->num);
+            obj_rename(pinfo, subject, o->name, pinfo->num);
         else if (m->params[i].obj_effect == CMRP_E_DELETE)
-            obj_delete(o, pinfo->num);
+            obj_delete(pinfo, o, pinfo->num);
     }
     if (m->role == CMRP_H_CLOSE && call->in_handle && call->in_handle->close_frame == 0)
         call->in_handle->close_frame = pinfo->num;
