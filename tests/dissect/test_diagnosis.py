@@ -300,6 +300,7 @@ def lifecycle_pcap(scratch):
     c.call(17, H, u32(OK) + u32(OK))                               # 18/19 use after close
     c.call(8, wstr('Disk X'), u32(OK) + u32(OK) + H2)              # 20/21 the old name again
     c.call(17, H2, u32(OK) + u32(OK))                              # 22/23 a new object
+    c.call(17, H2, u32(OK) + u32(997))                             # 24/25 ERROR_IO_PENDING
     path = os.path.join(scratch, 'lifecycle.pcap')
     b.write(path)
     os.chmod(path, 0o644)
@@ -330,3 +331,10 @@ def test_handle_lifecycle(tshark, lifecycle_pcap):
         [['15'], ['Disk Y'], ['ApiOnlineResource response "Disk Y" ERROR_RESOURCE_NOT_FOUND'],
          ['The call failed: ERROR_RESOURCE_NOT_FOUND (5007)']],
     ]
+
+
+def test_io_pending_is_chat(tshark, lifecycle_pcap):
+    rows = tshark.fields(lifecycle_pcap, ['_ws.col.Info', 'cmrp.rc', '_ws.expert.message',
+                                          '_ws.expert.severity'], 'frame.number == 25')
+    assert rows == [[['ApiOnlineResource response "Disk X" ERROR_IO_PENDING'], ['0x000003e5'],
+                     ['ERROR_IO_PENDING: the operation goes on in the background'], [PI_CHAT]]]
