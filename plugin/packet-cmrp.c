@@ -160,11 +160,18 @@ outcome_item(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, cm
     }
 }
 
-/* The [out] enumeration type word of an ApiCreate*Enum request's dwType: its single bit's value
- * name, after the common prefix, lower case ("CLUSTER_ENUM_GROUP" -> "group"). */
+/* What an ApiCreate*Enum request asked for, from its dwType bit field's name, singular
+ * ("cmrp.enum_type.restype" -> "resource type", "cmrp.resource_enum_type.depends" ->
+ * "dependency"); NULL when several bits (or none) are set. */
 static const char *
 enum_type_word(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *call)
 {
+    static const struct { const char *bit; const char *word; } words[] = {
+        { "restype", "resource type" }, { "netinterface", "network interface" },
+        { "netinterfaces", "network interface" }, { "contains", "resource" },
+        { "depends", "dependency" }, { "provides", "dependent" },
+        { "shared_volume_resource", "shared volume" }, { "internal_network", "internal network" },
+    };
     for (unsigned i = 0; i < m->nparams && i < CMRP_MAX_PARAMS; i++) {
         const cmrp_elem_t *e = &m->params[i];
         uint64_t v;
@@ -172,16 +179,17 @@ enum_type_word(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *ca
             continue;
         for (int * const *b = e->bits; *b; b++) {
             header_field_info *hfi = proto_registrar_get_nth(**b);
-            const char *u;
+            const char *bit;
+            size_t n;
             if (!hfi || hfi->bitmask != v)
                 continue;
-            u = strrchr(hfi->name, '_');
-            {
-                char *low = wmem_strdup(pinfo->pool, u ? u + 1 : hfi->name);
-                for (char *c = low; *c; c++)
-                    *c = g_ascii_tolower(*c);
-                return low;
-            }
+            bit = strrchr(hfi->abbrev, '.');
+            bit = bit ? bit + 1 : hfi->abbrev;
+            for (unsigned k = 0; k < array_length(words); k++)
+                if (strcmp(bit, words[k].bit) == 0)
+                    return words[k].word;
+            n = strlen(bit);
+            return wmem_strndup(pinfo->pool, bit, n > 1 && bit[n - 1] == 's' ? n - 1 : n);
         }
         return NULL;
     }
@@ -233,15 +241,9 @@ info_answer(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *call,
         size_t n = w ? strlen(w) : 0;
         if (!w)
             w = sum->count == 1 ? "entry" : "entries";
-        else if (strcmp(w, "contains") == 0)
-            w = sum->count == 1 ? "resource" : "resources";
-        else if (strcmp(w, "depends") == 0)
-            w = sum->count == 1 ? "dependency" : "dependencies";
-        else if (strcmp(w, "provides") == 0)
-            w = sum->count == 1 ? "dependent" : "dependents";
-        else if (w[n - 1] == 's' && sum->count == 1)
-            w = wmem_strndup(pinfo->pool, w, n - 1);
-        else if (w[n - 1] != 's' && sum->count != 1)
+        else if (sum->count != 1 && w[n - 1] == 'y')
+            w = wmem_strdup_printf(pinfo->pool, "%.*sies", (int)(n - 1), w);
+        else if (sum->count != 1)
             w = wmem_strdup_printf(pinfo->pool, "%ss", w);
         wmem_strbuf_append_printf(out, " %" PRIu64 " %s", sum->count, w);
     }
