@@ -203,7 +203,7 @@ object_item(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int off, int le
 {
     const cmrp_rename_t *ren = NULL;
     const char *was = NULL;
-    const char *tname;
+    const char *tname, *shown_role;
     proto_item *ti, *gi;
     proto_tree *sub;
 
@@ -213,15 +213,18 @@ object_item(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int off, int le
             type = o->type;
     }
     tname = type < CMRP_N_OBJECT_TYPES ? cmrp_object_type_names[type] : "object";
+    shown_role = (role && strcmp(role, tname) != 0) ? role : NULL;   /* no "[cluster, cluster]" */
     if (ren)
         ti = proto_tree_add_string_format_value(tree, hf_cmrp_object_name, tvb, off, len, name,
                                                 "\"%s\" (was \"%s\", renamed in frame %u) [%s%s%s]",
-                                                name, was, ren->frame, tname, role ? ", " : "",
-                                                role ? role : "");
+                                                name, was, ren->frame, tname,
+                                                shown_role ? ", " : "",
+                                                shown_role ? shown_role : "");
     else
         ti = proto_tree_add_string_format_value(tree, hf_cmrp_object_name, tvb, off, len, name,
-                                                "%s [%s%s%s]", name, tname, role ? ", " : "",
-                                                role ? role : "");
+                                                "%s [%s%s%s]", name, tname,
+                                                shown_role ? ", " : "",
+                                                shown_role ? shown_role : "");
     proto_item_set_generated(ti);
     sub = proto_item_add_subtree(ti, ett_cmrp_object);
     gi = proto_tree_add_string(sub, hf_cmrp_object_type, tvb, off, len, tname);
