@@ -17,18 +17,33 @@
 
 #define CMRP_MAX_PARAMS 24
 
-/* The stored call: filled from the request on the first pass, read again by its response. */
+struct cmrp_obj;
+struct cmrp_hinst;
+
+/* The stored call: written once, at the end of the request's first pass, read again by its
+ * response. Kept small (issue #14: file-scope memory per PDU): a 24-byte header followed, in the
+ * same allocation, by the [in] scalar values (uint64_t, one per bit of val_have, in parameter
+ * order) and the objects the request named (one pointer per bit of obj_have, in parameter order;
+ * names live once in the object table of cmrp-handles.c). Read them with cmrp_call_val() and
+ * cmrp_call_obj(). */
 typedef struct cmrp_call {
-    uint32_t opnum;
     uint32_t req_frame;
-    uint32_t rsp_frame;
-    uint64_t in_val[CMRP_MAX_PARAMS];   /* scalar [in] values, by parameter index */
-    uint32_t in_have;                   /* bit i set: in_val[i] is valid */
-    const char *in_str[CMRP_MAX_PARAMS];/* [in] string parameters, by parameter index */
-    const char *object_name;            /* name of the object the request's first handle refers to */
-    bool have_in_handle;
-    uint8_t in_handle[20];              /* the request's first context handle (closers close it) */
+    uint16_t opnum;
+    uint8_t n_val;
+    uint8_t n_obj;
+    uint32_t val_have;                  /* bit i: [in] scalar parameter i was read */
+    uint32_t obj_have;                  /* bit i: parameter i designates an object */
+    struct cmrp_hinst *in_handle;       /* the request's first [in] context handle, or NULL */
 } cmrp_call_t;
+
+/* The request being read, before it is packed into its cmrp_call_t (stack, one PDU). */
+typedef struct cmrp_call_scratch {
+    uint64_t in_val[CMRP_MAX_PARAMS];
+    uint32_t in_have;
+    uint32_t obj_have;
+    struct cmrp_obj *obj[CMRP_MAX_PARAMS];
+    struct cmrp_hinst *in_handle;
+} cmrp_call_scratch_t;
 
 typedef struct cmrp_hook_ctx {
     packet_info *pinfo;
@@ -39,6 +54,7 @@ typedef struct cmrp_hook_ctx {
     unsigned drep_enc;                  /* ENC_LITTLE_ENDIAN or ENC_BIG_ENDIAN for integers */
     unsigned depth;                     /* nesting depth so far; hooks that recurse add to it */
     cmrp_call_t *call;                  /* never NULL; zeroed if the request was not seen */
+    cmrp_call_scratch_t *scratch;       /* in a request: what it names so far; NULL in responses */
     /* scalar [out] values already read in this response, by parameter index */
     uint64_t out_val[CMRP_MAX_PARAMS];
     uint32_t out_have;
@@ -50,6 +66,8 @@ typedef struct cmrp_hook_ctx {
      * them (lpcbRequired, the return value) before the walker reaches them. */
     bool have_ret;
     uint64_t ret_val;
+    /* a scalar hook on the return value sets this to the item it added (expert info goes there) */
+    proto_item *ret_item;
 } cmrp_hook_ctx_t;
 
 /* Value of the scalar parameter `name` of the current method: an [in] parameter from the request
@@ -73,6 +91,9 @@ typedef void (*cmrp_buffer_hook_fn)(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_c
  * with encoding ctx->drep_enc. `value` is the value already read. */
 typedef void (*cmrp_scalar_hook_fn)(tvbuff_t *tvb, int offset, int length, proto_tree *tree,
                                     cmrp_hook_ctx_t *ctx, uint64_t value);
+
+/* The 20 bytes of the request's first [in] context handle, or NULL (request not seen). */
+const uint8_t *cmrp_call_handle(const cmrp_call_t *call);
 
 /* Maximum nesting a hook may reach (property lists inside enumerations inside notifications). */
 #define CMRP_MAX_DEPTH 16

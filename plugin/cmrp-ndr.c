@@ -202,9 +202,9 @@ save_value(walker_t *w, int save_idx, uint64_t v)
     if (save_idx < 0 || save_idx >= CMRP_MAX_PARAMS)
         return;
     if (w->request) {
-        if (!w->visited) {
-            w->hctx->call->in_val[save_idx] = v;
-            w->hctx->call->in_have |= 1u << save_idx;
+        if (w->hctx->scratch) {
+            w->hctx->scratch->in_val[save_idx] = v;
+            w->hctx->scratch->in_have |= 1u << save_idx;
         }
     } else {
         w->hctx->out_val[save_idx] = v;
@@ -279,9 +279,13 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
     } else if (e->kind == CMRP_K_ENUM) {
         proto_tree_add_uint(tree, *e->hf, tvb, off, (int)len, (uint32_t)v);
     } else {
-        proto_tree_add_item(tree, *e->hf, tvb, off, (int)len, w->enc);
+        proto_item *vi = proto_tree_add_item(tree, *e->hf, tvb, off, (int)len, w->enc);
+        if (e->hf == &hf_cmrp_rc && w->sum->cur_param == CMRP_MAX_PARAMS)
+            w->sum->rc_item = vi;
     }
     check_range(w, e, tree, off, len, v);
+    if (e->scalar_hook >= 0 && e->hf == &hf_cmrp_rc && w->sum->cur_param == CMRP_MAX_PARAMS)
+        w->sum->rc_item = w->hctx->ret_item;
     if (e->flags & CMRP_F_SIGNED) {
         /* sign-extend so hooks and Info see the real value */
         if (len == 4) v = (uint64_t)(int64_t)(int32_t)v;
@@ -334,10 +338,11 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
         proto_item_set_len(ti, (off + nbytes) - off);
         if (actual && shown == nbytes)
             expert_add_info(w->pinfo, ti, &ei_cmrp_ndr_string_unterminated);
-        if ((e->flags & CMRP_F_SAVESTR) && w->request && save_idx >= 0 && save_idx < CMRP_MAX_PARAMS) {
-            if (!w->visited)
-                w->hctx->call->in_str[save_idx] = wmem_strdup(wmem_file_scope(), (const char *)str);
-        }
+        if (!w->request && save_idx >= 0 && save_idx < CMRP_MAX_PARAMS)
+            w->sum->out_str[save_idx] = (const char *)str;
+        if ((e->flags & CMRP_F_SAVESTR) && w->request)
+            cmrp_object_string(w->pinfo, ti, w->tvb, e, w->hctx, w->sum, save_idx,
+                               (const char *)str);
         if (e->buffer_hook >= 0)    /* a hook on a [string]: its UTF-16 bytes, terminator excluded */
             call_buffer_hook(w, e, off, shown, ti);
         off += nbytes;
@@ -387,6 +392,10 @@ walk_elements(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlis
         if (e->buffer_hook >= 0 && n > 0)
             call_buffer_hook(w, e, off, n, ti);
         return off + n;
+    }
+    if (!w->request && !w->sum->have_count) {
+        w->sum->have_count = true;
+        w->sum->count = count;
     }
     if (pointers)
         check_count(w, tree, off, count, w->ndr64 ? 8 : 4);
@@ -634,11 +643,14 @@ cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value)
             *value = ctx->out_val[i];
             return true;
         }
-        if (ctx->call && (ctx->call->in_have & (1u << i))) {
-            *value = ctx->call->in_val[i];
-            return true;
+        if (ctx->request) {
+            if (ctx->scratch && (ctx->scratch->in_have & (1u << i))) {
+                *value = ctx->scratch->in_val[i];
+                return true;
+            }
+            return false;
         }
-        return false;
+        return ctx->call && cmrp_call_val(ctx->call, i, value);
     }
     return false;
 }

@@ -65,7 +65,22 @@ typedef struct cmrp_elem {
     int16_t scalar_hook;     /* index in cmrp_scalar_hooks, -1 */
     int * const *bits;       /* FT_BOOLEAN fields of a bitmask (cnf bits=ENUM), or NULL */
     int *bits_ett;
+    /* An [in] parameter that designates an object (every context handle, and the strings
+     * idl/cmrp.cnf OBJECT lines name): its type (enum cmrp_obj_type in cmrp-gen.h, 0 = none or
+     * any), what a successful call does to it, and its role in the call (NULL: the subject). */
+    uint8_t obj_type;
+    uint8_t obj_effect;      /* CMRP_E_* */
+    const char *obj_role;
 } cmrp_elem_t;
+
+/* What a successful call does to an object parameter. */
+#define CMRP_E_NONE   0
+#define CMRP_E_RENAME 1      /* the call's subject takes this name */
+#define CMRP_E_DELETE 2      /* the object is gone */
+
+/* An object parameter: a handle, or a string annotated in idl/cmrp.cnf. */
+#define CMRP_ELEM_IS_OBJECT(e) \
+    (((e)->flags & CMRP_F_IN) && ((e)->kind == CMRP_K_HANDLE || ((e)->flags & CMRP_F_SAVESTR)))
 
 typedef struct cmrp_struct {
     const char *name;
@@ -130,9 +145,19 @@ typedef struct cmrp_stub_summary {
     uint32_t rc;                 /* return value */
     uint32_t status;             /* first non-zero Status / rpc_status / rpc_error */
     const char *status_name;     /* which parameter gave `status` */
-    const char *object_name;     /* name of the object the first [in] handle refers to */
+    const char *object_name;     /* name of the call's subject (first object without a role) */
+    unsigned object_type;        /* its type (enum cmrp_obj_type; CMRP_O_NONE if not known) */
+    const char *open_name;       /* an Open/Create request: the name it asks for */
+    const char *opened_name;     /* an Open/Create response: the object of the new handle */
     bool have_in_handle;
     uint8_t in_handle[20];       /* first [in] or [in,out] context handle */
+    bool have_outcome_status;
+    uint32_t outcome_status;     /* the Status [out] parameter (methods returning a handle) */
+    const char *outcome_name;    /* its name (Status, or rpc_error) */
+    proto_item *rc_item;         /* the return value's item, when the walker added it */
+    bool have_count;
+    uint64_t count;              /* element count of the response's first array */
+    const char *out_str[CMRP_MAX_PARAMS];   /* [out] strings of a response (packet scope) */
 } cmrp_stub_summary_t;
 
 void cmrp_summary_note_value(cmrp_stub_summary_t *sum, const cmrp_elem_t *e, uint64_t v);

@@ -22,6 +22,7 @@
 #include <epan/stats_tree.h>
 #include "cmrp-compat.h"
 
+#include "cmrp-gen.h"
 #include "cmrp-stats.h"
 #include "cmrp-errors.h"
 #include "packet-cmrp-ctl.h"
@@ -39,6 +40,15 @@ static const struct { const char *prefix; const char *type; } obj_types[] = {
     { "Node", "Node" }, { "Key", "Registry key" }, { "Notify", "Notification port" },
     { "BatchNotify", "Batch port" }, { "BatchPort", "Batch port" }, { "Batch", "Batch port" },
     { "Cluster", "Cluster" }, { "Object", "Object" },
+};
+
+/* enum cmrp_obj_type (generated from idl/cmrp.cnf's object types), as the tree names them */
+static const char *const subject_types[] = {
+    [CMRP_O_NONE] = NULL, [CMRP_O_CLUSTER] = "Cluster", [CMRP_O_NODE] = "Node",
+    [CMRP_O_GROUP] = "Group", [CMRP_O_RESOURCE] = "Resource", [CMRP_O_RESTYPE] = "Resource type",
+    [CMRP_O_NETWORK] = "Network", [CMRP_O_NETINTERFACE] = "Network interface",
+    [CMRP_O_KEY] = "Registry key", [CMRP_O_NOTIFY] = "Notification port",
+    [CMRP_O_BATCH] = "Batch port", [CMRP_O_GROUPSET] = "Group set",
 };
 
 /* CLUS_OBJECT_* (the object field of a control code, MS-CMRP 2.2.2.4 and 3.1.4.3.1) */
@@ -98,14 +108,6 @@ handle_type(const cmrp_method_t *m)
     return NULL;
 }
 
-/* The [in] string parameter `i` of the request (NULL if none). The one place that reads the
- * stored call's strings: when the stored call changes shape, only this changes. */
-static const char *
-request_string(const cmrp_call_t *call, int i)
-{
-    return i >= 0 && i < CMRP_MAX_PARAMS ? call->in_str[i] : NULL;
-}
-
 /* Does the request name the object it opens or creates (ApiOpenResource("x"), ApiOpenCluster),
  * rather than act on the object of a handle (ApiCreateBatchPort(hKey))? */
 static bool
@@ -135,7 +137,7 @@ object_type(const cmrp_method_t *m)
 
 void
 cmrp_stats_queue(packet_info *pinfo, const cmrp_method_t *m, const cmrp_hook_ctx_t *hctx,
-                 const cmrp_stub_summary_t *sum, const cmrp_call_t *call, bool request, bool v2)
+                 const cmrp_stub_summary_t *sum, bool request, bool v2)
 {
     cmrp_tap_rec_t *r;
     uint64_t code;
@@ -158,14 +160,14 @@ cmrp_stats_queue(packet_info *pinfo, const cmrp_method_t *m, const cmrp_hook_ctx
         r->object = sum->object_name;
         if (ctl_object(r->ctl_code) == CLUS_OBJECT_RESOURCE_TYPE) {
             /* ApiResourceTypeControl / ApiNodeResourceTypeControl: the type's name */
-            r->object = NULL;
-            for (unsigned i = 0; i < m->nparams && !r->object; i++)
-                r->object = request_string(call, (int)i);
+            r->object = sum->object_name ? sum->object_name : NULL;
         }
     } else if (request) {
-        r->object_type = object_type(m);
+        /* the call's subject, as the IDL's object annotations give it (cmrp.cnf OBJECT lines) */
+        r->object_type = sum->object_type > CMRP_O_NONE && sum->object_type < G_N_ELEMENTS(subject_types)
+                             ? subject_types[sum->object_type] : object_type(m);
         if (opens_named(m))
-            r->object = m->name_param >= 0 ? request_string(call, m->name_param) : m->default_name;
+            r->object = m->name_param >= 0 ? sum->open_name : m->default_name;
         else
             r->object = sum->object_name;
     } else {

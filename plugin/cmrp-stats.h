@@ -35,7 +35,6 @@ void cmrp_stats_register_tree(void);
 
 /* Queues this PDU's record if anyone listens (cheap otherwise). */
 void cmrp_stats_queue(packet_info *pinfo, const cmrp_method_t *m, const cmrp_hook_ctx_t *hctx,
-                      const cmrp_stub_summary_t *sum, const cmrp_call_t *call, bool request,
-                      bool v2);
+                      const cmrp_stub_summary_t *sum, bool request, bool v2);
 
 #endif

@@ -640,7 +640,10 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
         int o = cmrp_dissect_property_list_ex(tvb, 0, pinfo, tree, depth,
                                               (fmt == CMRP_FMT_PROPFMTLIST ? CMRP_PL_FORMAT_LIST : 0) |
                                               cmrp_pl_flags_for_ctl(code));
+        const char *summary = ctx->request ? NULL : cmrp_property_list_summary(tvb, 0, pinfo->pool);
         add_trailing(tvb, o, tree, pinfo);
+        if (summary)
+            cmrp_info_append(pinfo, summary);   /* the answer, in Info (issue #11) */
         break;
     }
     case CMRP_FMT_VALUELIST:
@@ -1102,4 +1105,19 @@ cmrp_register_ctl(int proto)
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto);
     expert_register_field_array(expert, ei, array_length(ei));
+}
+
+/* A response's request context (issue #11): the request's control code as a generated item, with
+ * the same name and components as on the request. */
+proto_item *
+cmrp_ctl_code_context(proto_tree *tree, tvbuff_t *tvb, int offset, uint32_t code)
+{
+    proto_item *item;
+    if (tvb_captured_length_remaining(tvb, offset) < 4)
+        return NULL;
+    item = proto_tree_add_bitmask_value(tree, tvb, offset, hf_ctl_code, ett_ctl_code, ctl_code_fields,
+                                        code);
+    proto_item_set_len(item, 0);
+    proto_item_set_generated(item);
+    return item;
 }

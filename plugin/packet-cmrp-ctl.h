@@ -26,6 +26,10 @@ void cmrp_hook_ctl_out(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx);
 void cmrp_hook_ctl_bytes_returned(tvbuff_t *tvb, int offset, int length, proto_tree *tree,
                                   cmrp_hook_ctx_t *ctx, uint64_t value);
 
+/* A response's request context: the request's control code as a generated cmrp.ctl.code item
+ * (name and components as on the request). NULL if the stub is shorter than 4 bytes. */
+proto_item *cmrp_ctl_code_context(proto_tree *tree, tvbuff_t *tvb, int offset, uint32_t code);
+
 /* ---- Shared with the generated table (idl/gen/gen_ctl_table.py from idl/tables/ctlcodes.tsv) ---- */
 
 /* Buffer formats; ctlcodes.tsv names them without the CMRP_FMT_ prefix. */

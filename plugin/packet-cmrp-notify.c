@@ -539,9 +539,9 @@ add_registered_in(proto_tree *tree, tvbuff_t *tvb, int offset, int length, cmrp_
     uint32_t reg;
     proto_item *pi;
 
-    if (!ctx->call->have_in_handle)
+    if (!cmrp_call_handle(ctx->call))
         return;         /* the request (and so the port) was not seen */
-    reg = lookup_key(ctx->call->in_handle, key, ctx->pinfo->num);
+    reg = lookup_key(cmrp_call_handle(ctx->call), key, ctx->pinfo->num);
     if (reg == 0) {
         proto_tree_add_expert_format(tree, ctx->pinfo, &ei_notify_unregistered_key, tvb, offset,
                                      length, "No registration of key 0x%" PRIx64
@@ -795,15 +795,15 @@ cmrp_hook_notify_register(tvbuff_t *tvb, int offset, int length, proto_tree *tre
 {
     uint64_t key, rpc_status;
 
-    proto_tree_add_item(tree, hf_cmrp_rc, tvb, offset, length, ctx->drep_enc);
-    if (PINFO_FD_VISITED(ctx->pinfo) || ctx->request || value != 0 || !ctx->call->have_in_handle)
+    ctx->ret_item = proto_tree_add_item(tree, hf_cmrp_rc, tvb, offset, length, ctx->drep_enc);
+    if (PINFO_FD_VISITED(ctx->pinfo) || ctx->request || value != 0 || !cmrp_call_handle(ctx->call))
         return;
     if (cmrp_hook_param(ctx, "rpc_status", &rpc_status) && rpc_status != 0)
         return;
     if (!cmrp_hook_param(ctx, "dwNotifyKey", &key))
         return;
     /* the request's first handle is hNotify, the port the key is registered on */
-    register_key(ctx->call->in_handle, key, ctx->call->req_frame ? ctx->call->req_frame
+    register_key(cmrp_call_handle(ctx->call), key, ctx->call->req_frame ? ctx->call->req_frame
                                                                 : ctx->pinfo->num);
 }
 

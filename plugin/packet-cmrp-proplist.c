@@ -1792,3 +1792,54 @@ cmrp_register_proplist(int proto)
     expert = expert_register_protocol(proto);
     expert_register_field_array(expert, ei, array_length(ei));
 }
+
+/* The Info summary of a PROPERTY_LIST (issue #11): "N properties: A, B, C, ..." from its count
+ * and its first names. A light bounded scan: it stops at the first thing it does not expect and
+ * never adds items (the list's items come from cmrp_dissect_property_list). */
+const char *
+cmrp_property_list_summary(tvbuff_t *tvb, int offset, wmem_allocator_t *scope)
+{
+    wmem_strbuf_t *sb;
+    uint32_t count;
+    unsigned shown = 0;
+    int off = offset + 4;
+
+    if (tvb_captured_length_remaining(tvb, offset) < 4)
+        return NULL;
+    count = tvb_get_letohl(tvb, offset);
+    sb = wmem_strbuf_new(scope, "");
+    wmem_strbuf_append_printf(sb, "%u propert%s", count, count == 1 ? "y" : "ies");
+    for (uint32_t i = 0; i < count && shown < 3; i++) {
+        uint32_t syntax, size;
+        if (tvb_captured_length_remaining(tvb, off) < 8)
+            break;
+        syntax = tvb_get_letohl(tvb, off);
+        size = tvb_get_letohl(tvb, off + 4);
+        if (syntax != SYNTAX_NAME || size > (uint32_t)tvb_captured_length_remaining(tvb, off + 8))
+            break;
+        wmem_strbuf_append_printf(sb, "%s%s", shown ? ", " : ": ",
+                                  (const char *)tvb_get_string_enc(scope, tvb, off + 8, (int)size,
+                                                                   ENC_UTF_16 | ENC_LITTLE_ENDIAN));
+        shown++;
+        off += 8 + (int)((size + 3u) & ~3u);
+        /* skip the value list up to its ENDMARK */
+        for (;;) {
+            if (tvb_captured_length_remaining(tvb, off) < 4)
+                return wmem_strbuf_get_str(sb);
+            syntax = tvb_get_letohl(tvb, off);
+            if (syntax == SYNTAX_ENDMARK) {
+                off += 4;
+                break;
+            }
+            if (tvb_captured_length_remaining(tvb, off) < 8)
+                return wmem_strbuf_get_str(sb);
+            size = tvb_get_letohl(tvb, off + 4);
+            if (size > (uint32_t)tvb_captured_length_remaining(tvb, off + 8))
+                return wmem_strbuf_get_str(sb);
+            off += 8 + (int)((size + 3u) & ~3u);
+        }
+    }
+    if (shown && shown < count)
+        wmem_strbuf_append(sb, ", ...");
+    return wmem_strbuf_get_str(sb);
+}

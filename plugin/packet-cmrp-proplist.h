@@ -22,6 +22,10 @@ void cmrp_register_proplist(int proto);
 int cmrp_dissect_property_list(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
                                unsigned depth);
 
+/* Info summary of the PROPERTY_LIST at `offset`: "N properties: A, B, C, ..." (scope memory);
+ * NULL if not even its count is there. Adds no items. */
+const char *cmrp_property_list_summary(tvbuff_t *tvb, int offset, wmem_allocator_t *scope);
+
 /* Buffer hook: the buffer is one PROPERTY_LIST. */
 void cmrp_hook_proplist(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx);
 

@@ -12,6 +12,7 @@
 #include <epan/expert.h>
 #include <epan/proto_data.h>
 #include <epan/tap.h>
+#include <epan/exceptions.h>
 #include <epan/dissectors/packet-dcerpc.h>
 #include "cmrp-compat.h"
 
@@ -50,7 +51,13 @@ int hf_cmrp_referent = -1;
 static int ett_cmrp = -1;
 static int ett_cmrp2 = -1;
 
+static int hf_cmrp_request_in = -1;
+static int ett_cmrp_context = -1;
+
 static expert_field ei_cmrp_error_status = EI_INIT;
+static expert_field ei_cmrp_more_data = EI_INIT;
+static expert_field ei_cmrp_no_more_items = EI_INIT;
+static expert_field ei_cmrp_io_pending = EI_INIT;
 static expert_field ei_cmrp_spec_not_on_wire = EI_INIT;
 static expert_field ei_cmrp_spec_not_in_v2 = EI_INIT;
 
@@ -61,6 +68,8 @@ static e_guid_t uuid_cmrp = CMRP_UUID_INIT;
 /* Info text gathered during one PDU (hooks add to it), written once at the end so the object
  * name comes first. Kept as packet-scoped proto data: no global state. */
 #define CMRP_INFO_KEY 0
+/* A response's Info stays short: about 120 characters in all. */
+#define CMRP_INFO_MAX 120
 
 void
 cmrp_info_append(packet_info *pinfo, const char *text)
@@ -75,20 +84,26 @@ cmrp_info_append(packet_info *pinfo, const char *text)
     wmem_strbuf_append(sb, text);
 }
 
-static bool
-is_status_param(const cmrp_elem_t *e)
-{
-    return e->name && (strcmp(e->name, "Status") == 0 || strcmp(e->name, "rpc_status") == 0 ||
-                       strcmp(e->name, "rpc_error") == 0);
-}
-
 void
 cmrp_summary_note_value(cmrp_stub_summary_t *sum, const cmrp_elem_t *e, uint64_t v)
 {
     if (e->hf == &hf_cmrp_rc && sum->cur_param == CMRP_MAX_PARAMS) {
         sum->have_rc = true;
         sum->rc = (uint32_t)v;
-    } else if (is_status_param(e) && v != 0 && sum->status == 0) {
+    } else if (e->name && (strcmp(e->name, "Status") == 0 || strcmp(e->name, "rpc_error") == 0)
+               && sum->cur_param >= 0 && sum->cur_param < CMRP_MAX_PARAMS) {
+        /* the outcome of the methods that return a handle: Status (rpc_error in
+         * ApiCreateNotifyV2) */
+        if (!sum->have_outcome_status) {
+            sum->have_outcome_status = true;
+            sum->outcome_status = (uint32_t)v;
+            sum->outcome_name = e->name;
+        }
+        if (v != 0 && sum->status == 0) {
+            sum->status = (uint32_t)v;
+            sum->status_name = e->name;
+        }
+    } else if (e->name && strcmp(e->name, "rpc_status") == 0 && v != 0 && sum->status == 0) {
         sum->status = (uint32_t)v;
         sum->status_name = e->name;
     }
@@ -101,17 +116,158 @@ error_text(packet_info *pinfo, uint32_t code)
     return name ? name : wmem_strdup_printf(pinfo->pool, "0x%08x", code);
 }
 
-/* The object a request acts on: its first handle's object, or for Open/Create the name it asks
- * for. */
-static const char *
-request_object(const cmrp_method_t *m, const cmrp_call_t *call, const cmrp_stub_summary_t *sum)
+#define CMRP_ERROR_MORE_DATA     234u
+#define CMRP_ERROR_NO_MORE_ITEMS 259u
+#define CMRP_ERROR_IO_PENDING    997u
+
+/* The one outcome of a response: cmrp.rc is the return value, or (methods returning a handle) a
+ * generated copy of the Status parameter. Expert info by meaning, attached to that item only. */
+static void
+outcome_item(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, cmrp_hook_ctx_t *hctx,
+             cmrp_stub_summary_t *sum, uint32_t outcome)
 {
-    if (m->role == CMRP_H_OPEN && m->name_param >= 0 && call->in_str[m->name_param]) {
-        if (m->parent_param >= 0 && call->object_name)
-            return NULL;   /* keys: the sub-key path; shown with its parent below */
-        return call->in_str[m->name_param];
+    proto_item *ti = sum->rc_item;
+    const char *name;
+    uint64_t need;
+
+    if (!sum->have_rc) {
+        ti = proto_tree_add_uint(tree, hf_cmrp_rc, tvb, offset, 0, outcome);
+        proto_item_set_generated(ti);
+        proto_item_append_text(ti, " (the %s parameter)", sum->outcome_name);
     }
-    return sum->object_name;
+    if (outcome == 0)
+        return;
+    name = error_text(pinfo, outcome);
+    switch (outcome) {
+    case CMRP_ERROR_MORE_DATA:
+        if (cmrp_hook_param(hctx, "lpcbRequired", &need) ||
+            cmrp_hook_param(hctx, "lpBytesNeeded", &need) ||
+            cmrp_hook_param(hctx, "lpcbData", &need))
+            expert_add_info_format(pinfo, ti, &ei_cmrp_more_data,
+                                   "ERROR_MORE_DATA: the answer needs a buffer of %" PRIu64
+                                   " bytes", need);
+        else
+            expert_add_info(pinfo, ti, &ei_cmrp_more_data);
+        break;
+    case CMRP_ERROR_NO_MORE_ITEMS:
+        expert_add_info(pinfo, ti, &ei_cmrp_no_more_items);
+        break;
+    case CMRP_ERROR_IO_PENDING:
+        expert_add_info(pinfo, ti, &ei_cmrp_io_pending);
+        break;
+    default:
+        expert_add_info_format(pinfo, ti, &ei_cmrp_error_status, "The call failed: %s (%u)", name,
+                               outcome);
+        break;
+    }
+}
+
+/* What an ApiCreate*Enum request asked for, from its dwType bit field's name, singular
+ * ("cmrp.enum_type.restype" -> "resource type", "cmrp.resource_enum_type.depends" ->
+ * "dependency"); NULL when several bits (or none) are set. */
+static const char *
+enum_type_word(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *call)
+{
+    static const struct { const char *bit; const char *word; } words[] = {
+        { "restype", "resource type" }, { "netinterface", "network interface" },
+        { "netinterfaces", "network interface" }, { "contains", "resource" },
+        { "depends", "dependency" }, { "provides", "dependent" },
+        { "shared_volume_resource", "shared volume" }, { "internal_network", "internal network" },
+    };
+    for (unsigned i = 0; i < m->nparams && i < CMRP_MAX_PARAMS; i++) {
+        const cmrp_elem_t *e = &m->params[i];
+        uint64_t v;
+        if (!e->bits || strcmp(e->name, "dwType") != 0 || !cmrp_call_val(call, i, &v))
+            continue;
+        for (int * const *b = e->bits; *b; b++) {
+            header_field_info *hfi = proto_registrar_get_nth(**b);
+            const char *bit;
+            size_t n;
+            if (!hfi || hfi->bitmask != v)
+                continue;
+            bit = strrchr(hfi->abbrev, '.');
+            bit = bit ? bit + 1 : hfi->abbrev;
+            for (unsigned k = 0; k < array_length(words); k++)
+                if (strcmp(bit, words[k].bit) == 0)
+                    return words[k].word;
+            n = strlen(bit);
+            return wmem_strndup(pinfo->pool, bit, n > 1 && bit[n - 1] == 's' ? n - 1 : n);
+        }
+        return NULL;
+    }
+    return NULL;
+}
+
+/* The answer of a successful response, for the Info column: a state (and its owner), the strings
+ * returned, or the count of an enumeration. */
+static void
+info_answer(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *call,
+            const cmrp_hook_ctx_t *hctx, const cmrp_stub_summary_t *sum, wmem_strbuf_t *out)
+{
+    const char *state = NULL;
+    unsigned nstr = 0;
+    for (unsigned i = 0; i < m->nparams && i < CMRP_MAX_PARAMS; i++) {
+        const cmrp_elem_t *e = &m->params[i];
+        if (!(e->flags & CMRP_F_OUT) || (e->flags & CMRP_F_IN))
+            continue;
+        if ((e->kind == CMRP_K_ENUM || e->kind == CMRP_K_UINT) && e->hf && !e->bits &&
+            (hctx->out_have & (1u << i)) && !state) {
+            header_field_info *hfi = proto_registrar_get_nth(*e->hf);
+            if (hfi && hfi->strings && !(hfi->display & BASE_EXT_STRING) &&
+                hfi->type == FT_UINT32) {
+                const char *v = try_val_to_str((uint32_t)hctx->out_val[i],
+                                               (const value_string *)hfi->strings);
+                state = v ? v : wmem_strdup_printf(pinfo->pool, "state %u",
+                                                   (uint32_t)hctx->out_val[i]);
+                /* ClusterResourceOnline -> Online */
+                if (v && strncmp(v, "Cluster", 7) == 0) {
+                    const char *p = v + 7;
+                    while (*p && !(p[0] >= 'a' && p[0] <= 'z' && p[1] >= 'A' && p[1] <= 'Z'))
+                        p++;
+                    if (*p)
+                        state = p + 1;
+                }
+            }
+        } else if (sum->out_str[i] && nstr < 2 && !(state && nstr == 1)) {
+            if (state && nstr == 0)
+                wmem_strbuf_append_printf(out, " %s on %s", state, sum->out_str[i]);
+            else
+                wmem_strbuf_append_printf(out, " \"%s\"", sum->out_str[i]);
+            nstr++;
+        }
+    }
+    if (state && nstr == 0)
+        wmem_strbuf_append_printf(out, " %s", state);
+    if (!state && nstr == 0 && sum->have_count && strstr(m->name, "Enum")) {
+        const char *w = enum_type_word(pinfo, m, call);
+        size_t n = w ? strlen(w) : 0;
+        if (!w)
+            w = sum->count == 1 ? "entry" : "entries";
+        else if (sum->count != 1 && w[n - 1] == 'y')
+            w = wmem_strdup_printf(pinfo->pool, "%.*sies", (int)(n - 1), w);
+        else if (sum->count != 1)
+            w = wmem_strdup_printf(pinfo->pool, "%ss", w);
+        wmem_strbuf_append_printf(out, " %" PRIu64 " %s", sum->count, w);
+    }
+}
+
+/* Walk the stub; the first pass of a request then packs what it named into its stored call, even
+ * when the stub turns out malformed (its response still gets the context read so far). */
+static int
+walk_then_pack(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
+               guint8 *drep, const cmrp_method_t *m, cmrp_hook_ctx_t *hctx,
+               cmrp_stub_summary_t *sum, const cmrp_call_scratch_t *pack)
+{
+    volatile int end = offset;
+    TRY {
+        end = cmrp_ndr_walk(tvb, offset, pinfo, tree, di, drep, m, hctx, sum);
+    }
+    FINALLY {
+        if (pack)
+            di->call_data->private_data = cmrp_call_pack(pack, m->opnum, pinfo->num);
+    }
+    ENDTRY;
+    return end;
 }
 
 static int
@@ -123,9 +279,17 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
     cmrp_call_t *call;
     cmrp_hook_ctx_t hctx;
     cmrp_stub_summary_t sum;
+    cmrp_call_scratch_t scratch;
     wmem_strbuf_t *extra;
-    const char *obj;
+    bool pack = false;
+    int start = offset;
 
+    if (v2) {
+        /* `cmrp` matches ClusAPI 2.0 too: its PDUs carry a cmrp item below cmrp2 */
+        proto_item *pi = proto_tree_add_item(tree, proto_cmrp, tvb, offset, 0, ENC_NA);
+        proto_item_set_generated(pi);
+        proto_item_append_text(pi, " (ClusAPI 2.0; filter cmrp2 for 2.0 only)");
+    }
     if (opnum >= cmrp_n_methods)
         return offset;
     m = &cmrp_methods[opnum];
@@ -140,16 +304,11 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
 
     call = (cmrp_call_t *)di->call_data->private_data;
     if (!call) {
-        if (request && !PINFO_FD_VISITED(pinfo)) {
-            call = wmem_new0(wmem_file_scope(), cmrp_call_t);
-            call->opnum = opnum;
-            call->req_frame = pinfo->num;
-            di->call_data->private_data = call;
-        } else {
-            /* the request was not seen (or this is a re-dissection of a fake call) */
-            call = wmem_new0(pinfo->pool, cmrp_call_t);
-            call->opnum = opnum;
-        }
+        /* the first pass of a request packs its call after the walk; a response whose request was
+         * not seen (or a re-dissection of a fake call) has an empty one */
+        pack = request && !PINFO_FD_VISITED(pinfo);
+        call = wmem_new0(pinfo->pool, cmrp_call_t);
+        call->opnum = (uint16_t)opnum;
     }
     memset(&hctx, 0, sizeof hctx);
     hctx.pinfo = pinfo;
@@ -158,54 +317,94 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
     hctx.v2 = v2;
     hctx.ndr64 = (di->call_data->flags & DCERPC_IS_NDR64) != 0;
     hctx.call = call;
+    if (request) {
+        memset(&scratch, 0, sizeof scratch);
+        hctx.scratch = &scratch;
+    }
     memset(&sum, 0, sizeof sum);
     sum.cur_param = -1;
 
-    offset = cmrp_ndr_walk(tvb, offset, pinfo, tree, di, drep, m, &hctx, &sum);
+    if (!request && call->req_frame) {
+        /* the request's context, so a filter on an object or a control code shows whole exchanges */
+        proto_item *ci;
+        proto_tree *ctx_tree = proto_tree_add_subtree_format(tree, tvb, offset, 0, ett_cmrp_context,
+                                                             &ci, "Request: %s in frame %u",
+                                                             m->name, call->req_frame);
+        proto_item *fi = proto_tree_add_uint(ctx_tree, hf_cmrp_request_in, tvb, offset, 0,
+                                             call->req_frame);
+        proto_item_set_generated(ci);
+        proto_item_set_generated(fi);
+        cmrp_call_context_objects(pinfo, ctx_tree, tvb, m, call);
+        for (unsigned i = 0; i < m->nparams && i < CMRP_MAX_PARAMS; i++) {
+            uint64_t code;
+            if (m->params[i].scalar_hook >= 0 && strcmp(m->params[i].name, "dwControlCode") == 0 &&
+                cmrp_call_val(call, i, &code))
+                cmrp_ctl_code_context(ctx_tree, tvb, offset, (uint32_t)code);
+        }
+    }
+
+    offset = walk_then_pack(tvb, offset, pinfo, tree, di, drep, m, &hctx, &sum,
+                            pack ? &scratch : NULL);
 
     extra = (wmem_strbuf_t *)p_get_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY);
     if (request) {
-        obj = request_object(m, call, &sum);
-        if (obj)
-            col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\"", obj);
-        else if (m->role == CMRP_H_OPEN && m->parent_param >= 0 && m->name_param >= 0 &&
-                 call->in_str[m->name_param])
-            col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\\%s\"",
-                            call->object_name ? call->object_name : "",
-                            call->in_str[m->name_param]);
+        if (m->role == CMRP_H_OPEN && m->parent_param >= 0 && sum.open_name && sum.object_name)
+            col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\\%s\"", sum.object_name, sum.open_name);
+        else if (m->role == CMRP_H_OPEN && sum.open_name)
+            col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\"", sum.open_name);
+        else if (sum.object_name)
+            col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\"", sum.object_name);
+        if (extra)
+            col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(extra));
     } else {
-        uint32_t err = (sum.have_rc && sum.rc != 0) ? sum.rc : sum.status;
-        if (err != 0) {
-            const char *name = error_text(pinfo, err);
-            col_append_fstr(pinfo->cinfo, COL_INFO, " %s", name);
-            proto_tree_add_expert_format(tree, pinfo, &ei_cmrp_error_status, tvb, 0, 0,
-                                         "%s: %s (%u)",
-                                         (sum.have_rc && sum.rc != 0) ? "Return value"
-                                                                       : sum.status_name,
-                                         name, err);
-        } else if (call->object_name) {
-            col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\"", call->object_name);
-        }
+        uint32_t outcome = sum.have_rc ? sum.rc : sum.outcome_status;
+        uint32_t err = outcome != 0 ? outcome : sum.status;
+        const char *subject = sum.opened_name ? sum.opened_name : cmrp_call_subject(m, call);
+        wmem_strbuf_t *info = wmem_strbuf_new(pinfo->pool, "");
+        if (sum.have_rc || sum.have_outcome_status)
+            outcome_item(tvb, start, pinfo, tree, &hctx, &sum, outcome);
+        if (subject)
+            wmem_strbuf_append_printf(info, " \"%s\"", subject);
+        if (err != 0)
+            wmem_strbuf_append_printf(info, " %s", error_text(pinfo, err));
+        else if (!extra)    /* a buffer hook's answer (events, properties) is the better one */
+            info_answer(pinfo, m, call, &hctx, &sum, info);
         {
             /* a control method's response names its request's control code too */
             uint64_t code;
             if (cmrp_hook_param(&hctx, "dwControlCode", &code)) {
                 const char *cname = try_val_to_str_ext((uint32_t)code, &cmrp_ctl_code_vals_ext);
                 if (cname)
-                    col_append_fstr(pinfo->cinfo, COL_INFO, " %s", cname);
+                    wmem_strbuf_append_printf(info, " %s", cname);
                 else
-                    col_append_fstr(pinfo->cinfo, COL_INFO, " 0x%08x", (uint32_t)code);
+                    wmem_strbuf_append_printf(info, " 0x%08x", (uint32_t)code);
             }
         }
-        if (!PINFO_FD_VISITED(pinfo)) {
-            call->rsp_frame = pinfo->num;
-            if (m->role == CMRP_H_CLOSE && call->have_in_handle && err == 0)
-                cmrp_handle_close(call->in_handle, pinfo->num);
+        if (extra)
+            wmem_strbuf_append(info, wmem_strbuf_get_str(extra));
+        {
+            /* Info stays about CMRP_INFO_MAX characters: cut after a list item (", ") if one ends
+             * in the last 40 characters that fit, else at a word; say so */
+            size_t room = CMRP_INFO_MAX - strlen(m->name) - strlen(" response");
+            if (wmem_strbuf_get_len(info) > room) {
+                const char *str = wmem_strbuf_get_str(info);
+                size_t cut = room - 4;
+                while (cut > 0 && str[cut] != ' ')
+                    cut--;
+                for (size_t c = cut; c > 0 && c + 40 > room; c--) {
+                    if (str[c - 1] == ',' && str[c] == ' ') {
+                        cut = c;
+                        break;
+                    }
+                }
+                wmem_strbuf_truncate(info, cut);
+                wmem_strbuf_append(info, " ...");
+            }
         }
+        col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(info));
+        cmrp_call_effects(pinfo, m, call, err);
     }
-    if (extra)
-        col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(extra));
-    cmrp_stats_queue(pinfo, m, &hctx, &sum, call, request, v2);
+    cmrp_stats_queue(pinfo, m, &hctx, &sum, request, v2);
     return offset;
 }
 
@@ -268,18 +467,28 @@ proto_register_cmrp(void)
         { &hf_cmrp_handle, { "Context handle", "cmrp.handle", FT_BYTES, BASE_NONE, NULL, 0,
             "20-byte RPC context handle", HFILL } },
         { &hf_cmrp_rc, { "Return value", "cmrp.rc", FT_UINT32, BASE_HEX | BASE_EXT_STRING,
-            VALS_EXT_PTR(&cmrp_error_vals_ext), 0, "The method's return value (Win32 error code)",
+            VALS_EXT_PTR(&cmrp_error_vals_ext), 0, "The call's outcome (Win32 error code): the "
+            "return value, or the Status parameter of the methods that return a handle",
             HFILL } },
         { &hf_cmrp_null_pointer, { "NULL pointer", "cmrp.null_pointer", FT_STRING, BASE_NONE,
             NULL, 0, "A unique pointer that was NULL on the wire (the parameter it stands for)",
             HFILL } },
         { &hf_cmrp_referent, { "Referent ID", "cmrp.referent", FT_UINT64, BASE_HEX, NULL, 0,
             NULL, HFILL } },
+        { &hf_cmrp_request_in, { "Request in", "cmrp.request_in", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0, "Frame of the request this response answers",
+            HFILL } },
     };
-    static int *ett[] = { &ett_cmrp, &ett_cmrp2 };
+    static int *ett[] = { &ett_cmrp, &ett_cmrp2, &ett_cmrp_context };
     static ei_register_info ei[] = {
-        { &ei_cmrp_error_status, { "cmrp.error.status", PI_RESPONSE_CODE, PI_NOTE,
+        { &ei_cmrp_error_status, { "cmrp.error.status", PI_RESPONSE_CODE, PI_WARN,
             "The call failed", EXPFILL } },
+        { &ei_cmrp_more_data, { "cmrp.rc.more_data", PI_RESPONSE_CODE, PI_NOTE,
+            "ERROR_MORE_DATA: the client asks again with a larger buffer", EXPFILL } },
+        { &ei_cmrp_no_more_items, { "cmrp.rc.no_more_items", PI_RESPONSE_CODE, PI_CHAT,
+            "ERROR_NO_MORE_ITEMS: the end of an enumeration", EXPFILL } },
+        { &ei_cmrp_io_pending, { "cmrp.rc.io_pending", PI_RESPONSE_CODE, PI_CHAT,
+            "ERROR_IO_PENDING: the operation goes on in the background", EXPFILL } },
         { &ei_cmrp_spec_not_on_wire, { "cmrp.spec.not_on_wire", PI_PROTOCOL, PI_WARN,
             "MS-CMRP says this opnum is not used on the wire", EXPFILL } },
         { &ei_cmrp_spec_not_in_v2, { "cmrp.spec.not_in_v2", PI_PROTOCOL, PI_WARN,

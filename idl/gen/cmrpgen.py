@@ -46,7 +46,7 @@ def read_cnf(path):
             parts = re.findall(r'\S*"[^"]*"\S*|\S+', raw)
             lines.append(CnfLine('%s:%d' % (name, n), parts[0], parts[1:]))
     for ln in lines:
-        if ln.cmd not in ('FIELD', 'HOOK', 'MODULE', 'NAME', 'BITS'):
+        if ln.cmd not in ('FIELD', 'HOOK', 'MODULE', 'NAME', 'BITS', 'OBJECT'):
             raise GenError('%s: unknown command %s' % (ln.lineno, ln.cmd))
     return lines
 
@@ -239,7 +239,9 @@ class Gen:
         is_bytes = arrayed and kind in ('CMRP_K_UINT', 'CMRP_K_CHAR16') and size <= 2 and not string
         if is_bytes:
             flags.append('CMRP_F_BYTES')
-        if string and is_param and 'in' in attrs:
+        obj_type, obj_role, obj_effect = self.object_of(d, scope, is_param, attrs, kind, bn,
+                                                         string)
+        if obj_type is not None and string:
             flags.append('CMRP_F_SAVESTR')
         sub = self.struct_idx(bn) if kind == 'CMRP_K_STRUCT' else -1
         # field
@@ -287,10 +289,48 @@ class Gen:
         decl = '%s%s %s%s' % ('[%s] ' % ', '.join(
             k + ('(%s)' % ','.join(v) if v else '') for k, v in d.attrs.items()) if d.attrs else '',
             d.type, '*' * d.nptr, d.name)
-        return ('{ "%s", %s, %s, %d, %d, %s, %s, %s, %s, %d, %d, %d, %d, %s, %s }, /* %s */'
+        obj = '0, 0, NULL'
+        if obj_type is not None:
+            obj = '%s, %s, %s' % ('CMRP_O_' + obj_type.upper(),
+                                  'CMRP_E_' + (obj_effect or 'none').upper(),
+                                  '"%s"' % obj_role if obj_role else 'NULL')
+        return ('{ "%s", %s, %s, %d, %d, %s, %s, %s, %s, %d, %d, %d, %d, %s, %s, %s }, /* %s */'
                 % (d.name, hf, kind, size, nptr, outer, inner, ptr_init,
-                   ' | '.join(flags) or '0', fixed, sub, bh, sh, bits, bits_ett,
+                   ' | '.join(flags) or '0', fixed, sub, bh, sh, bits, bits_ett, obj,
                    decl.replace('*/', '* /')))
+
+    def object_of(self, d, scope, is_param, attrs, kind, bn, string):
+        """(type, role, effect) of a parameter that designates an object, or (None, None, None).
+        Every [in] context handle designates an object of its handle type; cmrp.cnf OBJECT lines
+        add the [in] strings naming objects and give roles and effects."""
+        if not is_param:
+            return None, None, None
+        if 'in' not in attrs:
+            # an opened handle: its type only (the handle table names it)
+            if kind == 'CMRP_K_HANDLE':
+                return HANDLE_OBJECTS.get(bn, 'none'), None, None
+            return None, None, None
+        ln = self.cnf_match('OBJECT', scope, d.name)
+        if kind != 'CMRP_K_HANDLE' and ln is None:
+            return None, None, None
+        opts = kv(ln.args[1:]) if ln else {}
+        if kind == 'CMRP_K_HANDLE':
+            otype = HANDLE_OBJECTS.get(bn, 'none')   # a handle type we do not know: an object
+            if 'type' in opts and opts['type'] != otype:
+                raise GenError('cnf %s: %s.%s is a %s handle' % (ln.lineno, scope, d.name, bn))
+        elif not string:
+            raise GenError('cnf %s: OBJECT on %s.%s, neither a handle nor a string'
+                           % (ln.lineno, scope, d.name))
+        else:
+            otype = opts.get('type')
+            if otype is None:
+                raise GenError('cnf %s: OBJECT %s.%s needs type=' % (ln.lineno, scope, d.name))
+        if otype not in dict(OBJECT_TYPES):
+            raise GenError('cnf: unknown object type %s at %s.%s' % (otype, scope, d.name))
+        effect = opts.get('effect')
+        if effect not in (None, 'rename', 'delete'):
+            raise GenError('cnf %s: effect must be rename or delete' % ln.lineno)
+        return otype, opts.get('role'), effect
 
     def field_by_cname(self, cname):
         for f in self.fields.values():
@@ -407,7 +447,28 @@ class Gen:
             return 'CMRP_H_OPEN', htype
         return 'CMRP_H_NONE', None
 
+    def check_subjects(self, m):
+        """At most one object parameter without a role: the call's subject."""
+        subjects = []
+        for p in m.params:
+            if 'in' not in p.attrs:
+                continue
+            bk, bn, _, _ = resolve(self.iface, p.type)
+            ln = None
+            for c in self.cnf:
+                if c.cmd == 'OBJECT' and fnmatch.fnmatchcase('%s.%s' % (m.name, p.name), c.args[0]):
+                    ln = c
+                    break
+            if bk != 'handle' and ln is None:
+                continue
+            if ln is None or 'role' not in kv(ln.args[1:]):
+                subjects.append(p.name)
+        if len(subjects) > 1:
+            raise GenError('%s: parameters %s all designate the call\'s subject; give all but '
+                           'one a role (OBJECT line in cmrp.cnf)' % (m.name, ', '.join(subjects)))
+
     def method_row(self, m, rows):
+        self.check_subjects(m)
         role, htype = self.handle_role(m)
         name_param = parent_param = -1
         default_name = 'NULL'
@@ -615,6 +676,20 @@ def export_decls(gen):
     return out
 
 
+# Object types (cmrp.object_type): (cnf name, display name), in CMRP_O_* order.
+OBJECT_TYPES = [
+    ('none', 'object'), ('cluster', 'cluster'), ('node', 'node'), ('group', 'group'),
+    ('resource', 'resource'), ('restype', 'resource type'), ('network', 'network'),
+    ('netinterface', 'network interface'), ('key', 'registry key'),
+    ('notify', 'notification port'), ('batch', 'batch port'), ('groupset', 'group set'),
+]
+HANDLE_OBJECTS = {
+    'HCLUSTER_RPC': 'cluster', 'HNODE_RPC': 'node', 'HGROUP_RPC': 'group', 'HRES_RPC': 'resource',
+    'HKEY_RPC': 'key', 'HNOTIFY_RPC': 'notify', 'HNETWORK_RPC': 'network',
+    'HNETINTERFACE_RPC': 'netinterface', 'HBATCH_PORT_RPC': 'batch', 'HGENERIC_RPC': 'none',
+    'HGROUPSET_RPC': 'groupset',
+}
+
 DEFAULT_NAMES = {
     'HCLUSTER_RPC': 'Cluster',
     'HKEY_RPC': 'HKEY_CLUSTER',
@@ -638,6 +713,9 @@ def write(outdir, iface, gen):
         u[0:8], u[8:12], u[12:16], ', '.join('0x' + u[i:i + 2] for i in range(16, 32, 2))))
     h('#define CMRP_N_SLOTS %d' % len(iface.methods))
     h('#define CMRP_N_STRUCTS %d' % len(gen.structs))
+    h('enum cmrp_obj_type { %s };' % ', '.join('CMRP_O_' + n.upper() for n, _ in OBJECT_TYPES))
+    h('#define CMRP_N_OBJECT_TYPES %d' % len(OBJECT_TYPES))
+    h('extern const char *const cmrp_object_type_names[CMRP_N_OBJECT_TYPES];')
     h('void cmrp_gen_register(int proto);')
     for name in gen.modules:
         h('void cmrp_register_%s(int proto);' % name)
@@ -694,6 +772,9 @@ def write(outdir, iface, gen):
     p('};')
     p('const unsigned cmrp_n_methods = %d;' % len(method_rows))
     p('')
+    p('const char *const cmrp_object_type_names[CMRP_N_OBJECT_TYPES] = {')
+    c.extend('    "%s",' % disp for _, disp in OBJECT_TYPES)
+    p('};')
     p('const cmrp_buffer_hook_fn cmrp_buffer_hooks[] = {')
     c.extend('    cmrp_hook_%s,' % n for n in gen.buffer_hooks)
     p('    NULL\n};')

@@ -408,8 +408,9 @@ def corpus(request):
 @pytest.fixture(scope='module')
 def calls(tshark, corpus):
     """code -> [(request frame, response frame)] in capture order."""
+    # requests only: responses carry their request's code too (generated, issue #11)
     rows = tshark.fields(corpus, ['frame.number', 'cmrp.ctl.code', 'dcerpc.response_in'],
-                         'cmrp.ctl.code')
+                         'cmrp.ctl.code && dcerpc.pkt_type == 0')
     out = {}
     for r in rows:
         out.setdefault(int(r[1][0], 16), []).append((int(r[0][0]), int(r[2][0]) if r[2] else None))

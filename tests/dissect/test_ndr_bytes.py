@@ -65,7 +65,8 @@ def test_info_column(tshark, ndr_pcap):
     assert i[8] == 'ApiOpenResource request "SQL Server (INST1)"'
     assert i[10] == 'ApiOnlineResource request "SQL Server (INST1)"'
     assert i[11] == 'ApiOnlineResource response "SQL Server (INST1)"'
-    assert i[13] == 'ApiOpenResource response ERROR_RESOURCE_NOT_FOUND'
+    # a failed response keeps the name its request asked for (issue #11)
+    assert i[13] == 'ApiOpenResource response "nope" ERROR_RESOURCE_NOT_FOUND'
     assert i[18] == 'ApiOpenKey request "HKEY_CLUSTER\\Resources"'
     assert i[20] == 'ApiCreateKey request "HKEY_CLUSTER\\Resources\\Params"'
 
@@ -75,11 +76,16 @@ def test_handles_named_and_linked(tshark, ndr_pcap):
                                     'cmrp.handle.closed_in'], 'cmrp.handle')
     got = {int(r[0][0]): (r[1], r[2], r[3]) for r in rows}
     assert got[7] == (['Cluster'], ['7'], [])
-    assert got[9] == (['SQL Server (INST1)'], ['9'], ['23'])
+    # the response: its request's object (generated context), then the new handle's object
+    assert got[9] == (['SQL Server (INST1)', 'SQL Server (INST1)'], ['9'], ['23'])
     assert got[10] == (['SQL Server (INST1)'], ['9'], ['23'])
-    assert got[21] == (['HKEY_CLUSTER\\Resources\\Params'], ['21'], [])
-    # after the close the value names nothing
-    assert got[24] == ([], [], [])
+    # context: the parent key (subject) and the subkey asked for; then the new handle's key
+    assert got[21] == (['HKEY_CLUSTER\\Resources', 'Params', 'HKEY_CLUSTER\\Resources\\Params'],
+                       ['21'], [])
+    # after the close the value still names its object, and the use is flagged (issue #11)
+    assert got[24] == (['SQL Server (INST1)'], ['9'], ['23'])
+    rows = tshark.fields(ndr_pcap, ['_ws.expert.message'], 'frame.number == 24')
+    assert rows == [[['Handle to "SQL Server (INST1)" used after it was closed in frame 23']]]
 
 
 def test_values_typed(tshark, ndr_pcap):
@@ -94,7 +100,8 @@ def test_values_typed(tshark, ndr_pcap):
 def test_errors(tshark, ndr_pcap):
     rows = tshark.fields(ndr_pcap, ['cmrp.status', '_ws.expert.message'], 'frame.number == 13')
     assert rows[0][0] == ['5007']
-    assert 'Status: ERROR_RESOURCE_NOT_FOUND (5007)' in rows[0][1]
+    # once, on the outcome item cmrp.rc (a generated copy of Status, issue #11)
+    assert rows[0][1] == ['The call failed: ERROR_RESOURCE_NOT_FOUND (5007)']
 
 
 def test_count_larger_than_stub(tshark, ndr_pcap):
@@ -119,17 +126,19 @@ def test_reused_handle_value_names_each_instance(tshark, scratch):
         c.call(8, wstr(name), u32(OK) + u32(OK) + H)          # ApiOpenResource -> H
         c.call(17, H, u32(OK) + u32(OK))                      # ApiOnlineResource(H)
         c.call(11, H, NULL_HANDLE + u32(OK))                  # ApiCloseResource(H)
-        c.call(17, H, u32(OK) + u32(OK))                      # use after close: no name
+        c.call(17, H, u32(OK) + u32(OK))                      # use after close: flagged
     path = os.path.join(scratch, 'reuse.pcap')
     b.write(path)
     os.chmod(path, 0o644)
     rows = tshark.fields(path, ['_ws.col.Info', 'cmrp.object_name', 'cmrp.handle.opened_in',
-                                'cmrp.handle.closed_in'], 'cmrp.opnum == 17 && dcerpc.pkt_type == 0')
+                                'cmrp.handle.closed_in', '_ws.expert.message'],
+                         'cmrp.opnum == 17 && dcerpc.pkt_type == 0')
+    after = 'Handle to "Disk %s" used after it was closed in frame %d'
     assert rows == [
-        [['ApiOnlineResource request "Disk A"'], ['Disk A'], ['7'], ['11']],
-        [['ApiOnlineResource request'], [], [], []],
-        [['ApiOnlineResource request "Disk B"'], ['Disk B'], ['15'], ['19']],
-        [['ApiOnlineResource request'], [], [], []],
-        [['ApiOnlineResource request "Disk C"'], ['Disk C'], ['23'], ['27']],
-        [['ApiOnlineResource request'], [], [], []],
+        [['ApiOnlineResource request "Disk A"'], ['Disk A'], ['7'], ['11'], []],
+        [['ApiOnlineResource request "Disk A"'], ['Disk A'], ['7'], ['11'], [after % ('A', 11)]],
+        [['ApiOnlineResource request "Disk B"'], ['Disk B'], ['15'], ['19'], []],
+        [['ApiOnlineResource request "Disk B"'], ['Disk B'], ['15'], ['19'], [after % ('B', 19)]],
+        [['ApiOnlineResource request "Disk C"'], ['Disk C'], ['23'], ['27'], []],
+        [['ApiOnlineResource request "Disk C"'], ['Disk C'], ['23'], ['27'], [after % ('C', 27)]],
     ]

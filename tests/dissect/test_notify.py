@@ -749,11 +749,13 @@ def test_info_events_on_the_scenario_capture(tshark):
                          'OfflinePending, ...' % port)
     assert info[940] == ('ApiGetNotifyV2 response %s 25 events: Resource "Cluster Disk 1" common '
                          'property Description (+4), ...' % port)
+    # a second event would pass the 120-character budget: the cut comes after a whole event
     assert info[959] == ('ApiGetNotifyAsync response %s 76 events: GROUP_STATE "Available Storage", '
-                         'GROUP_STATE "Available Storage", ...' % port)
+                         '...' % port)
     assert len(names[959]) == 76
     assert info[953] == 'ApiGetNotify response %s 1 event: GROUP_STATE "Available Storage"' % port
-    assert info[944] == 'ApiGetNotifyV2 response ERROR_NO_MORE_ITEMS'
+    assert info[944] == 'ApiGetNotifyV2 response %s ERROR_NO_MORE_ITEMS' % port
+    assert all(len(v) <= 120 for v in info.values())
 
 
 def test_info_events_in_clusapi_2_0(tshark):

@@ -188,7 +188,8 @@ def corpus(request):
 def set_private(tshark, corpus):
     """{request frame: nInBufferSize} of every SET_PRIVATE_PROPERTIES request, and their PDML."""
     rows = tshark.fields(corpus, ['frame.number', 'cmrp.ninbuffersize'],
-                         'cmrp.ctl.code in {%s}' % ','.join('0x%08x' % c for c in SET_PRIVATE))
+                         'dcerpc.pkt_type == 0 && cmrp.ctl.code in {%s}'
+                         % ','.join('0x%08x' % c for c in SET_PRIVATE))
     sizes = {int(r[0][0]): int(r[1][0]) for r in rows}
     return sizes, pdml(tshark, corpus, in_filter(sizes))
 

@@ -117,19 +117,28 @@ def test_control_codes(tshark, ndr):
 
 def test_objects_by_type_name_and_method(ndr):
     o = OBJECTS
-    assert ndr[(o, 'Resource', 'Cluster Disk 1')] == 67
+    # 69: its 67 own calls and the two that register it for notifications (ApiAddNotifyResource,
+    # ApiReAddNotifyResource: the resource is their subject, the port has the role)
+    assert ndr[(o, 'Resource', 'Cluster Disk 1')] == 69
     assert ndr[(o, 'Resource', 'Cluster Disk 1', 'ApiResourceControl')] == 35
     assert ndr[(o, 'Resource', 'No Such Resource', 'ApiOpenResource')] == 1
     # a resource-type control acts on the type named by its lpszResourceTypeName
-    assert ndr[(o, 'Resource type', 'Physical Disk')] == 29
-    assert ndr[(o, 'Group', 'Available Storage')] == 37
-    assert ndr[(o, 'Node', 'NODE1')] == 27
+    # 33: 29 controls, 3 ApiCreateResTypeEnum and 1 ApiAddNotifyResourceTypeV2 naming the type
+    assert ndr[(o, 'Resource type', 'Physical Disk')] == 33
+    assert ndr[(o, 'Resource type', 'Physical Disk', 'ApiCreateResTypeEnum')] == 3
+    # 37 own calls and its ApiAddNotifyGroup, ApiReAddNotifyGroup
+    assert ndr[(o, 'Group', 'Available Storage')] == 39
+    # 31: 27 own calls, ApiAddNotifyNode, ApiReAddNotifyNode, ApiGetNetInterface (names the node
+    # first), and frame 1052's ApiGetNodeState on NODE1's handle after its close (flagged)
+    assert ndr[(o, 'Node', 'NODE1')] == 31
     assert ndr[(o, 'Registry key', 'HKEY_CLUSTER\\Cmrp\\Scenario')] == 44
     # opening the cluster names no object: the cluster (its default name); a batch port is
     # created on a key (ApiCreateBatchPort acts on the key's handle)
     assert ndr[(o, 'Cluster', 'Cluster', 'ApiOpenCluster')] == 1
     assert ndr[(o, 'Registry key', 'HKEY_CLUSTER\\Cmrp\\Scenario', 'ApiCreateBatchPort')] == 1
-    assert ndr[(o, 'Notification port', 'Notification port')] == 47
+    # the port's own calls (get, close, unblock); the ApiAddNotify* calls count for their objects
+    assert ndr[(o, 'Notification port', 'Notification port')] == 20
+    assert (o, 'Notification port', 'Notification port', 'ApiAddNotifyResource') not in ndr
     # types add up to the total, names to their type
     types = {p: n for p, n in ndr.items() if len(p) == 2 and p[0] == o}
     assert ndr[(o,)] == sum(types.values())

@@ -12,7 +12,8 @@ from conftest import capture
 
 PASSWORD = 'Cmrp-Passw0rd'
 # Per-frame or per-encoding detail that legitimately differs between twins.
-VOLATILE = ('cmrp.handle.opened_in', 'cmrp.handle.closed_in', 'cmrp.ndr.')
+VOLATILE = ('cmrp.handle.opened_in', 'cmrp.handle.closed_in', 'cmrp.ndr.', 'cmrp.request_in',
+            'cmrp.object_renamed_in', 'cmrp.object_deleted_in')
 
 
 def pairs_hook(pairs):
