@@ -87,7 +87,7 @@ def test_live_capture_decodes_smbtorture(tshark):
     rows = [line.split('\t') for line in out.splitlines() if line.strip()]
     infos = [r[1] for r in rows]
     assert len(rows) > 100, err[-2000:]
-    assert 'ApiOpenCluster response' in infos
+    assert 'ApiOpenCluster response "Cluster"' in infos   # the new handle's object
     assert 'ApiCloseCluster request "Cluster"' in infos
     assert any(i.startswith('ApiOpenResource request "') for i in infos)
     assert any(i.startswith('ApiOnlineResource request "') for i in infos)
