@@ -235,154 +235,17 @@ need_bytes(tvbuff_t *tvb, int need, proto_tree *tree, packet_info *pinfo, const 
 
 /* ---- fixed structures, as data ----
  *
- * Every fixed-size structure a control code carries is a table of (field, offset, length, kind)
- * rows interpreted by cmrp_dissect_layout() (cmrp-layout.h); each table names the section that
- * defines it. The bounds are checked in one place: ctl_layout() for a buffer holding one
- * structure, layout_array() for arrays of them. */
+ * Every fixed-size structure a control code carries is a row set of idl/tables/ctllayouts.tsv
+ * (field, offset, length, kind, citing the section that defines it), generated into
+ * cmrp_layout_t tables and shown by cmrp_dissect_layout() (cmrp-layout.h). The bounds are checked
+ * in one place: ctl_layout() for a buffer holding one structure, layout_array() for arrays. */
 
-#define F(hf, off, len, kind)       { &(hf), (off), (len), (kind), 0, NULL, NULL }
-#define F_SUM(hf, off, len, kind)   { &(hf), (off), (len), (kind), CMRP_LF_SUMMARY, NULL, NULL }
-#define F_BITS(hf, off, bits)       { &(hf), (off), 4, CMRP_LF_BITMASK, 0, &ett_ctl_bits, (bits) }
-#define F_END                       { NULL, 0, 0, 0, 0, NULL, NULL }
-#define LAYOUT(var, name, source, size, ...) \
-    static const cmrp_layout_field_t var##_fields[] = { __VA_ARGS__, F_END }; \
-    static const cmrp_layout_t var = { (name), (source), (size), NULL, var##_fields }
+#include "cmrp-ctl-layouts.h"  /* generated from idl/tables/ctllayouts.tsv */
 
-/* One 32-bit value: the DWORD formats of ctlcodes.tsv. */
-LAYOUT(lay_dword, "DWORD", "MS-DTYP 2.2.9", 4,
-       F(hf_ctl_dword, 0, 4, CMRP_LF_UINT));
-LAYOUT(lay_characteristics, "CLUS_CHARACTERISTICS", "MS-CMRP 2.2.2.4", 4,
-       F_BITS(hf_ctl_characteristics, 0, cmrp_bits_CLUS_CHARACTERISTICS));
-LAYOUT(lay_flags, "CLUS_FLAGS", "MS-CMRP 2.2.2.5", 4,
-       F_BITS(hf_ctl_flags, 0, cmrp_bits_CLUS_FLAGS));
-LAYOUT(lay_ad_state, "NETNAME_CHECK_AD_STATE_FLAGS", "MS-CMRP 3.1.4.3.1.59", 4,
-       F_BITS(hf_ctl_ad_state, 0, ad_state_fields));
-LAYOUT(lay_quorum, "CLUSTER_QUORUM_VALUE", "MS-CMRP 2.2.2.10", 4,
-       F(hf_ctl_quorum, 0, 4, CMRP_LF_UINT));
-LAYOUT(lay_drivemask, "drive-letter bitmask", "MS-CMRP 3.1.4.3.2.25", 4,
-       F(hf_ctl_drive_mask, 0, 4, CMRP_LF_DRIVEMASK));
-
-/* CLUS_RESOURCE_CLASS_INFO: Class, SubClass. The same layout as the CLUSPROP_SYNTAX_RESCLASS values
- * of a value list (packet-cmrp-proplist.c), with this module's fields. */
-LAYOUT(lay_resclass, "CLUS_RESOURCE_CLASS_INFO", "MS-CMRP 2.2.3.7", 8,
-       F_SUM(hf_ctl_resclass, 0, 4, CMRP_LF_UINT),
-       F_BITS(hf_ctl_subclass, 4, subclass_fields));
-
-/* CLUS_NETNAME_PWD_INFO: Flags, Password (32 bytes), CreatingDC (516 bytes), ObjectGuid (128 bytes, a
- * GUID as a null-terminated Unicode string). CLUS_NETNAME_PWD_INFOEX differs only by its 256-byte
- * Password. Every string is fixed-length and null-terminated; bytes after the NUL may hold anything. */
-LAYOUT(lay_pwd_info, "CLUS_NETNAME_PWD_INFO", "MS-CMRP 2.2.3.13", 680,
-       F_BITS(hf_ctl_pwd_flags, 0, pwd_flags_fields),
-       F(hf_ctl_pwd_password, 4, 32, CMRP_LF_UTF16Z),
-       F(hf_ctl_pwd_creating_dc, 36, 516, CMRP_LF_UTF16Z),
-       F(hf_ctl_pwd_object_guid, 552, 128, CMRP_LF_UTF16Z));
-LAYOUT(lay_pwd_infoex, "CLUS_NETNAME_PWD_INFOEX", "MS-CMRP 2.2.3.62", 904,
-       F_BITS(hf_ctl_pwd_flags, 0, pwd_flags_fields),
-       F(hf_ctl_pwd_password, 4, 256, CMRP_LF_UTF16Z),
-       F(hf_ctl_pwd_creating_dc, 260, 516, CMRP_LF_UTF16Z),
-       F(hf_ctl_pwd_object_guid, 776, 128, CMRP_LF_UTF16Z));
 #define CLUSCTL_RESOURCE_NETNAME_SET_PWD_INFOEX 0x0100031au
-
-/* CLUS_MAINTENANCE_MODE_INFO (4 bytes) and CLUS_MAINTENANCE_MODE_INFO_EX (16): the size says which. */
-LAYOUT(lay_maint, "CLUS_MAINTENANCE_MODE_INFO", "MS-CMRP 2.2.3.14", 4,
-       F(hf_ctl_maint_in_maintenance, 0, 4, CMRP_LF_UINT));
-LAYOUT(lay_maint_ex, "CLUS_MAINTENANCE_MODE_INFO_EX", "MS-CMRP 2.2.3.15", 16,
-       F(hf_ctl_maint_in_maintenance, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_maint_type, 4, 4, CMRP_LF_UINT),
-       F(hf_ctl_maint_internal_state, 8, 4, CMRP_LF_UINT),
-       F(hf_ctl_maint_signature, 12, 4, CMRP_LF_UINT));
-#define MAINT_MODE_SIGNATURE 0xABBAF00Fu
-
-LAYOUT(lay_set_driveletter, "CLUS_STORAGE_SET_DRIVELETTER", "MS-CMRP 2.2.3.16", 8,
-       F(hf_ctl_partition_number, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_drive_mask, 4, 4, CMRP_LF_DRIVEMASK));
-LAYOUT(lay_remap_driveletter, "CLUS_STORAGE_REMAP_DRIVELETTER", "MS-CMRP 2.2.3.12", 8,
-       F(hf_ctl_current_drive_mask, 0, 4, CMRP_LF_DRIVEMASK),
-       F(hf_ctl_target_drive_mask, 4, 4, CMRP_LF_DRIVEMASK));
-LAYOUT(lay_csv_maint, "CLUS_CSV_MAINTENANCE_MODE_INFO", "MS-CMRP 2.2.3.19", 524,
-       F(hf_ctl_maint_in_maintenance, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_volume_name, 4, 520, CMRP_LF_UTF16Z));
-LAYOUT(lay_sv_backup, "CLUS_SHARED_VOLUME_BACKUP_MODE", "MS-CMRP 2.2.3.20", 528,
-       F(hf_ctl_backup_state, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_delay_timer, 4, 4, CMRP_LF_UINT),
-       F(hf_ctl_volume_name, 8, 520, CMRP_LF_UTF16Z));
-
-/* CLUSCTL_RESOURCE_POOL_GET_DRIVE_INFO (3.1.4.3.1.56) returns an array of these, one per drive. */
-LAYOUT(lay_pool_drive, "CLUS_POOL_DRIVE_INFO", "MS-CMRP 2.2.3.31", 2600,
-       F_SUM(hf_ctl_pool_drive_name, 0, 512, CMRP_LF_UTF16Z),
-       F(hf_ctl_pool_seek_penalty, 512, 1, CMRP_LF_UINT),
-       F(hf_ctl_pool_padding, 513, 3, CMRP_LF_BYTES),
-       F(hf_ctl_pool_health, 516, 4, CMRP_LF_UINT),
-       F(hf_ctl_pool_state, 520, 4, CMRP_LF_UINT),
-       F(hf_ctl_pool_total_capacity, 524, 8, CMRP_LF_UINT),
-       F(hf_ctl_pool_consumed_capacity, 532, 8, CMRP_LF_UINT),
-       F(hf_ctl_pool_usage, 540, 4, CMRP_LF_UINT),
-       F(hf_ctl_pool_bus_type, 544, 4, CMRP_LF_UINT),
-       F(hf_ctl_pool_slot, 548, 4, CMRP_LF_UINT),
-       F(hf_ctl_pool_enclosure_name, 552, 2048, CMRP_LF_UTF16Z));
-
-/* CLUSDSK_DISKID: DiskIdType, then a 16-byte union: a signature (type 1) or a GUID (type 2). */
-LAYOUT(lay_diskid_type, "CLUSDSK_DISKID, DiskIdType only", "MS-CMRP 2.2.3.33", 4,
-       F(hf_ctl_diskid_type, 0, 4, CMRP_LF_UINT));
-LAYOUT(lay_diskid_signature, "CLUSDSK_DISKID", "MS-CMRP 2.2.3.33", 8,
-       F(hf_ctl_diskid_type, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_diskid_signature, 4, 4, CMRP_LF_UINT));
-LAYOUT(lay_diskid_guid, "CLUSDSK_DISKID with a GUID", "MS-CMRP 2.2.3.33", 20,
-       F(hf_ctl_diskid_type, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_diskid_guid, 4, 16, CMRP_LF_GUID));
+#define MAINT_MODE_SIGNATURE     0xABBAF00Fu  /* CLUS_MAINTENANCE_MODE_INFO_EX.Signature */
 #define CLUSDSK_DISKID_SIGNATURE 1u
 #define CLUSDSK_DISKID_GUID      2u
-
-LAYOUT(lay_ou_input, "CLUSCTL_RESOURCE_NETNAME_CHECK_OU_PERMISSIONS_INPUT", "MS-CMRP 2.2.3.34", 24,
-       F(hf_ctl_ou_version, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_ou_permissions, 4, 4, CMRP_LF_UINT),
-       F(hf_ctl_ou_object_class, 8, 16, CMRP_LF_GUID));
-/* the fixed part; OUSize bytes of OU name follow */
-LAYOUT(lay_ou_output, "CLUSCTL_RESOURCE_NETNAME_CHECK_OU_PERMISSIONS_OUTPUT", "MS-CMRP 2.2.3.35", 12,
-       F(hf_ctl_ou_has_access, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_ou_default_ou, 4, 4, CMRP_LF_UINT),
-       F(hf_ctl_ou_size, 8, 4, CMRP_LF_UINT));
-
-LAYOUT(lay_sr_query_logdisks, "SR_RESOURCE_TYPE_QUERY_ELIGIBLE_LOGDISKS", "MS-CMRP 2.2.3.36", 20,
-       F(hf_ctl_sr_data_disk_guid, 0, 16, CMRP_LF_GUID),
-       F(hf_ctl_sr_include_offline, 16, 1, CMRP_LF_UINT),
-       F(hf_ctl_sr_reserved, 17, 3, CMRP_LF_BYTES));
-LAYOUT(lay_sr_query_target, "SR_RESOURCE_TYPE_QUERY_ELIGIBLE_TARGET_DATADISKS", "MS-CMRP 2.2.3.38", 20,
-       F(hf_ctl_sr_source_disk_guid, 0, 16, CMRP_LF_GUID),
-       F(hf_ctl_sr_skip_connectivity, 16, 1, CMRP_LF_UINT),
-       F(hf_ctl_sr_include_offline, 17, 1, CMRP_LF_UINT),
-       F(hf_ctl_sr_reserved, 18, 2, CMRP_LF_BYTES));
-LAYOUT(lay_sr_query_source, "SR_RESOURCE_TYPE_QUERY_ELIGIBLE_SOURCE_DATADISKS", "MS-CMRP 2.2.3.39", 20,
-       F(hf_ctl_sr_source_disk_guid, 0, 16, CMRP_LF_GUID),
-       F(hf_ctl_sr_include_available, 16, 1, CMRP_LF_UINT),
-       F(hf_ctl_sr_reserved, 17, 3, CMRP_LF_BYTES));
-/* SR_RESOURCE_TYPE_ELIGIBLE_DISKS_RESULT and SR_RESOURCE_TYPE_REPLICATED_DISKS_RESULT: Count,
- * Reserved1, then Count elements (a GUID; an SR_RESOURCE_TYPE_REPLICATED_DISK). */
-LAYOUT(lay_sr_eligible, "SR_RESOURCE_TYPE_ELIGIBLE_DISKS_RESULT", "MS-CMRP 2.2.3.37", 4,
-       F(hf_ctl_sr_count, 0, 2, CMRP_LF_UINT),
-       F(hf_ctl_sr_reserved, 2, 2, CMRP_LF_BYTES));
-LAYOUT(lay_sr_eligible_disk, "DiskGuids element", "MS-CMRP 2.2.3.37", 16,
-       F(hf_ctl_sr_disk_guid, 0, 16, CMRP_LF_GUID));
-LAYOUT(lay_sr_replicated, "SR_RESOURCE_TYPE_REPLICATED_DISKS_RESULT", "MS-CMRP 2.2.3.41", 4,
-       F(hf_ctl_sr_count, 0, 2, CMRP_LF_UINT),
-       F(hf_ctl_sr_reserved, 2, 2, CMRP_LF_BYTES));
-LAYOUT(lay_sr_replicated_disk, "SR_RESOURCE_TYPE_REPLICATED_DISK", "MS-CMRP 2.2.3.40", 556,
-       F_SUM(hf_ctl_sr_disk_type, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_sr_cluster_disk_guid, 4, 16, CMRP_LF_GUID),
-       F(hf_ctl_sr_group_id, 20, 16, CMRP_LF_GUID),
-       F_SUM(hf_ctl_sr_group_name, 36, 520, CMRP_LF_UTF16Z));
-
-LAYOUT(lay_disk_number, "CLUS_DISK_NUMBER_INFO", "MS-CMRP 2.2.3.44", 8,
-       F(hf_ctl_disk_number, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_bytes_per_sector, 4, 4, CMRP_LF_UINT));
-LAYOUT(lay_state_change_reason, "CLUSCTL_RESOURCE_STATE_CHANGE_REASON_STRUCT", "SDK ClusAPI.h", 12,
-       F(hf_ctl_reason_size, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_reason_version, 4, 4, CMRP_LF_UINT),
-       F(hf_ctl_reason, 8, 4, CMRP_LF_UINT));
-LAYOUT(lay_group_failure, "CLUSTER_GROUP_FAILURE_INFO_BUFFER", "SDK ClusAPI.h", 12,
-       F(hf_ctl_failure_version, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_failure_attempts, 4, 4, CMRP_LF_UINT),
-       F(hf_ctl_failure_period, 8, 4, CMRP_LF_UINT));
 
 /* The formats that are one fixed structure and nothing else. */
 static const cmrp_layout_t *const fixed_layouts[CMRP_FMT_COUNT] = {
@@ -445,7 +308,7 @@ layout_array(tvbuff_t *tvb, int offset, uint32_t count, proto_tree *tree, packet
 /* ---- the formats that are more than one fixed structure ---- */
 
 static void
-dissect_maint_mode_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_maint_mode_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
     const cmrp_layout_t *layout = buf_len(tvb) >= lay_maint_ex.size ? &lay_maint_ex : &lay_maint;
 
@@ -457,7 +320,7 @@ dissect_maint_mode_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 }
 
 static void
-dissect_pool_drive_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_pool_drive_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
     int o;
 
@@ -468,7 +331,7 @@ dissect_pool_drive_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 }
 
 static void
-dissect_diskid(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_diskid(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
     int len = buf_len(tvb);
     uint32_t type;
@@ -497,7 +360,7 @@ dissect_diskid(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 }
 
 static void
-dissect_ou_output(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_ou_output(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
     const int fixed = lay_ou_output.size;
     uint32_t ou_size;
@@ -518,7 +381,7 @@ dissect_ou_output(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 }
 
 static void
-dissect_sr_result(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, bool replicated)
+sr_result(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, bool replicated)
 {
     const cmrp_layout_t *head = replicated ? &lay_sr_replicated : &lay_sr_eligible;
     const cmrp_layout_t *elem = replicated ? &lay_sr_replicated_disk : &lay_sr_eligible_disk;
@@ -549,16 +412,13 @@ utf16z_len(tvbuff_t *tvb, int offset, int end)
     return end - offset;
 }
 
-/* OS_AND_OS_VERSION_INFO (2.2.3.43): dwOSSize, dwOSVersionSize (characters), then the two
- * null-terminated strings back to back. Returned by CLUSCTL_CLUSTER_GET_OS_AND_OS_VERSION_INFO
- * (3.1.4.3.7.23), whose value neither the spec pages we have nor the SDK give: no row of
- * ctlcodes.tsv uses the format yet (tests/fuzz/FINDINGS.md). */
-LAYOUT(lay_os_version, "OS_AND_OS_VERSION_INFO", "MS-CMRP 2.2.3.43", 8,
-       F(hf_ctl_os_size, 0, 4, CMRP_LF_UINT),
-       F(hf_ctl_os_version_size, 4, 4, CMRP_LF_UINT));
+/* OS_AND_OS_VERSION_INFO (2.2.3.43): the fixed part (lay_os_version), then the two null-terminated
+ * strings back to back. Returned by CLUSCTL_CLUSTER_GET_OS_AND_OS_VERSION_INFO (3.1.4.3.7.23), whose
+ * value neither the spec pages we have nor the SDK give: no row of ctlcodes.tsv uses the format yet
+ * (tests/fuzz/FINDINGS.md). */
 
 static void
-dissect_os_version_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_os_version_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
     int len = buf_len(tvb), o = lay_os_version.size, n;
 
@@ -577,6 +437,48 @@ dissect_os_version_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
     add_trailing(tvb, o, tree, pinfo);
 }
 
+static void
+dissect_sr_eligible(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
+{
+    sr_result(tvb, tree, pinfo, false);
+}
+
+static void
+dissect_sr_replicated(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
+{
+    sr_result(tvb, tree, pinfo, true);
+}
+
+static void
+dissect_dword_array(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
+{
+    add_trailing(tvb, layout_array(tvb, 0, UINT32_MAX, tree, pinfo, &lay_dword, -1), tree, pinfo);
+}
+
+/* CLUS_NETNAME_PWD_INFO, or CLUS_NETNAME_PWD_INFOEX for the code that takes it (3.1.4.3.1.63). */
+static void
+dissect_netname_pwd_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code)
+{
+    const cmrp_layout_t *layout = code == CLUSCTL_RESOURCE_NETNAME_SET_PWD_INFOEX ? &lay_pwd_infoex : &lay_pwd_info;
+
+    if (ctl_layout(tvb, tree, pinfo, layout))
+        add_trailing(tvb, layout->size, tree, pinfo);
+}
+
+/* The formats built around fixed structures, decoded by hand. */
+typedef void (*ctl_decoder_t)(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code);
+static const ctl_decoder_t custom_decoders[CMRP_FMT_COUNT] = {
+    [CMRP_FMT_DWORD_ARRAY] = dissect_dword_array,
+    [CMRP_FMT_NETNAME_PWD_INFO] = dissect_netname_pwd_info,
+    [CMRP_FMT_MAINT_MODE_INFO] = dissect_maint_mode_info,
+    [CMRP_FMT_POOL_DRIVE_INFO] = dissect_pool_drive_info,
+    [CMRP_FMT_DISKID] = dissect_diskid,
+    [CMRP_FMT_NETNAME_OU_OUTPUT] = dissect_ou_output,
+    [CMRP_FMT_SR_ELIGIBLE_DISKS_RESULT] = dissect_sr_eligible,
+    [CMRP_FMT_SR_REPLICATED_DISKS_RESULT] = dissect_sr_replicated,
+    [CMRP_FMT_OS_VERSION_INFO] = dissect_os_version_info,
+};
+
 /* ---- dispatch ---- */
 
 static void
@@ -589,6 +491,10 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
     if ((unsigned)fmt < CMRP_FMT_COUNT && fixed_layouts[fmt] != NULL) {
         if (ctl_layout(tvb, tree, pinfo, fixed_layouts[fmt]))
             add_trailing(tvb, fixed_layouts[fmt]->size, tree, pinfo);
+        return;
+    }
+    if ((unsigned)fmt < CMRP_FMT_COUNT && custom_decoders[fmt] != NULL) {
+        custom_decoders[fmt](tvb, tree, pinfo, code);
         return;
     }
     switch (fmt) {
@@ -642,36 +548,6 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
         proto_item_append_text(proto_tree_get_parent(tree), ": %u string%s", n, n == 1 ? "" : "s");
         break;
     }
-    case CMRP_FMT_DWORD_ARRAY: {
-        int o = layout_array(tvb, 0, UINT32_MAX, tree, pinfo, &lay_dword, -1);
-        add_trailing(tvb, o, tree, pinfo);
-        break;
-    }
-    case CMRP_FMT_NETNAME_PWD_INFO: {
-        const cmrp_layout_t *layout = code == CLUSCTL_RESOURCE_NETNAME_SET_PWD_INFOEX ? &lay_pwd_infoex : &lay_pwd_info;
-        if (ctl_layout(tvb, tree, pinfo, layout))
-            add_trailing(tvb, layout->size, tree, pinfo);
-        break;
-    }
-    case CMRP_FMT_MAINT_MODE_INFO:
-        dissect_maint_mode_info(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_POOL_DRIVE_INFO:
-        dissect_pool_drive_info(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_DISKID:
-        dissect_diskid(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_NETNAME_OU_OUTPUT:
-        dissect_ou_output(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_SR_ELIGIBLE_DISKS_RESULT:
-    case CMRP_FMT_SR_REPLICATED_DISKS_RESULT:
-        dissect_sr_result(tvb, tree, pinfo, fmt == CMRP_FMT_SR_REPLICATED_DISKS_RESULT);
-        break;
-    case CMRP_FMT_OS_VERSION_INFO:
-        dissect_os_version_info(tvb, tree, pinfo);
-        break;
     case CMRP_FMT_UNKNOWN:
     case CMRP_FMT_COUNT:
     default: {

@@ -1,14 +1,19 @@
 """Issues 16 and 12: the structure layouts of the plugin are data (cmrp_layout_t tables interpreted
 by plugin/cmrp-layout.c). Read those tables from the C source and check each one against the field
 table of the section it cites: fields back to back from offset 0, each of its spec width, ending
-exactly at the structure's size, and the size the spec gives. packet-cmrp-ctl.c writes its tables
-with the LAYOUT(var, name, source, size, F(hf, offset, length, kind), ...) macro (F_BITS: 4 bytes).
+exactly at the structure's size, and the size the spec gives. The control-buffer structures are
+rows of idl/tables/ctllayouts.tsv (read with the generator's own parser, idl/gen/gen_layouts.py).
 """
 import os
 import re
+import subprocess
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SOURCES = ['plugin/packet-cmrp-proplist.c', 'plugin/packet-cmrp-ctl.c']
+SOURCES = ['plugin/packet-cmrp-proplist.c']
+CTL_TABLE = 'idl/tables/ctllayouts.tsv'
+sys.path.insert(0, os.path.join(ROOT, 'idl', 'gen'))
+import gen_layouts  # noqa: E402
 
 # name -> (source cited, size, [(field hf, width)]), from the spec's field tables
 SPEC = {
@@ -132,8 +137,6 @@ TABLE = re.compile(r"static const cmrp_layout_field_t\s+(\w+)\[\]\s*=\s*\{(.*?)\
 LAYOUT = re.compile(r'static const cmrp_layout_t\s+\w+\s*=\s*\{\s*"([^"]+)",\s*"([^"]+)",\s*(\w+),\s*'
                     r'[^,]+,\s*(\w+)\s*\};', re.S)
 
-LAYOUT_MACRO = re.compile(r'^LAYOUT\(\s*\w+,\s*"([^"]+)",\s*"([^"]+)",\s*(\d+),(.*?)\);', re.S | re.M)
-MACRO_FIELD = re.compile(r'\bF(?:_SUM|_BITS)?\(\s*(hf_\w+),\s*(\d+),\s*(\w+)')
 
 
 def layouts():
@@ -152,17 +155,15 @@ def layouts():
         for name, source, size, table in LAYOUT.findall(src):
             size = int(size) if size.isdigit() else nums[size]
             out.append((rel, name, source, size, tables[table]))
-        for name, source, size, body in LAYOUT_MACRO.findall(src):
-            fields = [(hf, int(o), int(n) if n.isdigit() else 4)
-                      for hf, o, n in MACRO_FIELD.findall(body)]
-            out.append((rel, name, source, int(size), fields))
+    for _, name, source, size, fields in gen_layouts.parse(os.path.join(ROOT, CTL_TABLE)):
+        out.append((CTL_TABLE, name, source, size, [(hf, o, n) for hf, o, n, _, _, _ in fields]))
     return out
 
 
 def test_tables_found():
     names = [name for _, name, _, _, _ in layouts()]
     assert set(SPEC) <= set(names), set(SPEC) - set(names)
-    ctl = [name for rel, name, _, _, _ in layouts() if rel.endswith('-ctl.c')]
+    ctl = [name for rel, name, _, _, _ in layouts() if rel == CTL_TABLE]
     assert len(ctl) >= 30 and len(set(ctl)) == len(ctl), ctl
 
 
@@ -215,4 +216,23 @@ def test_class_info_is_one_layout_in_both_modules():
     shapes = {rel: [(o, n) for _, o, n in fields] for rel, name, _, _, fields in layouts()
               if name == 'CLUS_RESOURCE_CLASS_INFO'}
     assert shapes == {'plugin/packet-cmrp-proplist.c': [(0, 4), (4, 4)],
-                      'plugin/packet-cmrp-ctl.c': [(0, 4), (4, 4)]}
+                      CTL_TABLE: [(0, 4), (4, 4)]}
+
+
+def test_ctl_layout_hfs_exist():
+    """Every hf_ a row of ctllayouts.tsv names is declared in packet-cmrp-ctl.c (the build would fail
+    too; this says which row)."""
+    src = open(os.path.join(ROOT, 'plugin/packet-cmrp-ctl.c')).read()
+    declared = set(re.findall(r'^static int (hf_\w+) = -1;', src, re.M))
+    for _, name, _, _, fields in layouts():
+        for hf, _, _ in fields:
+            if hf.startswith('hf_ctl_'):
+                assert hf in declared, (name, hf)
+
+
+def test_generator_rejects_a_field_past_its_structure(tmp_path):
+    bad = tmp_path / 'bad.tsv'
+    bad.write_text('struct\tlay_x\tX\tMS-CMRP 2.2.3.1\t4\nfield\thf_x\t2\t4\tUINT\t-\t-\n')
+    p = subprocess.run([sys.executable, os.path.join(ROOT, 'idl/gen/gen_layouts.py'), str(bad), 'ett_x',
+                        str(tmp_path / 'out.h')], stderr=subprocess.PIPE, text=True)
+    assert p.returncode == 1 and 'ends at 6, past the 4 bytes of lay_x' in p.stderr
