@@ -64,6 +64,18 @@ cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, pa
     return item;
 }
 
+const cmrp_layout_field_t *
+cmrp_layout_field(const cmrp_layout_t *layout, const int *hf)
+{
+    const cmrp_layout_field_t *f;
+
+    for (f = layout->fields; f->hf != NULL; f++) {
+        if (f->hf == hf)
+            return f;
+    }
+    return NULL;
+}
+
 const char *
 cmrp_dissect_layout(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
                     const cmrp_layout_t *layout, expert_field *ei_unterminated)

@@ -55,6 +55,9 @@ proto_item *cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset,
 /* "C: E:" for a drive-letter bitmask (bit 0 = A:, bit 25 = Z:), "none" when no letter is set. */
 const char *cmrp_drive_letters(packet_info *pinfo, uint32_t mask);
 
+/* The row of `layout` that shows field `hf` (by its hf_ variable), or NULL. */
+const cmrp_layout_field_t *cmrp_layout_field(const cmrp_layout_t *layout, const int *hf);
+
 /* Adds every field of `layout` at `offset`. The caller has checked that layout->size bytes are
  * there. UTF-16 fields without a NUL get `ei_unterminated` (if not NULL). Returns the summary
  * built from the CMRP_LF_SUMMARY fields (packet scope; "" when there is none). */

@@ -314,8 +314,11 @@ dissect_maint_mode_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uin
 
     if (!ctl_layout(tvb, tree, pinfo, layout))
         return;
-    if (layout == &lay_maint_ex && tvb_get_letohl(tvb, 12) != MAINT_MODE_SIGNATURE)
-        proto_tree_add_expert(tree, pinfo, &ei_ctl_bad_signature, tvb, 12, 4);
+    if (layout == &lay_maint_ex) {
+        const cmrp_layout_field_t *sig = cmrp_layout_field(layout, &hf_ctl_maint_signature);
+        if (tvb_get_letohl(tvb, sig->offset) != MAINT_MODE_SIGNATURE)
+            proto_tree_add_expert(tree, pinfo, &ei_ctl_bad_signature, tvb, sig->offset, sig->length);
+    }
     add_trailing(tvb, layout->size, tree, pinfo);
 }
 
@@ -363,16 +366,18 @@ static void
 dissect_ou_output(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
     const int fixed = lay_ou_output.size;
+    const cmrp_layout_field_t *size_field;
     uint32_t ou_size;
     int n;
 
     if (!ctl_layout(tvb, tree, pinfo, &lay_ou_output))
         return;
-    ou_size = tvb_get_letohl(tvb, 8);
+    size_field = cmrp_layout_field(&lay_ou_output, &hf_ctl_ou_size);
+    ou_size = tvb_get_letohl(tvb, size_field->offset);
     n = buf_len(tvb) - fixed;
     if (ou_size > (uint32_t)n)
-        proto_tree_add_expert_format(tree, pinfo, &ei_ctl_bad_size, tvb, 8, 4, "OUSize %u, only %d bytes follow",
-                                     ou_size, n);
+        proto_tree_add_expert_format(tree, pinfo, &ei_ctl_bad_size, tvb, size_field->offset, size_field->length,
+                                     "OUSize %u, only %d bytes follow", ou_size, n);
     else
         n = (int)ou_size;
     if (n > 0)
@@ -386,15 +391,17 @@ sr_result(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, bool replicated)
     const cmrp_layout_t *head = replicated ? &lay_sr_replicated : &lay_sr_eligible;
     const cmrp_layout_t *elem = replicated ? &lay_sr_replicated_disk : &lay_sr_eligible_disk;
     int fits = (buf_len(tvb) - head->size) / elem->size;
+    const cmrp_layout_field_t *count_field;
     uint32_t count;
     int o;
 
     if (!ctl_layout(tvb, tree, pinfo, head))
         return;
-    count = tvb_get_letohs(tvb, 0);
+    count_field = cmrp_layout_field(head, &hf_ctl_sr_count);
+    count = tvb_get_letohs(tvb, count_field->offset);
     if (count > (uint32_t)fits)
-        proto_tree_add_expert_format(tree, pinfo, &ei_ctl_count_overrun, tvb, 0, 2, "Count %u, the buffer holds %d",
-                                     count, fits);
+        proto_tree_add_expert_format(tree, pinfo, &ei_ctl_count_overrun, tvb, count_field->offset,
+                                     count_field->length, "Count %u, the buffer holds %d", count, fits);
     o = layout_array(tvb, head->size, count, tree, pinfo, elem, replicated ? hf_ctl_sr_replicated_disk : -1);
     add_trailing(tvb, o, tree, pinfo);
 }

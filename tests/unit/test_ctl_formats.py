@@ -62,3 +62,20 @@ def test_every_format_has_a_decoder():
     handled = set(re.findall(r'\[CMRP_FMT_(\w+)\]\s*=', src)) | set(re.findall(r'case CMRP_FMT_(\w+):', src))
     missing = set(header_formats()) - handled
     assert missing == set(), missing
+
+
+def test_fields_looked_up_by_the_hand_decoders_exist():
+    """packet-cmrp-ctl.c finds these rows with cmrp_layout_field() (for the Signature check, OUSize
+    and Count); a table without them would give it NULL."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, 'idl', 'gen'))
+    import gen_layouts
+    rows = {var: {f[0] for f in fields}
+            for var, _, _, _, fields in gen_layouts.parse(os.path.join(ROOT, 'idl/tables/ctllayouts.tsv'))}
+    src = read('plugin/packet-cmrp-ctl.c')
+    wanted = {('lay_maint_ex', 'hf_ctl_maint_signature'), ('lay_ou_output', 'hf_ctl_ou_size'),
+              ('lay_sr_eligible', 'hf_ctl_sr_count'), ('lay_sr_replicated', 'hf_ctl_sr_count')}
+    for var, hf in wanted:
+        assert hf in rows[var], (var, hf)
+    used = set(re.findall(r'cmrp_layout_field\([^,]+, &(hf_\w+)\)', src))
+    assert used == {hf for _, hf in wanted}
