@@ -423,7 +423,6 @@ utf16z_len(tvbuff_t *tvb, int offset, int end)
  * strings back to back. Returned by CLUSCTL_CLUSTER_GET_OS_AND_OS_VERSION_INFO (3.1.4.3.7.23), whose
  * value neither the spec pages we have nor the SDK give: no row of ctlcodes.tsv uses the format yet
  * (tests/fuzz/FINDINGS.md). */
-
 static void
 dissect_os_version_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
