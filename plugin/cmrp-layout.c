@@ -25,6 +25,19 @@ uint_summary(packet_info *pinfo, int hf, uint64_t v, int length)
     return wmem_strdup_printf(pinfo->pool, "%" PRIu64, v);
 }
 
+const char *
+cmrp_drive_letters(packet_info *pinfo, uint32_t mask)
+{
+    wmem_strbuf_t *sb = wmem_strbuf_new(pinfo->pool, "");
+    int i;
+
+    for (i = 0; i < 26; i++) {
+        if (mask & (1u << i))
+            wmem_strbuf_append_printf(sb, "%s%c:", wmem_strbuf_get_len(sb) ? " " : "", 'A' + i);
+    }
+    return wmem_strbuf_get_len(sb) ? wmem_strbuf_get_str(sb) : "none";
+}
+
 proto_item *
 cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
                 expert_field *ei, const char **str)
@@ -49,6 +62,18 @@ cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, pa
     if (str)
         *str = s ? (const char *)s : "";
     return item;
+}
+
+const cmrp_layout_field_t *
+cmrp_layout_field(const cmrp_layout_t *layout, const int *hf)
+{
+    const cmrp_layout_field_t *f;
+
+    for (f = layout->fields; f->hf != NULL; f++) {
+        if (f->hf == hf)
+            return f;
+    }
+    return NULL;
 }
 
 const char *
@@ -91,6 +116,12 @@ cmrp_dissect_layout(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *t
         case CMRP_LF_UTF16Z:
             cmrp_add_utf16z(tree, *f->hf, tvb, o, f->length, pinfo, ei_unterminated, &s);
             break;
+        case CMRP_LF_DRIVEMASK: {
+            guint32 mask;
+            proto_item *pi = proto_tree_add_item_ret_uint(tree, *f->hf, tvb, o, 4, ENC_LITTLE_ENDIAN, &mask);
+            proto_item_append_text(pi, " (%s)", cmrp_drive_letters(pinfo, mask));
+            break;
+        }
         case CMRP_LF_GUID:
             proto_tree_add_item(tree, *f->hf, tvb, o, 16, ENC_LITTLE_ENDIAN);
             break;

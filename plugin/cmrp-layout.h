@@ -21,7 +21,8 @@ typedef enum {
     CMRP_LF_BITMASK,    /* little-endian flags with their bit tree (ett, bits) */
     CMRP_LF_UTF16Z,     /* fixed-length buffer holding a NUL-terminated UTF-16LE string */
     CMRP_LF_GUID,       /* GUID (MS-DTYP 2.3.4.2), 16 bytes, little-endian */
-    CMRP_LF_BYTES       /* opaque bytes */
+    CMRP_LF_BYTES,      /* opaque bytes */
+    CMRP_LF_DRIVEMASK   /* 32-bit drive-letter bitmask (bit 0 = A:), shown with its letters */
 } cmrp_lf_kind_t;
 
 /* cmrp_layout_field_t.flags */
@@ -50,6 +51,12 @@ typedef struct {
  * NUL character. Returns the item; *str (optional) receives the string (packet scope). */
 proto_item *cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
                             packet_info *pinfo, expert_field *ei, const char **str);
+
+/* "C: E:" for a drive-letter bitmask (bit 0 = A:, bit 25 = Z:), "none" when no letter is set. */
+const char *cmrp_drive_letters(packet_info *pinfo, uint32_t mask);
+
+/* The row of `layout` that shows field `hf` (by its hf_ variable), or NULL. */
+const cmrp_layout_field_t *cmrp_layout_field(const cmrp_layout_t *layout, const int *hf);
 
 /* Adds every field of `layout` at `offset`. The caller has checked that layout->size bytes are
  * there. UTF-16 fields without a NUL get `ei_unterminated` (if not NULL). Returns the summary

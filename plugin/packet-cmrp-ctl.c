@@ -109,9 +109,6 @@ static int hf_ctl_sr_disk_type = -1;
 static int hf_ctl_sr_cluster_disk_guid = -1;
 static int hf_ctl_sr_group_id = -1;
 static int hf_ctl_sr_group_name = -1;
-static int hf_ctl_mbr_has_quorum = -1;
-static int hf_ctl_mbr_up_nodes_size = -1;
-static int hf_ctl_mbr_up_node = -1;
 static int hf_ctl_os_size = -1;
 static int hf_ctl_os_version_size = -1;
 static int hf_ctl_os = -1;
@@ -236,316 +233,177 @@ need_bytes(tvbuff_t *tvb, int need, proto_tree *tree, packet_info *pinfo, const 
     return false;
 }
 
-static const char *
-drive_letters(packet_info *pinfo, uint32_t mask)
-{
-    wmem_strbuf_t *sb = wmem_strbuf_new(pinfo->pool, "");
-    int i;
+/* ---- fixed structures, as data ----
+ *
+ * Every fixed-size structure a control code carries is a row set of idl/tables/ctllayouts.tsv
+ * (field, offset, length, kind, citing the section that defines it), generated into
+ * cmrp_layout_t tables and shown by cmrp_dissect_layout() (cmrp-layout.h). The bounds are checked
+ * in one place: ctl_layout() for a buffer holding one structure, layout_array() for arrays. */
 
-    for (i = 0; i < 26; i++) {
-        if (mask & (1u << i))
-            wmem_strbuf_append_printf(sb, "%s%c:", wmem_strbuf_get_len(sb) ? " " : "", 'A' + i);
-    }
-    return wmem_strbuf_get_len(sb) ? wmem_strbuf_get_str(sb) : "none";
-}
+#include "cmrp-ctl-layouts.h"  /* generated from idl/tables/ctllayouts.tsv */
 
-static void
-add_drive_mask(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, packet_info *pinfo)
-{
-    guint32 v;
-    proto_item *pi = proto_tree_add_item_ret_uint(tree, hf, tvb, offset, 4, ENC_LITTLE_ENDIAN, &v);
-    proto_item_append_text(pi, " (%s)", drive_letters(pinfo, v));
-}
+#define CLUSCTL_RESOURCE_NETNAME_SET_PWD_INFOEX 0x0100031au
+#define MAINT_MODE_SIGNATURE     0xABBAF00Fu  /* CLUS_MAINTENANCE_MODE_INFO_EX.Signature */
+#define CLUSDSK_DISKID_SIGNATURE 1u
+#define CLUSDSK_DISKID_GUID      2u
 
-/* A fixed-size DWORD result: exactly 4 bytes. */
+/* The formats that are one fixed structure and nothing else. */
+static const cmrp_layout_t *const fixed_layouts[CMRP_FMT_COUNT] = {
+    [CMRP_FMT_DWORD] = &lay_dword,
+    [CMRP_FMT_DWORD_CHARACTERISTICS] = &lay_characteristics,
+    [CMRP_FMT_DWORD_FLAGS] = &lay_flags,
+    [CMRP_FMT_DWORD_QUORUM] = &lay_quorum,
+    [CMRP_FMT_DWORD_DRIVEMASK] = &lay_drivemask,
+    [CMRP_FMT_DWORD_AD_STATE] = &lay_ad_state,
+    [CMRP_FMT_RESCLASS_INFO] = &lay_resclass,
+    [CMRP_FMT_STORAGE_SET_DRIVELETTER] = &lay_set_driveletter,
+    [CMRP_FMT_STORAGE_REMAP_DRIVELETTER] = &lay_remap_driveletter,
+    [CMRP_FMT_CSV_MAINT_MODE_INFO] = &lay_csv_maint,
+    [CMRP_FMT_SV_BACKUP_MODE] = &lay_sv_backup,
+    [CMRP_FMT_NETNAME_OU_INPUT] = &lay_ou_input,
+    [CMRP_FMT_SR_QUERY_LOGDISKS] = &lay_sr_query_logdisks,
+    [CMRP_FMT_SR_QUERY_TARGET_DATADISKS] = &lay_sr_query_target,
+    [CMRP_FMT_SR_QUERY_SOURCE_DATADISKS] = &lay_sr_query_source,
+    [CMRP_FMT_DISK_NUMBER_INFO] = &lay_disk_number,
+    [CMRP_FMT_STATE_CHANGE_REASON] = &lay_state_change_reason,
+    [CMRP_FMT_GROUP_FAILURE_INFO] = &lay_group_failure,
+};
+
+/* Shows the structure at the start of the buffer if the buffer holds it (else the bytes, with an
+ * expert info). Returns false if it does not. */
 static bool
-one_dword(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+ctl_layout(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, const cmrp_layout_t *layout)
 {
-    if (!need_bytes(tvb, 4, tree, pinfo, "A 32-bit value"))
+    if (!need_bytes(tvb, layout->size, tree, pinfo, layout->name))
         return false;
+    cmrp_dissect_layout(tvb, 0, pinfo, tree, layout, &ei_ctl_unterminated);
     return true;
 }
 
-/* ---- structures ---- */
-
-/* CLUS_RESOURCE_CLASS_INFO (MS-CMRP 2.2.3.7): Class, SubClass. The same layout as the
- * CLUSPROP_SYNTAX_RESCLASS values of a value list (packet-cmrp-proplist.c), with this module's fields. */
-static const cmrp_layout_field_t resclass_info_fields[] = {
-    { &hf_ctl_resclass, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    { &hf_ctl_subclass, 4, 4, CMRP_LF_BITMASK, 0, &ett_ctl_bits, subclass_fields },
-    { NULL, 0, 0, 0, 0, NULL, NULL }
-};
-static const cmrp_layout_t layout_resclass_info = {
-    "CLUS_RESOURCE_CLASS_INFO", "MS-CMRP 2.2.3.7", 8, NULL, resclass_info_fields
-};
-
-static void
-dissect_resclass_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
-{
-    if (!need_bytes(tvb, layout_resclass_info.size, tree, pinfo, layout_resclass_info.name))
-        return;
-    cmrp_dissect_layout(tvb, 0, pinfo, tree, &layout_resclass_info, NULL);
-    add_trailing(tvb, layout_resclass_info.size, tree, pinfo);
-}
-
-/* CLUS_NETNAME_PWD_INFO (2.2.3.13): Flags (4), Password (32 bytes), CreatingDC (516 bytes),
- * ObjectGuid (128 bytes, a GUID as a null-terminated Unicode string): 680 bytes.
- * CLUS_NETNAME_PWD_INFOEX (2.2.3.62) differs only by its 256-byte Password: 904 bytes. Every string
- * is fixed-length and null-terminated; bytes after the NUL may hold anything. */
-#define NETNAME_PWD_INFO_LEN    680
-#define NETNAME_PWD_INFOEX_LEN  904
-#define CLUSCTL_RESOURCE_NETNAME_SET_PWD_INFOEX 0x0100031au
-
-static void
-dissect_netname_pwd_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, bool ex)
-{
-    const int pwd = ex ? 256 : 32;
-    const int total = ex ? NETNAME_PWD_INFOEX_LEN : NETNAME_PWD_INFO_LEN;
-
-    if (!need_bytes(tvb, total, tree, pinfo, ex ? "CLUS_NETNAME_PWD_INFOEX" : "CLUS_NETNAME_PWD_INFO"))
-        return;
-    proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_pwd_flags, ett_ctl_bits, pwd_flags_fields, ENC_LITTLE_ENDIAN);
-    cmrp_add_utf16z(tree, hf_ctl_pwd_password, tvb, 4, pwd, pinfo, &ei_ctl_unterminated, NULL);
-    cmrp_add_utf16z(tree, hf_ctl_pwd_creating_dc, tvb, 4 + pwd, 516, pinfo, &ei_ctl_unterminated, NULL);
-    cmrp_add_utf16z(tree, hf_ctl_pwd_object_guid, tvb, 4 + pwd + 516, 128, pinfo, &ei_ctl_unterminated, NULL);
-    add_trailing(tvb, total, tree, pinfo);
-}
-
-static void
-dissect_maint_mode_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+/* Up to `count` structures from `offset`, as many as the buffer holds whole; each under an item of
+ * `hf_item` with its summary, or (hf_item < 0) straight in `tree`. Returns the offset after them. */
+static int
+layout_array(tvbuff_t *tvb, int offset, uint32_t count, proto_tree *tree, packet_info *pinfo,
+             const cmrp_layout_t *layout, int hf_item)
 {
     int len = buf_len(tvb);
+    uint32_t i;
 
-    /* CLUS_MAINTENANCE_MODE_INFO is 4 bytes, CLUS_MAINTENANCE_MODE_INFO_EX 16 */
-    if (!need_bytes(tvb, 4, tree, pinfo, "CLUS_MAINTENANCE_MODE_INFO"))
-        return;
-    proto_tree_add_item(tree, hf_ctl_maint_in_maintenance, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-    if (len < 16) {
-        add_trailing(tvb, 4, tree, pinfo);
-        return;
+    for (i = 0; i < count && offset + layout->size <= len; i++, offset += layout->size) {
+        proto_item *item = NULL;
+        proto_tree *t = tree;
+        const char *summary;
+
+        if (hf_item >= 0) {
+            item = proto_tree_add_item(tree, hf_item, tvb, offset, layout->size, ENC_NA);
+            t = proto_item_add_subtree(item, ett_ctl_struct);
+        }
+        summary = cmrp_dissect_layout(tvb, offset, pinfo, t, layout, &ei_ctl_unterminated);
+        if (item)
+            proto_item_append_text(item, ": %s", summary);
     }
-    proto_tree_add_item(tree, hf_ctl_maint_type, tvb, 4, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_maint_internal_state, tvb, 8, 4, ENC_LITTLE_ENDIAN);
-    {
-        guint32 sig;
-        proto_item *pi = proto_tree_add_item_ret_uint(tree, hf_ctl_maint_signature, tvb, 12, 4, ENC_LITTLE_ENDIAN, &sig);
-        if (sig != 0xABBAF00Fu)
-            expert_add_info(pinfo, pi, &ei_ctl_bad_signature);
+    return offset;
+}
+
+/* ---- the formats that are more than one fixed structure ---- */
+
+static void
+dissect_maint_mode_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
+{
+    const cmrp_layout_t *layout = buf_len(tvb) >= lay_maint_ex.size ? &lay_maint_ex : &lay_maint;
+
+    if (!ctl_layout(tvb, tree, pinfo, layout))
+        return;
+    if (layout == &lay_maint_ex) {
+        const cmrp_layout_field_t *sig = cmrp_layout_field(layout, &hf_ctl_maint_signature);
+        if (tvb_get_letohl(tvb, sig->offset) != MAINT_MODE_SIGNATURE)
+            proto_tree_add_expert(tree, pinfo, &ei_ctl_bad_signature, tvb, sig->offset, sig->length);
     }
-    add_trailing(tvb, 16, tree, pinfo);
+    add_trailing(tvb, layout->size, tree, pinfo);
 }
 
 static void
-dissect_storage_set_driveletter(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_pool_drive_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
-    if (!need_bytes(tvb, 8, tree, pinfo, "CLUS_STORAGE_SET_DRIVELETTER"))
+    int o;
+
+    if (!need_bytes(tvb, lay_pool_drive.size, tree, pinfo, lay_pool_drive.name))
         return;
-    proto_tree_add_item(tree, hf_ctl_partition_number, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-    add_drive_mask(tree, hf_ctl_drive_mask, tvb, 4, pinfo);
-    add_trailing(tvb, 8, tree, pinfo);
-}
-
-static void
-dissect_storage_remap_driveletter(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
-{
-    if (!need_bytes(tvb, 8, tree, pinfo, "CLUS_STORAGE_REMAP_DRIVELETTER"))
-        return;
-    add_drive_mask(tree, hf_ctl_current_drive_mask, tvb, 0, pinfo);
-    add_drive_mask(tree, hf_ctl_target_drive_mask, tvb, 4, pinfo);
-    add_trailing(tvb, 8, tree, pinfo);
-}
-
-static void
-dissect_csv_maint_mode_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
-{
-    if (!need_bytes(tvb, 524, tree, pinfo, "CLUS_CSV_MAINTENANCE_MODE_INFO"))
-        return;
-    proto_tree_add_item(tree, hf_ctl_maint_in_maintenance, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-    cmrp_add_utf16z(tree, hf_ctl_volume_name, tvb, 4, 520, pinfo, &ei_ctl_unterminated, NULL);
-    add_trailing(tvb, 524, tree, pinfo);
-}
-
-static void
-dissect_sv_backup_mode(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
-{
-    if (!need_bytes(tvb, 528, tree, pinfo, "CLUS_SHARED_VOLUME_BACKUP_MODE"))
-        return;
-    proto_tree_add_item(tree, hf_ctl_backup_state, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_delay_timer, tvb, 4, 4, ENC_LITTLE_ENDIAN);
-    cmrp_add_utf16z(tree, hf_ctl_volume_name, tvb, 8, 520, pinfo, &ei_ctl_unterminated, NULL);
-    add_trailing(tvb, 528, tree, pinfo);
-}
-
-/* CLUSCTL_RESOURCE_POOL_GET_DRIVE_INFO (3.1.4.3.1.56) returns an array of CLUS_POOL_DRIVE_INFO
- * (2.2.3.31), one per drive: DriveName 512, IncursSeekPenalty 1, Padding 3, DriveHealth 4,
- * DriveState 4, TotalCapacity 8, ConsumedCapacity 8, Usage 4, BusType 4, Slot 4, EnclosureName 2048. */
-#define POOL_DRIVE_INFO_LEN 2600
-
-static void
-dissect_pool_drive_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
-{
-    int len = buf_len(tvb), o;
-
-    if (!need_bytes(tvb, POOL_DRIVE_INFO_LEN, tree, pinfo, "CLUS_POOL_DRIVE_INFO"))
-        return;
-    for (o = 0; o + POOL_DRIVE_INFO_LEN <= len; o += POOL_DRIVE_INFO_LEN) {
-        proto_item *di = proto_tree_add_item(tree, hf_ctl_pool_drive, tvb, o, POOL_DRIVE_INFO_LEN, ENC_NA);
-        proto_tree *dt = proto_item_add_subtree(di, ett_ctl_struct);
-        const char *name = "";
-
-        cmrp_add_utf16z(dt, hf_ctl_pool_drive_name, tvb, o, 512, pinfo, &ei_ctl_unterminated, &name);
-        proto_tree_add_item(dt, hf_ctl_pool_seek_penalty, tvb, o + 512, 1, ENC_NA);
-        proto_tree_add_item(dt, hf_ctl_pool_padding, tvb, o + 513, 3, ENC_NA);
-        proto_tree_add_item(dt, hf_ctl_pool_health, tvb, o + 516, 4, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(dt, hf_ctl_pool_state, tvb, o + 520, 4, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(dt, hf_ctl_pool_total_capacity, tvb, o + 524, 8, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(dt, hf_ctl_pool_consumed_capacity, tvb, o + 532, 8, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(dt, hf_ctl_pool_usage, tvb, o + 540, 4, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(dt, hf_ctl_pool_bus_type, tvb, o + 544, 4, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(dt, hf_ctl_pool_slot, tvb, o + 548, 4, ENC_LITTLE_ENDIAN);
-        cmrp_add_utf16z(dt, hf_ctl_pool_enclosure_name, tvb, o + 552, 2048, pinfo, &ei_ctl_unterminated, NULL);
-        proto_item_append_text(di, ": %s", name);
-    }
+    o = layout_array(tvb, 0, UINT32_MAX, tree, pinfo, &lay_pool_drive, hf_ctl_pool_drive);
     add_trailing(tvb, o, tree, pinfo);
 }
 
 static void
-dissect_diskid(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_diskid(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
-    guint32 type;
     int len = buf_len(tvb);
+    uint32_t type;
 
-    if (!need_bytes(tvb, 8, tree, pinfo, "CLUSDSK_DISKID"))
+    if (!need_bytes(tvb, lay_diskid_signature.size, tree, pinfo, lay_diskid_signature.name))
         return;
-    proto_tree_add_item_ret_uint(tree, hf_ctl_diskid_type, tvb, 0, 4, ENC_LITTLE_ENDIAN, &type);
-    if (type == 2) {
-        if (!need_bytes(tvb, 20, tree, pinfo, "CLUSDSK_DISKID with a GUID"))
-            return;
-        proto_tree_add_item(tree, hf_ctl_diskid_guid, tvb, 4, 16, ENC_LITTLE_ENDIAN);
-        add_trailing(tvb, 20, tree, pinfo);
-    } else if (type == 1) {
-        proto_tree_add_item(tree, hf_ctl_diskid_signature, tvb, 4, 4, ENC_LITTLE_ENDIAN);
-        /* the union is 16 bytes wide: the rest of it is not used */
-        if (len > 8 && len <= 20)
-            proto_tree_add_item(tree, hf_ctl_data, tvb, 8, len - 8, ENC_NA);
+    type = tvb_get_letohl(tvb, 0);
+    if (type == CLUSDSK_DISKID_GUID) {
+        if (len < lay_diskid_guid.size)
+            cmrp_dissect_layout(tvb, 0, pinfo, tree, &lay_diskid_type, NULL);
+        if (ctl_layout(tvb, tree, pinfo, &lay_diskid_guid))
+            add_trailing(tvb, lay_diskid_guid.size, tree, pinfo);
+    } else if (type == CLUSDSK_DISKID_SIGNATURE) {
+        const int used = lay_diskid_signature.size;
+        cmrp_dissect_layout(tvb, 0, pinfo, tree, &lay_diskid_signature, NULL);
+        /* the union is 16 bytes wide (as wide as the GUID form): the rest of it is not used */
+        if (len > used && len <= lay_diskid_guid.size)
+            proto_tree_add_item(tree, hf_ctl_data, tvb, used, len - used, ENC_NA);
         else
-            add_trailing(tvb, 8, tree, pinfo);
+            add_trailing(tvb, used, tree, pinfo);
     } else {
-        proto_tree_add_item(tree, hf_ctl_data, tvb, 4, len - 4, ENC_NA);
+        const int used = lay_diskid_type.size;
+        cmrp_dissect_layout(tvb, 0, pinfo, tree, &lay_diskid_type, NULL);
+        proto_tree_add_item(tree, hf_ctl_data, tvb, used, len - used, ENC_NA);
     }
 }
 
 static void
-dissect_ou_input(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_ou_output(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
-    if (!need_bytes(tvb, 24, tree, pinfo, "CLUSCTL_RESOURCE_NETNAME_CHECK_OU_PERMISSIONS_INPUT"))
-        return;
-    proto_tree_add_item(tree, hf_ctl_ou_version, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_ou_permissions, tvb, 4, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_ou_object_class, tvb, 8, 16, ENC_LITTLE_ENDIAN);
-    add_trailing(tvb, 24, tree, pinfo);
-}
+    const int fixed = lay_ou_output.size;
+    const cmrp_layout_field_t *size_field;
+    uint32_t ou_size;
+    int n;
 
-static void
-dissect_ou_output(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
-{
-    guint32 ou_size;
-    int len = buf_len(tvb), n;
-    proto_item *pi;
-
-    if (!need_bytes(tvb, 12, tree, pinfo, "CLUSCTL_RESOURCE_NETNAME_CHECK_OU_PERMISSIONS_OUTPUT"))
+    if (!ctl_layout(tvb, tree, pinfo, &lay_ou_output))
         return;
-    proto_tree_add_item(tree, hf_ctl_ou_has_access, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_ou_default_ou, tvb, 4, 4, ENC_LITTLE_ENDIAN);
-    pi = proto_tree_add_item_ret_uint(tree, hf_ctl_ou_size, tvb, 8, 4, ENC_LITTLE_ENDIAN, &ou_size);
-    n = len - 12;
-    if (ou_size > (guint32)n)
-        expert_add_info_format(pinfo, pi, &ei_ctl_bad_size, "OUSize %u, only %d bytes follow", ou_size, n);
+    size_field = cmrp_layout_field(&lay_ou_output, &hf_ctl_ou_size);
+    ou_size = tvb_get_letohl(tvb, size_field->offset);
+    n = buf_len(tvb) - fixed;
+    if (ou_size > (uint32_t)n)
+        proto_tree_add_expert_format(tree, pinfo, &ei_ctl_bad_size, tvb, size_field->offset, size_field->length,
+                                     "OUSize %u, only %d bytes follow", ou_size, n);
     else
         n = (int)ou_size;
     if (n > 0)
-        cmrp_add_utf16z(tree, hf_ctl_ou_name, tvb, 12, n, pinfo, &ei_ctl_unterminated, NULL);
-    add_trailing(tvb, 12 + n, tree, pinfo);
+        cmrp_add_utf16z(tree, hf_ctl_ou_name, tvb, fixed, n, pinfo, &ei_ctl_unterminated, NULL);
+    add_trailing(tvb, fixed + n, tree, pinfo);
 }
 
 static void
-dissect_sr_query(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, cmrp_ctl_fmt_t fmt)
+sr_result(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, bool replicated)
 {
-    if (!need_bytes(tvb, 20, tree, pinfo, "SR_RESOURCE_TYPE_QUERY_ELIGIBLE_* structure"))
-        return;
-    switch (fmt) {
-    case CMRP_FMT_SR_QUERY_LOGDISKS:
-        proto_tree_add_item(tree, hf_ctl_sr_data_disk_guid, tvb, 0, 16, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(tree, hf_ctl_sr_include_offline, tvb, 16, 1, ENC_NA);
-        proto_tree_add_item(tree, hf_ctl_sr_reserved, tvb, 17, 3, ENC_NA);
-        break;
-    case CMRP_FMT_SR_QUERY_TARGET_DATADISKS:
-        proto_tree_add_item(tree, hf_ctl_sr_source_disk_guid, tvb, 0, 16, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(tree, hf_ctl_sr_skip_connectivity, tvb, 16, 1, ENC_NA);
-        proto_tree_add_item(tree, hf_ctl_sr_include_offline, tvb, 17, 1, ENC_NA);
-        proto_tree_add_item(tree, hf_ctl_sr_reserved, tvb, 18, 2, ENC_NA);
-        break;
-    default:
-        proto_tree_add_item(tree, hf_ctl_sr_source_disk_guid, tvb, 0, 16, ENC_LITTLE_ENDIAN);
-        proto_tree_add_item(tree, hf_ctl_sr_include_available, tvb, 16, 1, ENC_NA);
-        proto_tree_add_item(tree, hf_ctl_sr_reserved, tvb, 17, 3, ENC_NA);
-        break;
-    }
-    add_trailing(tvb, 20, tree, pinfo);
-}
+    const cmrp_layout_t *head = replicated ? &lay_sr_replicated : &lay_sr_eligible;
+    const cmrp_layout_t *elem = replicated ? &lay_sr_replicated_disk : &lay_sr_eligible_disk;
+    int fits = (buf_len(tvb) - head->size) / elem->size;
+    const cmrp_layout_field_t *count_field;
+    uint32_t count;
+    int o;
 
-/* SR_RESOURCE_TYPE_ELIGIBLE_DISKS_RESULT and SR_RESOURCE_TYPE_REPLICATED_DISKS_RESULT:
- * Count (2), Reserved1 (2), then Count elements of `elem` bytes. */
-static void
-dissect_sr_result(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, bool replicated)
-{
-    const int elem = replicated ? 556 : 16;
-    guint32 count, i;
-    int len = buf_len(tvb), o = 4;
-    proto_item *ci;
-
-    if (!need_bytes(tvb, 4, tree, pinfo, "SR_RESOURCE_TYPE_*_RESULT"))
+    if (!ctl_layout(tvb, tree, pinfo, head))
         return;
-    ci = proto_tree_add_item_ret_uint(tree, hf_ctl_sr_count, tvb, 0, 2, ENC_LITTLE_ENDIAN, &count);
-    proto_tree_add_item(tree, hf_ctl_sr_reserved, tvb, 2, 2, ENC_NA);
-    if (count > (guint32)((len - 4) / elem))
-        expert_add_info_format(pinfo, ci, &ei_ctl_count_overrun, "Count %u, the buffer holds %d", count,
-                               (len - 4) / elem);
-    for (i = 0; i < count && o + elem <= len; i++, o += elem) {
-        if (!replicated) {
-            proto_tree_add_item(tree, hf_ctl_sr_disk_guid, tvb, o, 16, ENC_LITTLE_ENDIAN);
-        } else {
-            proto_item *di = proto_tree_add_item(tree, hf_ctl_sr_replicated_disk, tvb, o, elem, ENC_NA);
-            proto_tree *dt = proto_item_add_subtree(di, ett_ctl_struct);
-            const char *gname = "";
-            guint32 type;
-            proto_tree_add_item_ret_uint(dt, hf_ctl_sr_disk_type, tvb, o, 4, ENC_LITTLE_ENDIAN, &type);
-            proto_tree_add_item(dt, hf_ctl_sr_cluster_disk_guid, tvb, o + 4, 16, ENC_LITTLE_ENDIAN);
-            proto_tree_add_item(dt, hf_ctl_sr_group_id, tvb, o + 20, 16, ENC_LITTLE_ENDIAN);
-            cmrp_add_utf16z(dt, hf_ctl_sr_group_name, tvb, o + 36, 520, pinfo, &ei_ctl_unterminated, &gname);
-            proto_item_append_text(di, ": %s, %s", val_to_str(pinfo->pool, type, cmrp_vs_SR_REPLICATED_DISK_TYPE, "type %u"), gname);
-        }
-    }
+    count_field = cmrp_layout_field(head, &hf_ctl_sr_count);
+    count = tvb_get_letohs(tvb, count_field->offset);
+    if (count > (uint32_t)fits)
+        proto_tree_add_expert_format(tree, pinfo, &ei_ctl_count_overrun, tvb, count_field->offset,
+                                     count_field->length, "Count %u, the buffer holds %d", count, fits);
+    o = layout_array(tvb, head->size, count, tree, pinfo, elem, replicated ? hf_ctl_sr_replicated_disk : -1);
     add_trailing(tvb, o, tree, pinfo);
-}
-
-static void
-dissect_membership_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
-{
-    guint32 n, i;
-    int len = buf_len(tvb);
-    proto_item *pi;
-
-    /* HasQuorum (1), UpNodesSize (4, unaligned), UpNodes (UpNodesSize bytes) */
-    if (!need_bytes(tvb, 5, tree, pinfo, "CLUSTER_MEMBERSHIP_INFO"))
-        return;
-    proto_tree_add_item(tree, hf_ctl_mbr_has_quorum, tvb, 0, 1, ENC_NA);
-    pi = proto_tree_add_item_ret_uint(tree, hf_ctl_mbr_up_nodes_size, tvb, 1, 4, ENC_LITTLE_ENDIAN, &n);
-    if (n > (guint32)(len - 5))
-        expert_add_info_format(pinfo, pi, &ei_ctl_count_overrun, "UpNodesSize %u, %d bytes follow", n, len - 5);
-    for (i = 0; i < n && 5 + (int)i < len; i++)
-        proto_tree_add_item(tree, hf_ctl_mbr_up_node, tvb, 5 + (int)i, 1, ENC_NA);
-    add_trailing(tvb, 5 + (int)i, tree, pinfo);
 }
 
 /* Length in bytes, NUL included, of the UTF-16 string at `offset` (or up to the end). */
@@ -561,16 +419,17 @@ utf16z_len(tvbuff_t *tvb, int offset, int end)
     return end - offset;
 }
 
+/* OS_AND_OS_VERSION_INFO (2.2.3.43): the fixed part (lay_os_version), then the two null-terminated
+ * strings back to back. Returned by CLUSCTL_CLUSTER_GET_OS_AND_OS_VERSION_INFO (3.1.4.3.7.23), whose
+ * value neither the spec pages we have nor the SDK give: no row of ctlcodes.tsv uses the format yet
+ * (tests/fuzz/FINDINGS.md). */
 static void
-dissect_os_version_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_os_version_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
-    int len = buf_len(tvb), o = 8, n;
+    int len = buf_len(tvb), o = lay_os_version.size, n;
 
-    /* dwOSSize, dwOSVersionSize (characters), then the two null-terminated strings back to back */
-    if (!need_bytes(tvb, 8, tree, pinfo, "OS_AND_OS_VERSION_INFO"))
+    if (!ctl_layout(tvb, tree, pinfo, &lay_os_version))
         return;
-    proto_tree_add_item(tree, hf_ctl_os_size, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_os_version_size, tvb, 4, 4, ENC_LITTLE_ENDIAN);
     if (o < len) {
         n = utf16z_len(tvb, o, len);
         cmrp_add_utf16z(tree, hf_ctl_os, tvb, o, n, pinfo, &ei_ctl_unterminated, NULL);
@@ -585,36 +444,46 @@ dissect_os_version_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 }
 
 static void
-dissect_disk_number_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_sr_eligible(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
-    if (!need_bytes(tvb, 8, tree, pinfo, "CLUS_DISK_NUMBER_INFO"))
-        return;
-    proto_tree_add_item(tree, hf_ctl_disk_number, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_bytes_per_sector, tvb, 4, 4, ENC_LITTLE_ENDIAN);
-    add_trailing(tvb, 8, tree, pinfo);
+    sr_result(tvb, tree, pinfo, false);
 }
 
 static void
-dissect_state_change_reason(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_sr_replicated(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
-    if (!need_bytes(tvb, 12, tree, pinfo, "CLUSCTL_RESOURCE_STATE_CHANGE_REASON_STRUCT"))
-        return;
-    proto_tree_add_item(tree, hf_ctl_reason_size, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_reason_version, tvb, 4, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_reason, tvb, 8, 4, ENC_LITTLE_ENDIAN);
-    add_trailing(tvb, 12, tree, pinfo);
+    sr_result(tvb, tree, pinfo, true);
 }
 
 static void
-dissect_group_failure_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+dissect_dword_array(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code _U_)
 {
-    if (!need_bytes(tvb, 12, tree, pinfo, "CLUSTER_GROUP_FAILURE_INFO_BUFFER"))
-        return;
-    proto_tree_add_item(tree, hf_ctl_failure_version, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_failure_attempts, tvb, 4, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(tree, hf_ctl_failure_period, tvb, 8, 4, ENC_LITTLE_ENDIAN);
-    add_trailing(tvb, 12, tree, pinfo);
+    add_trailing(tvb, layout_array(tvb, 0, UINT32_MAX, tree, pinfo, &lay_dword, -1), tree, pinfo);
 }
+
+/* CLUS_NETNAME_PWD_INFO, or CLUS_NETNAME_PWD_INFOEX for the code that takes it (3.1.4.3.1.63). */
+static void
+dissect_netname_pwd_info(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code)
+{
+    const cmrp_layout_t *layout = code == CLUSCTL_RESOURCE_NETNAME_SET_PWD_INFOEX ? &lay_pwd_infoex : &lay_pwd_info;
+
+    if (ctl_layout(tvb, tree, pinfo, layout))
+        add_trailing(tvb, layout->size, tree, pinfo);
+}
+
+/* The formats built around fixed structures, decoded by hand. */
+typedef void (*ctl_decoder_t)(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, uint32_t code);
+static const ctl_decoder_t custom_decoders[CMRP_FMT_COUNT] = {
+    [CMRP_FMT_DWORD_ARRAY] = dissect_dword_array,
+    [CMRP_FMT_NETNAME_PWD_INFO] = dissect_netname_pwd_info,
+    [CMRP_FMT_MAINT_MODE_INFO] = dissect_maint_mode_info,
+    [CMRP_FMT_POOL_DRIVE_INFO] = dissect_pool_drive_info,
+    [CMRP_FMT_DISKID] = dissect_diskid,
+    [CMRP_FMT_NETNAME_OU_OUTPUT] = dissect_ou_output,
+    [CMRP_FMT_SR_ELIGIBLE_DISKS_RESULT] = dissect_sr_eligible,
+    [CMRP_FMT_SR_REPLICATED_DISKS_RESULT] = dissect_sr_replicated,
+    [CMRP_FMT_OS_VERSION_INFO] = dissect_os_version_info,
+};
 
 /* ---- dispatch ---- */
 
@@ -625,6 +494,15 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
     int len = buf_len(tvb);
     unsigned depth = ctx->depth;
 
+    if ((unsigned)fmt < CMRP_FMT_COUNT && fixed_layouts[fmt] != NULL) {
+        if (ctl_layout(tvb, tree, pinfo, fixed_layouts[fmt]))
+            add_trailing(tvb, fixed_layouts[fmt]->size, tree, pinfo);
+        return;
+    }
+    if ((unsigned)fmt < CMRP_FMT_COUNT && custom_decoders[fmt] != NULL) {
+        custom_decoders[fmt](tvb, tree, pinfo, code);
+        return;
+    }
     switch (fmt) {
     case CMRP_FMT_NONE: {
         proto_item *pi = proto_tree_add_item(tree, hf_ctl_data, tvb, 0, len, ENC_NA);
@@ -680,112 +558,6 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
         proto_item_append_text(proto_tree_get_parent(tree), ": %u string%s", n, n == 1 ? "" : "s");
         break;
     }
-    case CMRP_FMT_DWORD:
-        if (one_dword(tvb, tree, pinfo)) {
-            proto_tree_add_item(tree, hf_ctl_dword, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-            add_trailing(tvb, 4, tree, pinfo);
-        }
-        break;
-    case CMRP_FMT_DWORD_CHARACTERISTICS:
-        if (one_dword(tvb, tree, pinfo)) {
-            proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_characteristics, ett_ctl_bits, cmrp_bits_CLUS_CHARACTERISTICS,
-                                   ENC_LITTLE_ENDIAN);
-            add_trailing(tvb, 4, tree, pinfo);
-        }
-        break;
-    case CMRP_FMT_DWORD_FLAGS:
-        if (one_dword(tvb, tree, pinfo)) {
-            proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_flags, ett_ctl_bits, cmrp_bits_CLUS_FLAGS, ENC_LITTLE_ENDIAN);
-            add_trailing(tvb, 4, tree, pinfo);
-        }
-        break;
-    case CMRP_FMT_DWORD_AD_STATE:
-        if (one_dword(tvb, tree, pinfo)) {
-            proto_tree_add_bitmask(tree, tvb, 0, hf_ctl_ad_state, ett_ctl_bits, ad_state_fields, ENC_LITTLE_ENDIAN);
-            add_trailing(tvb, 4, tree, pinfo);
-        }
-        break;
-    case CMRP_FMT_DWORD_QUORUM:
-        if (one_dword(tvb, tree, pinfo)) {
-            proto_tree_add_item(tree, hf_ctl_quorum, tvb, 0, 4, ENC_LITTLE_ENDIAN);
-            add_trailing(tvb, 4, tree, pinfo);
-        }
-        break;
-    case CMRP_FMT_DWORD_DRIVEMASK:
-        if (one_dword(tvb, tree, pinfo)) {
-            add_drive_mask(tree, hf_ctl_drive_mask, tvb, 0, pinfo);
-            add_trailing(tvb, 4, tree, pinfo);
-        }
-        break;
-    case CMRP_FMT_DWORD_ARRAY: {
-        int o;
-        for (o = 0; o + 4 <= len; o += 4)
-            proto_tree_add_item(tree, hf_ctl_dword, tvb, o, 4, ENC_LITTLE_ENDIAN);
-        add_trailing(tvb, o, tree, pinfo);
-        break;
-    }
-    case CMRP_FMT_RESCLASS_INFO:
-        dissect_resclass_info(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_NETNAME_PWD_INFO:
-        dissect_netname_pwd_info(tvb, tree, pinfo, code == CLUSCTL_RESOURCE_NETNAME_SET_PWD_INFOEX);
-        break;
-    case CMRP_FMT_MAINT_MODE_INFO:
-        dissect_maint_mode_info(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_STORAGE_SET_DRIVELETTER:
-        dissect_storage_set_driveletter(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_STORAGE_REMAP_DRIVELETTER:
-        dissect_storage_remap_driveletter(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_CSV_MAINT_MODE_INFO:
-        dissect_csv_maint_mode_info(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_SV_BACKUP_MODE:
-        dissect_sv_backup_mode(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_POOL_DRIVE_INFO:
-        dissect_pool_drive_info(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_DISKID:
-        dissect_diskid(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_NETNAME_OU_INPUT:
-        dissect_ou_input(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_NETNAME_OU_OUTPUT:
-        dissect_ou_output(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_SR_QUERY_LOGDISKS:
-    case CMRP_FMT_SR_QUERY_TARGET_DATADISKS:
-    case CMRP_FMT_SR_QUERY_SOURCE_DATADISKS:
-        dissect_sr_query(tvb, tree, pinfo, fmt);
-        break;
-    case CMRP_FMT_SR_ELIGIBLE_DISKS_RESULT:
-        dissect_sr_result(tvb, tree, pinfo, false);
-        break;
-    case CMRP_FMT_SR_REPLICATED_DISKS_RESULT:
-        dissect_sr_result(tvb, tree, pinfo, true);
-        break;
-    case CMRP_FMT_MEMBERSHIP_INFO:
-        dissect_membership_info(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_OS_VERSION_INFO:
-        dissect_os_version_info(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_DISK_NUMBER_INFO:
-        dissect_disk_number_info(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_STATE_CHANGE_REASON:
-        dissect_state_change_reason(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_GROUP_FAILURE_INFO:
-        dissect_group_failure_info(tvb, tree, pinfo);
-        break;
-    case CMRP_FMT_SECURITY_DESCRIPTOR:
-        cmrp_dissect_security_descriptor(tvb, 0, len, pinfo, tree, depth);
-        break;
     case CMRP_FMT_UNKNOWN:
     case CMRP_FMT_COUNT:
     default: {
@@ -1046,12 +818,6 @@ cmrp_register_ctl(int proto)
         { &hf_ctl_sr_group_id, { "Replication group ID", "cmrp.ctl.sr.group_id", FT_GUID, BASE_NONE, NULL, 0,
             NULL, HFILL } },
         { &hf_ctl_sr_group_name, { "Replication group name", "cmrp.ctl.sr.group_name", FT_STRING, BASE_NONE, NULL, 0,
-            NULL, HFILL } },
-        { &hf_ctl_mbr_has_quorum, { "Has quorum", "cmrp.ctl.membership.has_quorum", FT_UINT8, BASE_DEC, NULL, 0,
-            NULL, HFILL } },
-        { &hf_ctl_mbr_up_nodes_size, { "Up nodes", "cmrp.ctl.membership.up_nodes_size", FT_UINT32, BASE_DEC, NULL, 0,
-            NULL, HFILL } },
-        { &hf_ctl_mbr_up_node, { "Up node ID", "cmrp.ctl.membership.up_node", FT_UINT8, BASE_DEC, NULL, 0,
             NULL, HFILL } },
         { &hf_ctl_os_size, { "OS characters", "cmrp.ctl.os.os_size", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_ctl_os_version_size, { "OS version characters", "cmrp.ctl.os.version_size", FT_UINT32, BASE_DEC, NULL, 0,

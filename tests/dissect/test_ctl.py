@@ -607,6 +607,21 @@ def ctl_pcap(scratch):
     # CLUSCTL_RESOURCE_STATE_CHANGE_REASON through ApiNodeResourceControl
     cid['worked_node'] = c.call(72, ctl_request(0x0150004E, struct.pack('<III', 12, 1, 1), node=True),
                                 ctl_response(b'', 0))
+    # the hand-decoded parts around the generated layouts (idl/tables/ctllayouts.tsv):
+    # CLUS_MAINTENANCE_MODE_INFO_EX (2.2.3.15) whose Signature is not 0xABBAF00F
+    cid['maint_badsig'] = c.call(73, ctl_request(0x014001E6, struct.pack('<IIII', 1, 1, 0, 0x12345678)),
+                                 ctl_response(b'', 0))
+    # CLUSDSK_DISKID (2.2.3.33): a GUID id cut at 12 bytes; a signature id with its unused union
+    cid['diskid_short'] = c.call(73, ctl_request(0x01000205, wz('C:\\'), 20),
+                                 ctl_response(u32(2) + b'\x11' * 8, 20))
+    cid['diskid_sig'] = c.call(73, ctl_request(0x01000205, wz('D:\\'), 20),
+                               ctl_response(u32(1) + u32(0xA1B2C3D4) + b'\0' * 12, 20))
+    # CLUSCTL_RESOURCE_NETNAME_CHECK_OU_PERMISSIONS_OUTPUT (2.2.3.35) whose OUSize (100) is larger
+    # than the 10 bytes of name that follow
+    cid['ou_overrun'] = c.call(73, ctl_request(0x07002121, struct.pack('<II', 1, 0x10) + bytes(range(16)), 64),
+                               ctl_response(struct.pack('<III', 1, 0, 100) + wz('OU=x'), 64))
+    # STORAGE_GET_DIRTY (3.1.4.3.1.46): DWORDs, then 2 bytes that are not one
+    cid['dirty'] = c.call(73, ctl_request(0x01000219, out_size=16), ctl_response(u32(3) + u32(5) + b'\x01\x02', 16))
     # two calls in flight: GET_NAME (SZ out), then GET_CHARACTERISTICS (DWORD_CHARACTERISTICS
     # out); the responses come back in reverse order
     c.send(True, co_request(100, 0, 73, ctl_request(0x01000029, out_size=64)))
@@ -835,9 +850,10 @@ def test_calls_in_flight(ctl):
 
 
 def test_no_malformed(tshark, ctl_pcap, ctl):
-    """Only the deliberately short structure is malformed (an expert info of group Malformed)."""
+    """Only the deliberately short structures are malformed (an expert info of group Malformed)."""
     bad = {int(r[0][0]) for r in tshark.fields(ctl_pcap[0], ['frame.number'], '_ws.malformed')}
-    assert bad == {ctl.by[(ctl.cid['pwd_short'], 0)]}
+    assert bad == {ctl.by[(ctl.cid['pwd_short'], 0)], ctl.by[(ctl.cid['diskid_short'], 2)],
+                   ctl.by[(ctl.cid['ou_overrun'], 2)]}
 
 
 def test_is_csv_file_has_no_output_buffer(calls, corpus_frames):
@@ -850,3 +866,41 @@ def test_is_csv_file_has_no_output_buffer(calls, corpus_frames):
     frame = corpus_frames[corpus_frame_of(calls, 'out', 0x01000229, 0)]
     assert frame.display('cmrp.ctl.data') == ['01000000']
     assert frame.experts() == ['Data in a buffer this control code does not use']
+
+
+def test_maintenance_signature_checked(ctl):
+    f = ctl.req('maint_badsig')
+    assert f.display('cmrp.ctl.maint.signature') == ['0x12345678']
+    assert f.display('cmrp.ctl.maint.type') == ['MaintenanceModeTypeDisableIsAliveCheck (1)']
+    assert f.experts() == ['Signature is not 0xABBAF00F']
+
+
+def test_diskid_short_guid_and_signature(ctl):
+    short = ctl.rsp('diskid_short')
+    assert short.display('cmrp.ctl.diskid.type') == ['DiskIdGuid (0x00000002)']
+    assert short.experts() == ['CLUSDSK_DISKID with a GUID needs 20 bytes, the buffer has 12']
+    assert not short.has('cmrp.ctl.diskid.guid')
+    sig = ctl.rsp('diskid_sig')
+    assert sig.display('cmrp.ctl.diskid.type') == ['DiskIdSignature (0x00000001)']
+    assert sig.display('cmrp.ctl.diskid.signature') == ['0xa1b2c3d4']
+    assert sig.display('cmrp.ctl.data') == ['00' * 12]
+    assert sig.experts() == []
+
+
+def test_ou_output_size_overrun(ctl):
+    f = ctl.rsp('ou_overrun')
+    assert f.display('cmrp.ctl.ou.has_access') == ['1']
+    assert f.display('cmrp.ctl.ou.size') == ['100']
+    assert f.display('cmrp.ctl.ou.name') == ['OU=x']
+    assert f.experts() == ['OUSize 100, only 10 bytes follow']
+    req = ctl.req('ou_overrun')
+    assert req.display('cmrp.ctl.ou.version') == ['1']
+    assert req.display('cmrp.ctl.ou.permissions') == ['0x00000010']
+    assert req.display('cmrp.ctl.ou.object_class') == ['03020100-0504-0706-0809-0a0b0c0d0e0f']
+
+
+def test_dword_array_with_trailing_bytes(ctl):
+    f = ctl.rsp('dirty')
+    assert f.display('cmrp.ctl.dword') == ['3 (0x00000003)', '5 (0x00000005)']
+    assert f.display('cmrp.ctl.trailing') == ['0102']
+    assert f.experts() == ['Data after the end of the structure']

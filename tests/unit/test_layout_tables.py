@@ -1,13 +1,19 @@
-"""Issue 16: the structure layouts of the plugin are data (cmrp_layout_t tables interpreted by
-plugin/cmrp-layout.c). Read those tables from the C source and check each one against the field
+"""Issues 16 and 12: the structure layouts of the plugin are data (cmrp_layout_t tables interpreted
+by plugin/cmrp-layout.c). Read those tables from the C source and check each one against the field
 table of the section it cites: fields back to back from offset 0, each of its spec width, ending
-exactly at the structure's size, and the size the spec gives.
+exactly at the structure's size, and the size the spec gives. The control-buffer structures are
+rows of idl/tables/ctllayouts.tsv (read with the generator's own parser, idl/gen/gen_layouts.py).
 """
 import os
 import re
+import subprocess
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SOURCES = ['plugin/packet-cmrp-proplist.c', 'plugin/packet-cmrp-ctl.c']
+SOURCES = ['plugin/packet-cmrp-proplist.c']
+CTL_TABLE = 'idl/tables/ctllayouts.tsv'
+sys.path.insert(0, os.path.join(ROOT, 'idl', 'gen'))
+import gen_layouts  # noqa: E402
 
 # name -> (source cited, size, [(field hf, width)]), from the spec's field tables
 SPEC = {
@@ -45,6 +51,80 @@ SPEC = {
     'STORAGE_IDENTIFIER': ('MS-CSVP 2.2.10', 16, [
         ('hf_sdid_code_set', 4), ('hf_sdid_type', 4), ('hf_sdid_identifier_size', 2),
         ('hf_sdid_next_offset', 2), ('hf_sdid_association', 4)]),
+    # ---- the control-code buffers (packet-cmrp-ctl.c) ----
+    'DWORD': ('MS-DTYP 2.2.9', 4, [('hf_ctl_dword', 4)]),
+    'CLUS_CHARACTERISTICS': ('MS-CMRP 2.2.2.4', 4, [('hf_ctl_characteristics', 4)]),
+    'CLUS_FLAGS': ('MS-CMRP 2.2.2.5', 4, [('hf_ctl_flags', 4)]),
+    'CLUSTER_QUORUM_VALUE': ('MS-CMRP 2.2.2.10', 4, [('hf_ctl_quorum', 4)]),
+    # MS-CMRP 2.2.3.13: Flags 4, Password 32, CreatingDC 516, ObjectGuid 128
+    'CLUS_NETNAME_PWD_INFO': ('MS-CMRP 2.2.3.13', 680, [
+        ('hf_ctl_pwd_flags', 4), ('hf_ctl_pwd_password', 32), ('hf_ctl_pwd_creating_dc', 516),
+        ('hf_ctl_pwd_object_guid', 128)]),
+    # MS-CMRP 2.2.3.62: the same with a 256-byte Password
+    'CLUS_NETNAME_PWD_INFOEX': ('MS-CMRP 2.2.3.62', 904, [
+        ('hf_ctl_pwd_flags', 4), ('hf_ctl_pwd_password', 256), ('hf_ctl_pwd_creating_dc', 516),
+        ('hf_ctl_pwd_object_guid', 128)]),
+    # MS-CMRP 2.2.3.14: InMaintenance 4; 2.2.3.15 adds MaintainenceModeType 4, InternalState 4,
+    # Signature 4
+    'CLUS_MAINTENANCE_MODE_INFO': ('MS-CMRP 2.2.3.14', 4, [('hf_ctl_maint_in_maintenance', 4)]),
+    'CLUS_MAINTENANCE_MODE_INFO_EX': ('MS-CMRP 2.2.3.15', 16, [
+        ('hf_ctl_maint_in_maintenance', 4), ('hf_ctl_maint_type', 4),
+        ('hf_ctl_maint_internal_state', 4), ('hf_ctl_maint_signature', 4)]),
+    # MS-CMRP 2.2.3.16: dwPartitionNumber 4, dwDriveLetterMask 4
+    'CLUS_STORAGE_SET_DRIVELETTER': ('MS-CMRP 2.2.3.16', 8, [
+        ('hf_ctl_partition_number', 4), ('hf_ctl_drive_mask', 4)]),
+    # MS-CMRP 2.2.3.12: CurrentDriveLetterMask 4, TargetDriveLetterMask 4
+    'CLUS_STORAGE_REMAP_DRIVELETTER': ('MS-CMRP 2.2.3.12', 8, [
+        ('hf_ctl_current_drive_mask', 4), ('hf_ctl_target_drive_mask', 4)]),
+    # MS-CMRP 2.2.3.19: InMaintenance 4, VolumeName 520
+    'CLUS_CSV_MAINTENANCE_MODE_INFO': ('MS-CMRP 2.2.3.19', 524, [
+        ('hf_ctl_maint_in_maintenance', 4), ('hf_ctl_volume_name', 520)]),
+    # MS-CMRP 2.2.3.20: BackupState 4, DelayTimerInSecs 4, VolumeName 520
+    'CLUS_SHARED_VOLUME_BACKUP_MODE': ('MS-CMRP 2.2.3.20', 528, [
+        ('hf_ctl_backup_state', 4), ('hf_ctl_delay_timer', 4), ('hf_ctl_volume_name', 520)]),
+    # MS-CMRP 2.2.3.31: DriveName 512, IncursSeekPenalty 1, Padding 3, DriveHealth 4, DriveState 4,
+    # TotalCapacity 8, ConsumedCapacity 8, Usage 4, BusType 4, Slot 4, EnclosureName 2048
+    'CLUS_POOL_DRIVE_INFO': ('MS-CMRP 2.2.3.31', 2600, [
+        ('hf_ctl_pool_drive_name', 512), ('hf_ctl_pool_seek_penalty', 1), ('hf_ctl_pool_padding', 3),
+        ('hf_ctl_pool_health', 4), ('hf_ctl_pool_state', 4), ('hf_ctl_pool_total_capacity', 8),
+        ('hf_ctl_pool_consumed_capacity', 8), ('hf_ctl_pool_usage', 4), ('hf_ctl_pool_bus_type', 4),
+        ('hf_ctl_pool_slot', 4), ('hf_ctl_pool_enclosure_name', 2048)]),
+    # MS-CMRP 2.2.3.33: DiskIdType 4, then a 16-byte union: DiskSignature 4 or DiskGuid 16
+    'CLUSDSK_DISKID': ('MS-CMRP 2.2.3.33', 8, [('hf_ctl_diskid_type', 4), ('hf_ctl_diskid_signature', 4)]),
+    'CLUSDSK_DISKID with a GUID': ('MS-CMRP 2.2.3.33', 20, [
+        ('hf_ctl_diskid_type', 4), ('hf_ctl_diskid_guid', 16)]),
+    # MS-CMRP 2.2.3.34: dwVersion 4, dwPermissions 4, ObjectClassGuid 16
+    'CLUSCTL_RESOURCE_NETNAME_CHECK_OU_PERMISSIONS_INPUT': ('MS-CMRP 2.2.3.34', 24, [
+        ('hf_ctl_ou_version', 4), ('hf_ctl_ou_permissions', 4), ('hf_ctl_ou_object_class', 16)]),
+    # MS-CMRP 2.2.3.35: HasAccess 4, DefaultOU 4, OUSize 4 (then the OU name)
+    'CLUSCTL_RESOURCE_NETNAME_CHECK_OU_PERMISSIONS_OUTPUT': ('MS-CMRP 2.2.3.35', 12, [
+        ('hf_ctl_ou_has_access', 4), ('hf_ctl_ou_default_ou', 4), ('hf_ctl_ou_size', 4)]),
+    # MS-CMRP 2.2.3.36: DataDiskGuid 16, IncludeOfflineDisks 1, then padding to 20
+    'SR_RESOURCE_TYPE_QUERY_ELIGIBLE_LOGDISKS': ('MS-CMRP 2.2.3.36', 20, [
+        ('hf_ctl_sr_data_disk_guid', 16), ('hf_ctl_sr_include_offline', 1), ('hf_ctl_sr_reserved', 3)]),
+    # MS-CMRP 2.2.3.38: SourceDataDiskGuid 16, SkipConnectivityCheck 1, IncludeOfflineDisks 1
+    'SR_RESOURCE_TYPE_QUERY_ELIGIBLE_TARGET_DATADISKS': ('MS-CMRP 2.2.3.38', 20, [
+        ('hf_ctl_sr_source_disk_guid', 16), ('hf_ctl_sr_skip_connectivity', 1),
+        ('hf_ctl_sr_include_offline', 1), ('hf_ctl_sr_reserved', 2)]),
+    # MS-CMRP 2.2.3.39: DataDiskGuid 16, IncludeAvailableStoargeDisks 1
+    'SR_RESOURCE_TYPE_QUERY_ELIGIBLE_SOURCE_DATADISKS': ('MS-CMRP 2.2.3.39', 20, [
+        ('hf_ctl_sr_source_disk_guid', 16), ('hf_ctl_sr_include_available', 1),
+        ('hf_ctl_sr_reserved', 3)]),
+    # MS-CMRP 2.2.3.37 / 2.2.3.41: Count 2, Reserved1 2 (then the elements)
+    'SR_RESOURCE_TYPE_ELIGIBLE_DISKS_RESULT': ('MS-CMRP 2.2.3.37', 4, [
+        ('hf_ctl_sr_count', 2), ('hf_ctl_sr_reserved', 2)]),
+    'SR_RESOURCE_TYPE_REPLICATED_DISKS_RESULT': ('MS-CMRP 2.2.3.41', 4, [
+        ('hf_ctl_sr_count', 2), ('hf_ctl_sr_reserved', 2)]),
+    # MS-CMRP 2.2.3.40: Type 4, ClusterDiskResourceGuid 16, ReplicationGroupId 16,
+    # ReplicationGroupName 520
+    'SR_RESOURCE_TYPE_REPLICATED_DISK': ('MS-CMRP 2.2.3.40', 556, [
+        ('hf_ctl_sr_disk_type', 4), ('hf_ctl_sr_cluster_disk_guid', 16), ('hf_ctl_sr_group_id', 16),
+        ('hf_ctl_sr_group_name', 520)]),
+    # MS-CMRP 2.2.3.44: DiskNumber 4, BytesPerSector 4
+    'CLUS_DISK_NUMBER_INFO': ('MS-CMRP 2.2.3.44', 8, [
+        ('hf_ctl_disk_number', 4), ('hf_ctl_bytes_per_sector', 4)]),
+    # MS-CMRP 2.2.3.43: dwOSSize 4, dwOSVersionSize 4 (then the strings)
+    'OS_AND_OS_VERSION_INFO': ('MS-CMRP 2.2.3.43', 8, [('hf_ctl_os_size', 4), ('hf_ctl_os_version_size', 4)]),
     'disk signature (unsigned long)': ('MS-CMRP 2.2.2.3', 4, [('hf_prop_disk_signature', 4)]),
     'disk number (unsigned long)': ('MS-CMRP 2.2.2.3', 4, [('hf_prop_disk_number', 4)]),
     'disk size (ULARGE_INTEGER)': ('MS-CMRP 2.2.2.3', 8, [('hf_prop_disk_size', 8)]),
@@ -56,6 +136,7 @@ DEFINE_FIELDS = re.compile(r'^#define\s+(\w+)\s*\\\n((?:.*\\\n)*.*\n)', re.M)
 TABLE = re.compile(r"static const cmrp_layout_field_t\s+(\w+)\[\]\s*=\s*\{(.*?)\};", re.S)
 LAYOUT = re.compile(r'static const cmrp_layout_t\s+\w+\s*=\s*\{\s*"([^"]+)",\s*"([^"]+)",\s*(\w+),\s*'
                     r'[^,]+,\s*(\w+)\s*\};', re.S)
+
 
 
 def layouts():
@@ -74,12 +155,29 @@ def layouts():
         for name, source, size, table in LAYOUT.findall(src):
             size = int(size) if size.isdigit() else nums[size]
             out.append((rel, name, source, size, tables[table]))
+    for _, name, source, size, fields in gen_layouts.parse(os.path.join(ROOT, CTL_TABLE)):
+        out.append((CTL_TABLE, name, source, size, [(hf, o, n) for hf, o, n, _, _, _ in fields]))
     return out
 
 
 def test_tables_found():
-    names = {name for _, name, _, _, _ in layouts()}
-    assert set(SPEC) <= names, set(SPEC) - names
+    names = [name for _, name, _, _, _ in layouts()]
+    assert set(SPEC) <= set(names), set(SPEC) - set(names)
+    ctl = [name for rel, name, _, _, _ in layouts() if rel == CTL_TABLE]
+    assert len(ctl) >= 30 and len(set(ctl)) == len(ctl), ctl
+
+
+def test_every_layout_cites_a_source():
+    for rel, name, source, _, _ in layouts():
+        assert re.match(r'(MS-[A-Z]+ \d+(\.\d+)+|SDK \w+\.h)$', source), (rel, name, source)
+
+
+def test_ctl_decodes_no_structure_by_literal_offsets():
+    """Issue 12: the control-code module has no proto_tree_add_item at a numeric offset other than
+    0 (the start of a buffer); structures are tables."""
+    src = open(os.path.join(ROOT, 'plugin/packet-cmrp-ctl.c')).read()
+    hits = re.findall(r'proto_tree_add_item\w*\([^;]*?tvb,\s*([1-9]\d*|o \+ \d+)\s*,', src)
+    assert hits == [], hits
 
 
 def test_each_layout_matches_its_spec_table():
@@ -118,4 +216,23 @@ def test_class_info_is_one_layout_in_both_modules():
     shapes = {rel: [(o, n) for _, o, n in fields] for rel, name, _, _, fields in layouts()
               if name == 'CLUS_RESOURCE_CLASS_INFO'}
     assert shapes == {'plugin/packet-cmrp-proplist.c': [(0, 4), (4, 4)],
-                      'plugin/packet-cmrp-ctl.c': [(0, 4), (4, 4)]}
+                      CTL_TABLE: [(0, 4), (4, 4)]}
+
+
+def test_ctl_layout_hfs_exist():
+    """Every hf_ a row of ctllayouts.tsv names is declared in packet-cmrp-ctl.c (the build would fail
+    too; this says which row)."""
+    src = open(os.path.join(ROOT, 'plugin/packet-cmrp-ctl.c')).read()
+    declared = set(re.findall(r'^static int (hf_\w+) = -1;', src, re.M))
+    for _, name, _, _, fields in layouts():
+        for hf, _, _ in fields:
+            if hf.startswith('hf_ctl_'):
+                assert hf in declared, (name, hf)
+
+
+def test_generator_rejects_a_field_past_its_structure(tmp_path):
+    bad = tmp_path / 'bad.tsv'
+    bad.write_text('struct\tlay_x\tX\tMS-CMRP 2.2.3.1\t4\nfield\thf_x\t2\t4\tUINT\t-\t-\n')
+    p = subprocess.run([sys.executable, os.path.join(ROOT, 'idl/gen/gen_layouts.py'), str(bad), 'ett_x',
+                        str(tmp_path / 'out.h')], stderr=subprocess.PIPE, text=True)
+    assert p.returncode == 1 and 'ends at 6, past the 4 bytes of lay_x' in p.stderr

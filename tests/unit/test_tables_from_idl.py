@@ -59,7 +59,8 @@ def test_generated_tables_used():
               'CLUS_POOL_DRIVE_USAGE', 'CLUS_POOL_DRIVE_BUS_TYPE', 'SR_REPLICATED_DISK_TYPE',
               'CLUSTER_RESOURCE_STATE_CHANGE_REASON'):
         assert 'cmrp_vs_%s' % t in ctl, t
-    assert 'cmrp_bits_CLUS_CHARACTERISTICS' in ctl and 'cmrp_bits_CLUS_FLAGS' in ctl
+    layouts = source('../idl/tables/ctllayouts.tsv')     # the control-buffer layouts (generated)
+    assert 'cmrp_bits_CLUS_CHARACTERISTICS' in layouts and 'cmrp_bits_CLUS_FLAGS' in layouts
     for t in ('CLUSREG_VALUE_TYPE', 'CLUSTER_REG_BATCH_COMMAND', 'CLUSREG_CONTROL_COMMAND_DATA'):
         assert 'cmrp_vs_%s' % t in reg, t
     # no local copies of the IDL's constants
