@@ -125,15 +125,17 @@ details() {
 }
 
 open_ws 241
-# CMRP > Notifications (the 4th line): 51 NOTIFICATION_RPC items, each one line
-details Right Down Down Down Down Right Home
+# CMRP > Notifications (the 5th line): 51 NOTIFICATION_RPC items, each one line; then the
+# request's context (the 3rd line: the generated "Request: ... in frame N" subtree)
+details Right Down Down Down Down Down Right Up Up Right Home
 shot tree-notify.png
 close_ws
 
 open_ws 762
-# CMRP > lpOutBuffer (6th line) > Property list > NodeHighestVersion (3rd line) > its Value (4th
-# line) with all of its subtrees but the syntax; down to the next properties
-details Right Down Down Down Down Down Down Right Down Right Down Down Down Right \
+# CMRP > lpOutBuffer (7th line, after the request's context) > Property list > NodeHighestVersion
+# (3rd line) > its Value (4th line) with all of its subtrees but the syntax; down to the next
+# properties
+details Right Down Down Down Down Down Down Down Right Down Right Down Down Down Right \
     Down Down Down Down shift+Right Down Left Down Down Down Down Down Down Down Down Down
 shot tree-props.png
 close_ws
