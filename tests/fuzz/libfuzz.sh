@@ -100,8 +100,7 @@ if LLVM_PROFILE_FILE="$RUN/replay-%p.profraw" "$BUILD/cmrp_replay" "$CORPUS" \
             | awk -v l="$label" '/^TOTAL/ { printf "libfuzz: line coverage of %s: %s (%d of %d lines)\n", l, $(NF-3), $(NF-5)-$(NF-4), $(NF-5) }'
     }
     cover "plugin/" "$ROOT"/plugin/*.c
-    cover "generated code (gen/cmrp-gen.c, gen/cmrp-ctl-table.c)" "$BUILD/gen/cmrp-gen.c" \
-        "$BUILD/gen/cmrp-ctl-table.c"
+    cover "generated code ($(cd "$BUILD" && echo gen/*.c))" "$BUILD"/gen/*.c
     echo "libfuzz: per-file report: $LLVMCOV report $BUILD/cmrp_replay -instr-profile=$RUN/replay.profdata"
 else
     echo "libfuzz: the coverage replay failed (see $RUN/replay.log)" >&2
