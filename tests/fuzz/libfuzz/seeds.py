@@ -162,6 +162,26 @@ def extract(path):
     yield from cl_seeds(datagrams)
 
 
+# Notification kinds no capture holds, derived from one that has the same payload shape: the
+# (object type, filter flags) of a NOTIFY_FILTER_AND_TYPE_RPC in an ApiGetNotifyV2 (opnum 139)
+# response is rewritten (MS-CMRP 2.2.2.18/2.2.3.22: a DWORD type, 4 bytes of padding, a 64-bit
+# filter; the same bytes in NDR and NDR64). A group's state (CLUSTER_CHANGE_GROUP_STATE_V2) is a
+# DWORD, as are a network's state and a group set's state.
+VARIANTS = [
+    ((0x02, 0x08), (0x06, 0x08)),   # group state -> CLUSTER_CHANGE_NETWORK_STATE_V2
+    ((0x02, 0x08), (0x0d, 0x08)),   # group state -> CLUSTER_CHANGE_GROUPSET_STATE_V2
+]
+
+
+def variants(s):
+    if len(s) < 8 or not (s[0] & 4) or s[1] != 139:
+        return
+    for (ft, ff), (tt, tf) in VARIANTS:
+        old = struct.pack("<I4xQ", ft, ff)
+        if old in s[8:]:
+            yield s[:8] + s[8:].replace(old, struct.pack("<I4xQ", tt, tf))
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -172,15 +192,16 @@ def main():
     written = set()
     for cap in caps:
         n = 0
-        for s in extract(cap):
-            if s is None:
+        for s0 in extract(cap):
+            if s0 is None:
                 continue
-            name = hashlib.sha1(s).hexdigest()
-            if name not in written:
-                with open(os.path.join(out, name), "wb") as f:
-                    f.write(s)
-                written.add(name)
-                n += 1
+            for s in [s0] + list(variants(s0)):
+                name = hashlib.sha1(s).hexdigest()
+                if name not in written:
+                    with open(os.path.join(out, name), "wb") as f:
+                        f.write(s)
+                    written.add(name)
+                    n += 1
         print(f"{os.path.relpath(cap, ROOT)}: {n} seeds", file=sys.stderr)
     print(len(written))
 
