@@ -28,49 +28,15 @@
 #include <wsutil/nstime.h>
 #include "cmrp-compat.h"
 
+#include "cmrp-gen.h"
 #include "cmrp-hooks.h"
 #include "cmrp-layout.h"
 #include "cmrp-errors.h"
 #include "cmrp-propmeanings.h"
 #include "packet-cmrp-proplist.h"
 
-/* CLUSTER_PROPERTY_SYNTAX values (MS-CMRP 2.2.2.3; SDK ClusAPI.h for the last ones) */
-#define SYNTAX_ENDMARK                      0x00000000u
-#define SYNTAX_NAME                         0x00040003u
-#define SYNTAX_RESCLASS                     0x00020002u
-#define SYNTAX_DISK_SIGNATURE               0x00050002u
-#define SYNTAX_SCSI_ADDRESS                 0x00060002u
-#define SYNTAX_DISK_NUMBER                  0x00070002u
-#define SYNTAX_PARTITION_INFO               0x00080001u
-#define SYNTAX_FTSET_INFO                   0x00090001u
-#define SYNTAX_DISK_SERIALNUMBER            0x000a0003u
-#define SYNTAX_DISK_GUID                    0x000b0003u
-#define SYNTAX_DISK_SIZE                    0x000c0006u
-#define SYNTAX_PARTITION_INFO_EX            0x000d0001u
-#define SYNTAX_PARTITION_INFO_EX2           0x000e0001u
-#define SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR 0x000f0001u
-
-/* CLUSTER_PROPERTY_FORMAT (2.2.2.2; VALUE_LIST, PROPERTY_LIST and USER from the SDK) */
-#define FMT_UNKNOWN             0x0000
-#define FMT_BINARY              0x0001
-#define FMT_DWORD               0x0002
-#define FMT_SZ                  0x0003
-#define FMT_EXPAND_SZ           0x0004
-#define FMT_MULTI_SZ            0x0005
-#define FMT_ULARGE_INTEGER      0x0006
-#define FMT_LONG                0x0007
-#define FMT_EXPANDED_SZ         0x0008
-#define FMT_SECURITY_DESCRIPTOR 0x0009
-#define FMT_LARGE_INTEGER       0x000a
-#define FMT_WORD                0x000b
-#define FMT_FILETIME            0x000c
-#define FMT_VALUE_LIST          0x000d
-#define FMT_PROPERTY_LIST       0x000e
-#define FMT_USER                0x8000
-
-/* CLUSTER_PROPERTY_TYPE (2.2.2.1; RESERVED1, FTSET_INFO, STORAGE_DEVICE_ID_DESCRIPTOR, USER: SDK) */
-#define TYPE_LIST_VALUE         0x0001
-#define TYPE_USER               0x8000
+/* CLUSTER_PROPERTY_SYNTAX / _FORMAT / _TYPE (2.2.2.1-3; SDK additions marked in idl/types.idl)
+ * and every other enum of this file: CMRP_* and cmrp_vs_* of cmrp-gen.h. */
 
 /* Fixed structure sizes */
 #define SCSI_ADDRESS_LEN        4
@@ -248,125 +214,6 @@ static expert_field ei_prop_trailing = EI_INIT;
 static expert_field ei_sd_bad_offset = EI_INIT;
 static expert_field ei_prop_struct_inconsistent = EI_INIT;
 
-static const value_string syntax_vals[] = {
-    { 0x00000000, "CLUSPROP_SYNTAX_ENDMARK" },
-    { 0x00010001, "CLUSPROP_SYNTAX_LIST_VALUE_BINARY" },
-    { 0x00010002, "CLUSPROP_SYNTAX_LIST_VALUE_DWORD" },
-    { 0x00010003, "CLUSPROP_SYNTAX_LIST_VALUE_SZ" },
-    { 0x00010004, "CLUSPROP_SYNTAX_LIST_VALUE_EXPAND_SZ" },
-    { 0x00010005, "CLUSPROP_SYNTAX_LIST_VALUE_MULTI_SZ" },
-    { 0x00010006, "CLUSPROP_SYNTAX_LIST_VALUE_ULARGE_INTEGER" },
-    { 0x00010007, "CLUSPROP_SYNTAX_LIST_VALUE_LONG" },
-    { 0x00010008, "CLUSPROP_SYNTAX_LIST_VALUE_EXPANDED_SZ" },
-    { 0x00010009, "CLUSPROP_SYNTAX_LIST_VALUE_SECURITY_DESCRIPTOR" },
-    { 0x0001000a, "CLUSPROP_SYNTAX_LIST_VALUE_LARGE_INTEGER" },
-    { 0x0001000b, "CLUSPROP_SYNTAX_LIST_VALUE_WORD" },
-    { 0x0001000c, "CLUSPROP_SYNTAX_LIST_VALUE_FILETIME" },
-    { 0x0001000e, "CLUSPROP_SYNTAX_LIST_VALUE_PROPERTY_LIST" },
-    { 0x00020002, "CLUSPROP_SYNTAX_RESCLASS" },
-    { 0x00040003, "CLUSPROP_SYNTAX_NAME" },
-    { 0x00050002, "CLUSPROP_SYNTAX_DISK_SIGNATURE" },
-    { 0x00060002, "CLUSPROP_SYNTAX_SCSI_ADDRESS" },
-    { 0x00070002, "CLUSPROP_SYNTAX_DISK_NUMBER" },
-    { 0x00080001, "CLUSPROP_SYNTAX_PARTITION_INFO" },
-    { 0x00090001, "CLUSPROP_SYNTAX_FTSET_INFO" },
-    { 0x000a0003, "CLUSPROP_SYNTAX_DISK_SERIALNUMBER" },
-    { 0x000b0003, "CLUSPROP_SYNTAX_DISK_GUID" },
-    { 0x000c0006, "CLUSPROP_SYNTAX_DISK_SIZE" },
-    { 0x000d0001, "CLUSPROP_SYNTAX_PARTITION_INFO_EX" },
-    { 0x000e0001, "CLUSPROP_SYNTAX_PARTITION_INFO_EX2" },
-    { 0x000f0001, "CLUSPROP_SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR" },
-    { 0, NULL }
-};
-
-static const value_string format_vals[] = {
-    { FMT_UNKNOWN,             "CLUSPROP_FORMAT_UNKNOWN" },
-    { FMT_BINARY,              "CLUSPROP_FORMAT_BINARY" },
-    { FMT_DWORD,               "CLUSPROP_FORMAT_DWORD" },
-    { FMT_SZ,                  "CLUSPROP_FORMAT_SZ" },
-    { FMT_EXPAND_SZ,           "CLUSPROP_FORMAT_EXPAND_SZ" },
-    { FMT_MULTI_SZ,            "CLUSPROP_FORMAT_MULTI_SZ" },
-    { FMT_ULARGE_INTEGER,      "CLUSPROP_FORMAT_ULARGE_INTEGER" },
-    { FMT_LONG,                "CLUSPROP_FORMAT_LONG" },
-    { FMT_EXPANDED_SZ,         "CLUSPROP_FORMAT_EXPANDED_SZ" },
-    { FMT_SECURITY_DESCRIPTOR, "CLUSPROP_FORMAT_SECURITY_DESCRIPTOR" },
-    { FMT_LARGE_INTEGER,       "CLUSPROP_FORMAT_LARGE_INTEGER" },
-    { FMT_WORD,                "CLUSPROP_FORMAT_WORD" },
-    { FMT_FILETIME,            "CLUSPROP_FORMAT_FILETIME" },
-    { FMT_VALUE_LIST,          "CLUSPROP_FORMAT_VALUE_LIST" },
-    { FMT_PROPERTY_LIST,       "CLUSPROP_FORMAT_PROPERTY_LIST" },
-    { FMT_USER,                "CLUSPROP_FORMAT_USER" },
-    { 0, NULL }
-};
-
-static const value_string type_vals[] = {
-    { 0x0000, "CLUSPROP_TYPE_ENDMARK" },
-    { 0x0001, "CLUSPROP_TYPE_LIST_VALUE" },
-    { 0x0002, "CLUSPROP_TYPE_RESCLASS" },
-    { 0x0003, "CLUSPROP_TYPE_RESERVED1" },
-    { 0x0004, "CLUSPROP_TYPE_NAME" },
-    { 0x0005, "CLUSPROP_TYPE_SIGNATURE" },
-    { 0x0006, "CLUSPROP_TYPE_SCSI_ADDRESS" },
-    { 0x0007, "CLUSPROP_TYPE_DISK_NUMBER" },
-    { 0x0008, "CLUSPROP_TYPE_PARTITION_INFO" },
-    { 0x0009, "CLUSPROP_TYPE_FTSET_INFO" },
-    { 0x000a, "CLUSPROP_TYPE_DISK_SERIALNUMBER" },
-    { 0x000b, "CLUSPROP_TYPE_DISK_GUID" },
-    { 0x000c, "CLUSPROP_TYPE_DISK_SIZE" },
-    { 0x000d, "CLUSPROP_TYPE_PARTITION_INFO_EX" },
-    { 0x000e, "CLUSPROP_TYPE_PARTITION_INFO_EX2" },
-    { 0x000f, "CLUSPROP_TYPE_STORAGE_DEVICE_ID_DESCRIPTOR" },
-    { 0x8000, "CLUSPROP_TYPE_USER" },
-    { 0xffff, "CLUSPROP_TYPE_UNKNOWN" },
-    { 0, NULL }
-};
-
-static const value_string resclass_vals[] = {
-    { 0,      "CLUS_RESCLASS_UNKNOWN" },
-    { 1,      "CLUS_RESCLASS_STORAGE" },
-    { 2,      "CLUS_RESCLASS_NETWORK" },
-    { 0x8000, "CLUS_RESCLASS_USER" },
-    { 0, NULL }
-};
-
-static const value_string csv_fault_state_vals[] = {
-    { 0, "VolumeStateNoFaults" },
-    { 1, "VolumeStateRedirected" },
-    { 2, "VolumeStateNoAccess" },
-    { 4, "VolumeStateInMaintenance" },
-    { 0, NULL }
-};
-
-static const value_string csv_backup_state_vals[] = {
-    { 0, "VolumeBackupNone" },
-    { 1, "VolumeBackupInProgress" },
-    { 0, NULL }
-};
-
-static const value_string ace_type_vals[] = {
-    { 0x00, "ACCESS_ALLOWED_ACE_TYPE" },
-    { 0x01, "ACCESS_DENIED_ACE_TYPE" },
-    { 0x02, "SYSTEM_AUDIT_ACE_TYPE" },
-    { 0x03, "SYSTEM_ALARM_ACE_TYPE" },
-    { 0x04, "ACCESS_ALLOWED_COMPOUND_ACE_TYPE" },
-    { 0x05, "ACCESS_ALLOWED_OBJECT_ACE_TYPE" },
-    { 0x06, "ACCESS_DENIED_OBJECT_ACE_TYPE" },
-    { 0x07, "SYSTEM_AUDIT_OBJECT_ACE_TYPE" },
-    { 0x08, "SYSTEM_ALARM_OBJECT_ACE_TYPE" },
-    { 0x09, "ACCESS_ALLOWED_CALLBACK_ACE_TYPE" },
-    { 0x0a, "ACCESS_DENIED_CALLBACK_ACE_TYPE" },
-    { 0x0b, "ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE" },
-    { 0x0c, "ACCESS_DENIED_CALLBACK_OBJECT_ACE_TYPE" },
-    { 0x0d, "SYSTEM_AUDIT_CALLBACK_ACE_TYPE" },
-    { 0x0e, "SYSTEM_ALARM_CALLBACK_ACE_TYPE" },
-    { 0x0f, "SYSTEM_AUDIT_CALLBACK_OBJECT_ACE_TYPE" },
-    { 0x10, "SYSTEM_ALARM_CALLBACK_OBJECT_ACE_TYPE" },
-    { 0x11, "SYSTEM_MANDATORY_LABEL_ACE_TYPE" },
-    { 0x12, "SYSTEM_RESOURCE_ATTRIBUTE_ACE_TYPE" },
-    { 0x13, "SYSTEM_SCOPED_POLICY_ID_ACE_TYPE" },
-    { 0, NULL }
-};
-
 static int * const syntax_fields[] = { &hf_prop_syntax_type, &hf_prop_syntax_format, NULL };
 
 static int * const part_flags_fields[] = {
@@ -389,37 +236,6 @@ static int * const sd_control_fields[] = {
 static int * const ace_flags_fields[] = {
     &hf_sd_ace_flags_fa, &hf_sd_ace_flags_sa, &hf_sd_ace_flags_id, &hf_sd_ace_flags_io,
     &hf_sd_ace_flags_np, &hf_sd_ace_flags_ci, &hf_sd_ace_flags_oi, NULL
-};
-
-/* STORAGE_IDENTIFIER (MS-CSVP 2.2.10): CodeSet, Type and Association carry the values of the CODE
- * SET, IDENTIFIER TYPE and ASSOCIATION fields of SCSI SPC-3 7.6.3.1; the names are the Windows
- * STORAGE_IDENTIFIER_CODE_SET / _TYPE and STORAGE_ASSOCIATION_TYPE enumerators. */
-static const value_string sdid_code_set_vals[] = {
-    { 0, "StorageIdCodeSetReserved" },
-    { 1, "StorageIdCodeSetBinary" },
-    { 2, "StorageIdCodeSetAscii" },
-    { 3, "StorageIdCodeSetUtf8" },
-    { 0, NULL }
-};
-
-static const value_string sdid_type_vals[] = {
-    { 0, "StorageIdTypeVendorSpecific" },
-    { 1, "StorageIdTypeVendorId" },
-    { 2, "StorageIdTypeEUI64" },
-    { 3, "StorageIdTypeFCPHName" },
-    { 4, "StorageIdTypePortRelative" },
-    { 5, "StorageIdTypeTargetPortGroup" },
-    { 6, "StorageIdTypeLogicalUnitGroup" },
-    { 7, "StorageIdTypeMD5LogicalUnitIdentifier" },
-    { 8, "StorageIdTypeScsiNameString" },
-    { 0, NULL }
-};
-
-static const value_string sdid_association_vals[] = {
-    { 0, "StorageIdAssocDevice" },
-    { 1, "StorageIdAssocPort" },
-    { 2, "StorageIdAssocTarget" },
-    { 0, NULL }
 };
 
 static int * const subclass_fields[] = { &hf_prop_subclass_shared, NULL };
@@ -547,8 +363,6 @@ static const cmrp_layout_t layout_sdid = {
     "STORAGE_DEVICE_ID_DESCRIPTOR", "MS-CSVP 2.2.9", SDID_HEAD_LEN, NULL, sdid_head_fields
 };
 
-/* STORAGE_IDENTIFIER (MS-CSVP 2.2.10): CodeSet, Type, IdentifierSize, NextOffset, Association,
- * then IdentifierSize bytes of Identifier. */
 #define SID_HEAD_LEN 16
 static const cmrp_layout_field_t storage_identifier_fields[] = {
     { &hf_sdid_code_set, 0, 4, CMRP_LF_UINT, 0, NULL, NULL },
@@ -592,16 +406,16 @@ typedef struct {
 } syntax_layouts_t;
 
 static const syntax_layouts_t syntax_layouts[] = {
-    { SYNTAX_RESCLASS, { &layout_resclass_info, &layout_resclass_sdk }, false, NULL },
-    { SYNTAX_DISK_SIGNATURE, { &layout_disk_signature, NULL }, false, NULL },
-    { SYNTAX_SCSI_ADDRESS, { &layout_scsi_address, NULL }, false, NULL },
-    { SYNTAX_DISK_NUMBER, { &layout_disk_number, NULL }, false, NULL },
-    { SYNTAX_PARTITION_INFO, { &layout_partition_info, NULL }, true, NULL },
-    { SYNTAX_FTSET_INFO, { &layout_ftset_info, NULL }, false, NULL },
-    { SYNTAX_DISK_SIZE, { &layout_disk_size, NULL }, false, NULL },
-    { SYNTAX_PARTITION_INFO_EX, { &layout_partition_info_ex, NULL }, true, NULL },
-    { SYNTAX_PARTITION_INFO_EX2, { &layout_partition_info_ex2, NULL }, true, NULL },
-    { SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR, { &layout_sdid, NULL }, true, dissect_storage_identifiers },
+    { CMRP_CLUSPROP_SYNTAX_RESCLASS, { &layout_resclass_info, &layout_resclass_sdk }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_DISK_SIGNATURE, { &layout_disk_signature, NULL }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_SCSI_ADDRESS, { &layout_scsi_address, NULL }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_DISK_NUMBER, { &layout_disk_number, NULL }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_PARTITION_INFO, { &layout_partition_info, NULL }, true, NULL },
+    { CMRP_CLUSPROP_SYNTAX_FTSET_INFO, { &layout_ftset_info, NULL }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_DISK_SIZE, { &layout_disk_size, NULL }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_PARTITION_INFO_EX, { &layout_partition_info_ex, NULL }, true, NULL },
+    { CMRP_CLUSPROP_SYNTAX_PARTITION_INFO_EX2, { &layout_partition_info_ex2, NULL }, true, NULL },
+    { CMRP_CLUSPROP_SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR, { &layout_sdid, NULL }, true, dissect_storage_identifiers },
 };
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -846,7 +660,7 @@ dissect_acl(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *
             ace_end = acl_end;
         }
         ace_item = proto_tree_add_item(acl_tree, hf_sd_ace, tvb, o, ace_end - o, ENC_NA);
-        proto_item_set_text(ace_item, "ACE: %s", val_to_str_const(type, ace_type_vals, "unknown type"));
+        proto_item_set_text(ace_item, "ACE: %s", val_to_str_const(type, cmrp_vs_ACE_TYPE, "unknown type"));
         ace_tree = proto_item_add_subtree(ace_item, ett_sd_ace);
         proto_tree_add_item(ace_tree, hf_sd_ace_type, tvb, o, 1, ENC_NA);
         proto_tree_add_bitmask(ace_tree, tvb, o + 1, hf_sd_ace_flags, ett_sd_ace_flags, ace_flags_fields, ENC_NA);
@@ -1133,9 +947,9 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                                "Size %u overruns the buffer (%d bytes left)", size, end - data);
         dlen = end - data;
     }
-    proto_item_append_text(vitem, ": %s", val_to_str(pinfo->pool, syntax, syntax_vals, "syntax 0x%08x"));
+    proto_item_append_text(vitem, ": %s", val_to_str(pinfo->pool, syntax, cmrp_vs_CLUSTER_PROPERTY_SYNTAX, "syntax 0x%08x"));
 
-    if (try_val_to_str(syntax, syntax_vals) == NULL && type != TYPE_USER && format != FMT_USER) {
+    if (try_val_to_str(syntax, cmrp_vs_CLUSTER_PROPERTY_SYNTAX) == NULL && type != CMRP_CLUSPROP_TYPE_USER && format != CMRP_CLUSPROP_FORMAT_USER) {
         proto_item *pi = proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
         expert_add_info_format(pinfo, pi, &ei_prop_unknown_syntax, "Unknown property syntax 0x%08x", syntax);
         s = "<unknown syntax>";
@@ -1149,22 +963,22 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
     }
 
     switch (syntax) {
-    case SYNTAX_NAME:
+    case CMRP_CLUSPROP_SYNTAX_NAME:
         cmrp_add_utf16z(vtree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
         break;
-    case SYNTAX_DISK_SERIALNUMBER:
+    case CMRP_CLUSPROP_SYNTAX_DISK_SERIALNUMBER:
         /* MS-CMRP 2.2.2.3: the disk's serial number, a NUL-terminated Unicode string */
         cmrp_add_utf16z(vtree, hf_prop_disk_serial, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
         s = wmem_strdup_printf(pinfo->pool, "\"%s\"", s);
         break;
-    case SYNTAX_DISK_GUID:
+    case CMRP_CLUSPROP_SYNTAX_DISK_GUID:
         /* MS-CMRP 2.2.2.3: a GPT disk's GUID as a NUL-terminated curly-braced string */
         cmrp_add_utf16z(vtree, hf_prop_disk_guid, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
         break;
     default:
         switch (format) {
-        case FMT_BINARY:
-            if ((flags & CMRP_PL_CSV_VOLUME_INFO) && type == TYPE_LIST_VALUE && size == CSV_VOLUME_INFO_LEN &&
+        case CMRP_CLUSPROP_FORMAT_BINARY:
+            if ((flags & CMRP_PL_CSV_VOLUME_INFO) && type == CMRP_CLUSPROP_TYPE_LIST_VALUE && size == CSV_VOLUME_INFO_LEN &&
                 dlen == CSV_VOLUME_INFO_LEN) {
                 s = dissect_layout_value(tvb, data, pinfo, vtree, &layout_csv_volume_info);
             } else {
@@ -1172,7 +986,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 s = wmem_strdup_printf(pinfo->pool, "%u byte%s", size, size == 1 ? "" : "s");
             }
             break;
-        case FMT_DWORD:
+        case CMRP_CLUSPROP_FORMAT_DWORD:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4, &s)) {
                 guint32 v;
                 proto_tree_add_item_ret_uint(vtree, hf_prop_dword, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
@@ -1182,40 +996,40 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                     s = wmem_strdup_printf(pinfo->pool, "%u", v);
             }
             break;
-        case FMT_LONG:
+        case CMRP_CLUSPROP_FORMAT_LONG:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4, &s)) {
                 gint32 v;
                 proto_tree_add_item_ret_int(vtree, hf_prop_long, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%d", v);
             }
             break;
-        case FMT_WORD:
+        case CMRP_CLUSPROP_FORMAT_WORD:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 2, &s)) {
                 guint32 v;
                 if (flags & CMRP_PL_FORMAT_LIST) {
                     proto_tree_add_item_ret_uint(vtree, hf_prop_format, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
-                    s = val_to_str(pinfo->pool, v, format_vals, "format 0x%04x");
+                    s = val_to_str(pinfo->pool, v, cmrp_vs_CLUSTER_PROPERTY_FORMAT, "format 0x%04x");
                 } else {
                     proto_tree_add_item_ret_uint(vtree, hf_prop_word, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
                     s = wmem_strdup_printf(pinfo->pool, "%u", v);
                 }
             }
             break;
-        case FMT_ULARGE_INTEGER:
+        case CMRP_CLUSPROP_FORMAT_ULARGE_INTEGER:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 guint64 v;
                 proto_tree_add_item_ret_uint64(vtree, hf_prop_ularge, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%" G_GUINT64_FORMAT, v);
             }
             break;
-        case FMT_LARGE_INTEGER:
+        case CMRP_CLUSPROP_FORMAT_LARGE_INTEGER:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 gint64 v;
                 proto_tree_add_item_ret_int64(vtree, hf_prop_large, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%" G_GINT64_FORMAT, v);
             }
             break;
-        case FMT_FILETIME:
+        case CMRP_CLUSPROP_FORMAT_FILETIME:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 guint64 ft = tvb_get_letoh64(tvb, data);
                 nstime_t ts;
@@ -1230,23 +1044,23 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 }
             }
             break;
-        case FMT_SZ:
-        case FMT_EXPAND_SZ:
-        case FMT_EXPANDED_SZ:
+        case CMRP_CLUSPROP_FORMAT_SZ:
+        case CMRP_CLUSPROP_FORMAT_EXPAND_SZ:
+        case CMRP_CLUSPROP_FORMAT_EXPANDED_SZ:
             cmrp_add_utf16z(vtree, hf_prop_sz, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
             s = wmem_strdup_printf(pinfo->pool, "\"%s\"", s);
             break;
-        case FMT_MULTI_SZ: {
+        case CMRP_CLUSPROP_FORMAT_MULTI_SZ: {
             const char *sum = NULL;
             unsigned n = cmrp_add_multi_sz(vtree, hf_prop_sz, tvb, data, dlen, pinfo, &ei_prop_unterminated, &sum);
             s = wmem_strdup_printf(pinfo->pool, "[%u] %s", n, sum);
             break;
         }
-        case FMT_SECURITY_DESCRIPTOR:
+        case CMRP_CLUSPROP_FORMAT_SECURITY_DESCRIPTOR:
             cmrp_dissect_security_descriptor(tvb, data, dlen, pinfo, vtree, depth + 1);
             s = "security descriptor";
             break;
-        case FMT_VALUE_LIST:
+        case CMRP_CLUSPROP_FORMAT_VALUE_LIST:
             if (depth + 1 >= CMRP_MAX_DEPTH) {
                 expert_add_info(pinfo, vitem, &ei_prop_too_deep);
                 proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
@@ -1261,7 +1075,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
             }
             s = "value list";
             break;
-        case FMT_PROPERTY_LIST:
+        case CMRP_CLUSPROP_FORMAT_PROPERTY_LIST:
             if (depth + 1 >= CMRP_MAX_DEPTH) {
                 expert_add_info(pinfo, vitem, &ei_prop_too_deep);
                 proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
@@ -1311,7 +1125,7 @@ vl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *t
         const char *sum;
         int next;
 
-        if (tvb_get_letohl(tvb, offset) == SYNTAX_ENDMARK) {
+        if (tvb_get_letohl(tvb, offset) == CMRP_CLUSPROP_SYNTAX_ENDMARK) {
             proto_tree_add_item(vl_tree, hf_prop_endmark, tvb, offset, 4, ENC_LITTLE_ENDIAN);
             offset += 4;
             ended = true;
@@ -1352,7 +1166,7 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
     ptree = proto_item_add_subtree(pitem, ett_prop_property);
     syntax = tvb_get_letohl(tvb, offset);
     syn_item = add_syntax(ptree, tvb, offset);
-    if (syntax != SYNTAX_NAME)
+    if (syntax != CMRP_CLUSPROP_SYNTAX_NAME)
         expert_add_info_format(pinfo, syn_item, &ei_prop_name_expected,
                                "Property %u starts with syntax 0x%08x, not CLUSPROP_SYNTAX_NAME", prop_no, syntax);
     if (offset + 8 > end) {
@@ -1369,7 +1183,7 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
                                "Size %u overruns the buffer (%d bytes left)", size, end - data);
         dlen = end - data;
     }
-    if (syntax == SYNTAX_NAME || (syntax & 0xffff) == FMT_SZ) {
+    if (syntax == CMRP_CLUSPROP_SYNTAX_NAME || (syntax & 0xffff) == CMRP_CLUSPROP_FORMAT_SZ) {
         cmrp_add_utf16z(ptree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, &name);
     } else {
         proto_tree_add_item(ptree, hf_prop_binary, tvb, data, dlen, ENC_NA);
@@ -1384,13 +1198,13 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
         const char *sum;
         int next;
 
-        if (syn == SYNTAX_ENDMARK) {
+        if (syn == CMRP_CLUSPROP_SYNTAX_ENDMARK) {
             proto_tree_add_item(ptree, hf_prop_endmark, tvb, offset, 4, ENC_LITTLE_ENDIAN);
             offset += 4;
             ended = true;
             break;
         }
-        if (syn == SYNTAX_NAME) {
+        if (syn == CMRP_CLUSPROP_SYNTAX_NAME) {
             /* the next property begins: this one lacks its ENDMARK */
             break;
         }
@@ -1466,7 +1280,7 @@ pl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *t
         expert_add_info_format(pinfo, count_item, &ei_prop_count_overrun,
                                "Property count %u, but the buffer ends after %u", count, i);
     /* optional trailing list ENDMARK (Samba/Wireshark IDL) */
-    if (offset + 4 <= end && tvb_get_letohl(tvb, offset) == SYNTAX_ENDMARK) {
+    if (offset + 4 <= end && tvb_get_letohl(tvb, offset) == CMRP_CLUSPROP_SYNTAX_ENDMARK) {
         proto_tree_add_item(pl_tree, hf_prop_list_endmark, tvb, offset, 4, ENC_LITTLE_ENDIAN);
         offset += 4;
     }
@@ -1531,8 +1345,8 @@ cmrp_hook_proplist(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
     /* GROUP_ENUM_ENTRY / RESOURCE_ENUM_ENTRY (ApiCreateGroupEnum 143, ApiCreateResourceEnum 144):
      * Properties and RoProperties hold common properties of the group or resource */
     offset = cmrp_dissect_property_list_ex(tvb, 0, ctx->pinfo, tree, ctx->depth,
-                                           ctx->opnum == 143 ? CMRP_PL_OBJECT(CMRP_OBJ_GROUP)
-                                           : ctx->opnum == 144 ? CMRP_PL_OBJECT(CMRP_OBJ_RESOURCE) : 0);
+                                           ctx->opnum == CMRP_OPNUM_ApiCreateGroupEnum ? CMRP_PL_OBJECT(CMRP_OBJ_GROUP)
+                                           : ctx->opnum == CMRP_OPNUM_ApiCreateResourceEnum ? CMRP_PL_OBJECT(CMRP_OBJ_RESOURCE) : 0);
     if (offset < len) {
         proto_item *pi = proto_tree_add_item(tree, hf_prop_trailing, tvb, offset, len - offset, ENC_NA);
         expert_add_info(ctx->pinfo, pi, &ei_prop_trailing);
@@ -1550,11 +1364,11 @@ cmrp_register_proplist(int proto)
             "propertyCount: number of properties in the PROPERTY_LIST", HFILL } },
         { &hf_prop_property, { "Property", "cmrp.prop.property", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_prop_name, { "Name", "cmrp.prop.name", FT_STRING, BASE_NONE, NULL, 0, "Property name", HFILL } },
-        { &hf_prop_syntax, { "Syntax", "cmrp.prop.syntax", FT_UINT32, BASE_HEX, VALS(syntax_vals), 0,
+        { &hf_prop_syntax, { "Syntax", "cmrp.prop.syntax", FT_UINT32, BASE_HEX, VALS(cmrp_vs_CLUSTER_PROPERTY_SYNTAX), 0,
             "CLUSTER_PROPERTY_SYNTAX", HFILL } },
-        { &hf_prop_syntax_format, { "Format", "cmrp.prop.syntax.format", FT_UINT32, BASE_HEX, VALS(format_vals),
+        { &hf_prop_syntax_format, { "Format", "cmrp.prop.syntax.format", FT_UINT32, BASE_HEX, VALS(cmrp_vs_CLUSTER_PROPERTY_FORMAT),
             0x0000ffff, "CLUSTER_PROPERTY_FORMAT (low word of the syntax)", HFILL } },
-        { &hf_prop_syntax_type, { "Type", "cmrp.prop.syntax.type", FT_UINT32, BASE_HEX, VALS(type_vals),
+        { &hf_prop_syntax_type, { "Type", "cmrp.prop.syntax.type", FT_UINT32, BASE_HEX, VALS(cmrp_vs_CLUSTER_PROPERTY_TYPE),
             0xffff0000, "CLUSTER_PROPERTY_TYPE (high word of the syntax)", HFILL } },
         { &hf_prop_size, { "Size", "cmrp.prop.size", FT_UINT32, BASE_DEC, NULL, 0,
             "Size of the data in bytes, padding excluded", HFILL } },
@@ -1589,9 +1403,9 @@ cmrp_register_proplist(int proto)
         { &hf_prop_binary, { "Binary", "cmrp.prop.binary", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_prop_filetime, { "FILETIME", "cmrp.prop.filetime", FT_ABSOLUTE_TIME, ABSOLUTE_TIME_UTC, NULL, 0,
             NULL, HFILL } },
-        { &hf_prop_format, { "Property format", "cmrp.prop.format", FT_UINT16, BASE_HEX, VALS(format_vals), 0,
+        { &hf_prop_format, { "Property format", "cmrp.prop.format", FT_UINT16, BASE_HEX, VALS(cmrp_vs_CLUSTER_PROPERTY_FORMAT), 0,
             "CLUSTER_PROPERTY_FORMAT of the property (property-format list)", HFILL } },
-        { &hf_prop_resclass, { "Resource class", "cmrp.prop.resclass", FT_UINT32, BASE_DEC, VALS(resclass_vals), 0,
+        { &hf_prop_resclass, { "Resource class", "cmrp.prop.resclass", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUSTER_RESOURCE_CLASS), 0,
             NULL, HFILL } },
         { &hf_prop_disk_signature, { "Disk signature", "cmrp.prop.disk_signature", FT_UINT32, BASE_HEX, NULL, 0,
             NULL, HFILL } },
@@ -1621,15 +1435,15 @@ cmrp_register_proplist(int proto)
         { &hf_sdid_identifier, { "Identifier", "cmrp.prop.storage_id.identifier", FT_NONE, BASE_NONE, NULL, 0,
             "STORAGE_IDENTIFIER (MS-CSVP 2.2.10)", HFILL } },
         { &hf_sdid_code_set, { "Code set", "cmrp.prop.storage_id.code_set", FT_UINT32, BASE_DEC,
-            VALS(sdid_code_set_vals), 0, "STORAGE_IDENTIFIER.CodeSet (MS-CSVP 2.2.10, SPC-3 7.6.3.1)", HFILL } },
+            VALS(cmrp_vs_STORAGE_IDENTIFIER_CODE_SET), 0, "STORAGE_IDENTIFIER.CodeSet (MS-CSVP 2.2.10, SPC-3 7.6.3.1)", HFILL } },
         { &hf_sdid_type, { "Identifier type", "cmrp.prop.storage_id.type", FT_UINT32, BASE_DEC,
-            VALS(sdid_type_vals), 0, "STORAGE_IDENTIFIER.Type (MS-CSVP 2.2.10, SPC-3 7.6.3.1)", HFILL } },
+            VALS(cmrp_vs_STORAGE_IDENTIFIER_TYPE), 0, "STORAGE_IDENTIFIER.Type (MS-CSVP 2.2.10, SPC-3 7.6.3.1)", HFILL } },
         { &hf_sdid_identifier_size, { "Identifier size", "cmrp.prop.storage_id.identifier_size", FT_UINT16,
             BASE_DEC, NULL, 0, "STORAGE_IDENTIFIER.IdentifierSize (MS-CSVP 2.2.10)", HFILL } },
         { &hf_sdid_next_offset, { "Next offset", "cmrp.prop.storage_id.next_offset", FT_UINT16, BASE_DEC, NULL, 0,
             "STORAGE_IDENTIFIER.NextOffset (MS-CSVP 2.2.10)", HFILL } },
         { &hf_sdid_association, { "Association", "cmrp.prop.storage_id.association", FT_UINT32, BASE_DEC,
-            VALS(sdid_association_vals), 0, "STORAGE_IDENTIFIER.Association (MS-CSVP 2.2.10, SPC-3 7.6.3.1)",
+            VALS(cmrp_vs_STORAGE_ASSOCIATION_TYPE), 0, "STORAGE_IDENTIFIER.Association (MS-CSVP 2.2.10, SPC-3 7.6.3.1)",
             HFILL } },
         { &hf_sdid_identifier_bytes, { "Identifier data", "cmrp.prop.storage_id.data", FT_BYTES, BASE_NONE, NULL, 0,
             "STORAGE_IDENTIFIER.Identifier (MS-CSVP 2.2.10)", HFILL } },
@@ -1695,10 +1509,10 @@ cmrp_register_proplist(int proto)
         { &hf_csv_volume_offset, { "Volume offset", "cmrp.csv.volume_offset", FT_UINT64, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_csv_partition_number, { "Partition number", "cmrp.csv.partition_number", FT_UINT32, BASE_DEC, NULL, 0,
             NULL, HFILL } },
-        { &hf_csv_fault_state, { "Fault state", "cmrp.csv.fault_state", FT_UINT32, BASE_DEC, VALS(csv_fault_state_vals),
+        { &hf_csv_fault_state, { "Fault state", "cmrp.csv.fault_state", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUSTER_CSV_VOLUME_FAULT_STATE),
             0, NULL, HFILL } },
         { &hf_csv_backup_state, { "Backup state", "cmrp.csv.backup_state", FT_UINT32, BASE_DEC,
-            VALS(csv_backup_state_vals), 0, NULL, HFILL } },
+            VALS(cmrp_vs_CLUSTER_SHARED_VOLUME_BACKUP_STATE), 0, NULL, HFILL } },
         { &hf_csv_friendly_name, { "Volume friendly name", "cmrp.csv.friendly_name", FT_STRING, BASE_NONE, NULL, 0,
             NULL, HFILL } },
         { &hf_csv_volume_name, { "Volume name", "cmrp.csv.volume_name", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
@@ -1730,7 +1544,7 @@ cmrp_register_proplist(int proto)
         { &hf_sd_acl_size, { "ACL size", "cmrp.sd.acl.size", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_sd_acl_count, { "ACE count", "cmrp.sd.acl.count", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_sd_ace, { "ACE", "cmrp.sd.ace", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_type, { "ACE type", "cmrp.sd.ace.type", FT_UINT8, BASE_HEX, VALS(ace_type_vals), 0, NULL, HFILL } },
+        { &hf_sd_ace_type, { "ACE type", "cmrp.sd.ace.type", FT_UINT8, BASE_HEX, VALS(cmrp_vs_ACE_TYPE), 0, NULL, HFILL } },
         { &hf_sd_ace_flags, { "ACE flags", "cmrp.sd.ace.flags", FT_UINT8, BASE_HEX, NULL, 0, NULL, HFILL } },
         { &hf_sd_ace_flags_oi, { "OBJECT_INHERIT_ACE", "cmrp.sd.ace.flags.oi", FT_BOOLEAN, 8, NULL, 0x01, NULL, HFILL } },
         { &hf_sd_ace_flags_ci, { "CONTAINER_INHERIT_ACE", "cmrp.sd.ace.flags.ci", FT_BOOLEAN, 8, NULL, 0x02, NULL, HFILL } },
@@ -1815,7 +1629,7 @@ cmrp_property_list_summary(tvbuff_t *tvb, int offset, wmem_allocator_t *scope)
             break;
         syntax = tvb_get_letohl(tvb, off);
         size = tvb_get_letohl(tvb, off + 4);
-        if (syntax != SYNTAX_NAME || size > (uint32_t)tvb_captured_length_remaining(tvb, off + 8))
+        if (syntax != CMRP_CLUSPROP_SYNTAX_NAME || size > (uint32_t)tvb_captured_length_remaining(tvb, off + 8))
             break;
         wmem_strbuf_append_printf(sb, "%s%s", shown ? ", " : ": ",
                                   (const char *)tvb_get_string_enc(scope, tvb, off + 8, (int)size,
@@ -1827,7 +1641,7 @@ cmrp_property_list_summary(tvbuff_t *tvb, int offset, wmem_allocator_t *scope)
             if (tvb_captured_length_remaining(tvb, off) < 4)
                 return wmem_strbuf_get_str(sb);
             syntax = tvb_get_letohl(tvb, off);
-            if (syntax == SYNTAX_ENDMARK) {
+            if (syntax == CMRP_CLUSPROP_SYNTAX_ENDMARK) {
                 off += 4;
                 break;
             }
