@@ -25,6 +25,7 @@
 
 #include "cmrp-gen.h"
 #include "cmrp-hooks.h"
+#include "cmrp-prim.h"
 #include "cmrp-ndr.h"
 #include "packet-cmrp-notify.h"
 #include "packet-cmrp-proplist.h"

@@ -9,7 +9,6 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include "cmrp-hooks.h"
-#include "cmrp-layout.h"   /* cmrp_add_utf16z */
 
 /* Registers the cmrp.prop.* (and cmrp.sd.*, cmrp.partition.*, cmrp.csv.*, cmrp.scsi.*) fields,
  * subtrees and expert infos under `proto`. Call once from proto_register. */
@@ -60,16 +59,5 @@ int cmrp_dissect_property_list_ex(tvbuff_t *tvb, int offset, packet_info *pinfo,
  * Returns the offset after it (the end of the tvb if the ENDMARK is missing). */
 int cmrp_dissect_value_list(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
                             unsigned depth, unsigned flags);
-
-/* A self-relative SECURITY_DESCRIPTOR (MS-DTYP 2.4.6) of `len` bytes at `offset`. Returns offset+len. */
-int cmrp_dissect_security_descriptor(tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
-                                     proto_tree *tree, unsigned depth);
-
-
-/* A MULTI_SZ of `len` bytes: each string as an `hf` item, up to the empty string that ends it.
- * Adds `ei` if the list is not terminated. Returns the number of strings; *summary (optional)
- * receives "a, b, c" (packet scope). */
-unsigned cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
-                           packet_info *pinfo, expert_field *ei, const char **summary);
 
 #endif

@@ -81,9 +81,10 @@ def test_notify_and_proplist_use_the_idl():
         assert 'cmrp_vs_%s' % t in notify, t
     for t in ('CLUSTER_PROPERTY_SYNTAX', 'CLUSTER_PROPERTY_FORMAT', 'CLUSTER_PROPERTY_TYPE',
               'CLUSTER_RESOURCE_CLASS', 'CLUSTER_CSV_VOLUME_FAULT_STATE',
-              'CLUSTER_SHARED_VOLUME_BACKUP_STATE', 'ACE_TYPE', 'STORAGE_IDENTIFIER_CODE_SET',
+              'CLUSTER_SHARED_VOLUME_BACKUP_STATE', 'STORAGE_IDENTIFIER_CODE_SET',
               'STORAGE_IDENTIFIER_TYPE', 'STORAGE_ASSOCIATION_TYPE'):
         assert 'cmrp_vs_%s' % t in prop, t
+    assert 'cmrp_vs_ACE_TYPE' in source('cmrp-prim.c')     # the security descriptor primitive
     # opnums are CMRP_OPNUM_*: no local OP_ defines, no opnum compared with a number
     assert re.findall(r'#define\s+OP_\w+\s+\d+', notify) == []
     # object types, formats and syntaxes are the generated constants, not local numbers
