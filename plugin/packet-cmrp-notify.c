@@ -690,6 +690,27 @@ payload_dword(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, int hf, const
     }
 }
 
+/* The DWORD payloads: their field, what a short one is called, and for the states the table and
+ * the prefix short_state() drops in the event text. */
+static const struct {
+    int *hf;
+    const char *what;
+    const value_string *vals;
+    const char *prefix;
+} dword_payloads[] = {
+    [P_STATE_GROUP] = { &hf_notify_state_group, "group state", cmrp_vs_CLUSTER_GROUP_STATE, "ClusterGroup" },
+    [P_STATE_RESOURCE] = { &hf_notify_state_resource, "resource state", cmrp_vs_CLUSTER_RESOURCE_STATE,
+                           "ClusterResource" },
+    [P_STATE_NODE] = { &hf_notify_state_node, "node state", cmrp_vs_CLUSTER_NODE_STATE, "ClusterNode" },
+    [P_STATE_NETWORK] = { &hf_notify_state_network, "network state", cmrp_vs_CLUSTER_NETWORK_STATE,
+                          "ClusterNetwork" },
+    [P_STATE_NETIF] = { &hf_notify_state_netif, "network interface state", cmrp_vs_CLUSTER_NETINTERFACE_STATE,
+                        "ClusterNetInterface" },
+    [P_STATE_PLAIN] = { &hf_notify_state_plain, "state", NULL, NULL },
+    [P_GROUP_TYPE] = { &hf_notify_group_type, "group type", NULL, NULL },
+    [P_CLUSTER_VERSION] = { &hf_notify_cluster_version, "cluster version", NULL, NULL },
+};
+
 /* A NUL-terminated UTF-16 string that fills the buffer (allowing padding after the NUL). */
 static void
 payload_string(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, int hf)
@@ -861,15 +882,11 @@ payload_value(tvbuff_t *tvb, payload_t kind, packet_info *pinfo)
 
     switch (kind) {
     case P_STATE_GROUP:
-        return len >= 4 ? short_state(v, cmrp_vs_CLUSTER_GROUP_STATE, "ClusterGroup") : NULL;
     case P_STATE_RESOURCE:
-        return len >= 4 ? short_state(v, cmrp_vs_CLUSTER_RESOURCE_STATE, "ClusterResource") : NULL;
     case P_STATE_NODE:
-        return len >= 4 ? short_state(v, cmrp_vs_CLUSTER_NODE_STATE, "ClusterNode") : NULL;
     case P_STATE_NETWORK:
-        return len >= 4 ? short_state(v, cmrp_vs_CLUSTER_NETWORK_STATE, "ClusterNetwork") : NULL;
     case P_STATE_NETIF:
-        return len >= 4 ? short_state(v, cmrp_vs_CLUSTER_NETINTERFACE_STATE, "ClusterNetInterface") : NULL;
+        return len >= 4 ? short_state(v, dword_payloads[kind].vals, dword_payloads[kind].prefix) : NULL;
     case P_STATE_PLAIN:
         return len >= 4 ? wmem_strdup_printf(pinfo->pool, "%u", v) : NULL;
     case P_GROUP_TYPE:
@@ -979,28 +996,14 @@ cmrp_hook_notify_v2_payload(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ct
         break;
     }
     case P_STATE_GROUP:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_group, "group state");
-        break;
     case P_STATE_RESOURCE:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_resource, "resource state");
-        break;
     case P_STATE_NODE:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_node, "node state");
-        break;
     case P_STATE_NETWORK:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_network, "network state");
-        break;
     case P_STATE_NETIF:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_netif, "network interface state");
-        break;
     case P_STATE_PLAIN:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_plain, "state");
-        break;
     case P_GROUP_TYPE:
-        payload_dword(tvb, tree, pinfo, hf_notify_group_type, "group type");
-        break;
     case P_CLUSTER_VERSION:
-        payload_dword(tvb, tree, pinfo, hf_notify_cluster_version, "cluster version");
+        payload_dword(tvb, tree, pinfo, *dword_payloads[f->payload].hf, dword_payloads[f->payload].what);
         break;
     case P_ID:
         payload_string(tvb, tree, pinfo, hf_notify_id);
