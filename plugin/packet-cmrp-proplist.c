@@ -916,7 +916,7 @@ cmrp_pl_flags_for_ctl(uint32_t code)
      * (ENUM 20, GET_RO 21, GET 22, SET 23, VALIDATE 24, GET_..._FMTS 25) */
     uint32_t fn = (code >> 2) & 0x3ffffu;
     uint32_t object = code >> 24;
-    if (fn < 20 || fn > 25 || object < CMRP_OBJ_RESOURCE || object > CMRP_OBJ_GROUPSET)
+    if (fn < 20 || fn > 25 || object < CMRP_CLUS_OBJECT_RESOURCE || object > CMRP_CLUS_OBJECT_GROUPSET)
         return 0;
     return CMRP_PL_OBJECT(object);
 }
@@ -932,8 +932,8 @@ cmrp_hook_proplist(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
     /* GROUP_ENUM_ENTRY / RESOURCE_ENUM_ENTRY (ApiCreateGroupEnum 143, ApiCreateResourceEnum 144):
      * Properties and RoProperties hold common properties of the group or resource */
     offset = cmrp_dissect_property_list_ex(tvb, 0, ctx->pinfo, tree, ctx->depth,
-                                           ctx->opnum == CMRP_OPNUM_ApiCreateGroupEnum ? CMRP_PL_OBJECT(CMRP_OBJ_GROUP)
-                                           : ctx->opnum == CMRP_OPNUM_ApiCreateResourceEnum ? CMRP_PL_OBJECT(CMRP_OBJ_RESOURCE) : 0);
+                                           ctx->opnum == CMRP_OPNUM_ApiCreateGroupEnum ? CMRP_PL_OBJECT(CMRP_CLUS_OBJECT_GROUP)
+                                           : ctx->opnum == CMRP_OPNUM_ApiCreateResourceEnum ? CMRP_PL_OBJECT(CMRP_CLUS_OBJECT_RESOURCE) : 0);
     if (offset < len) {
         proto_item *pi = proto_tree_add_item(tree, hf_prop_trailing, tvb, offset, len - offset, ENC_NA);
         expert_add_info(ctx->pinfo, pi, &ei_prop_trailing);

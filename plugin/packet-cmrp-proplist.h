@@ -34,17 +34,10 @@ void cmrp_hook_proplist(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx);
 #define CMRP_PL_FORMAT_LIST     0x1u  /* LIST_VALUE_WORD values are CLUSTER_PROPERTY_FORMAT (3.1.4.3.1.14) */
 #define CMRP_PL_CSV_VOLUME_INFO 0x2u  /* LIST_VALUE_BINARY values are CLUS_CSV_VOLUME_INFO (2.2.3.18) */
 
-/* The type of object a list's properties belong to, in the flags (bits 8-15): a CLUS_OBJECT_* value
- * (the object byte of control codes). Set for lists of common properties only: their values are
- * then shown with their meaning (idl/tables/propmeanings.tsv). */
-#define CMRP_OBJ_RESOURCE       1
-#define CMRP_OBJ_RESOURCE_TYPE  2
-#define CMRP_OBJ_GROUP          3
-#define CMRP_OBJ_NODE           4
-#define CMRP_OBJ_NETWORK        5
-#define CMRP_OBJ_NETINTERFACE   6
-#define CMRP_OBJ_CLUSTER        7
-#define CMRP_OBJ_GROUPSET       8
+/* The type of object a list's properties belong to, in the flags (bits 8-15): a CLUSTER_CONTROL_OBJECT
+ * value (CMRP_CLUS_OBJECT_* of cmrp-gen.h, the object byte of control codes). Set for lists of
+ * common properties only: their values are then shown with their meaning
+ * (idl/tables/propmeanings.tsv). */
 #define CMRP_PL_OBJECT(o)       (((unsigned)(o) & 0xffu) << 8)
 #define CMRP_PL_OBJECT_OF(f)    (((unsigned)(f) >> 8) & 0xffu)
 

@@ -88,8 +88,9 @@ def test_notify_and_proplist_use_the_idl():
     # opnums are CMRP_OPNUM_*: no local OP_ defines, no opnum compared with a number
     assert re.findall(r'#define\s+OP_\w+\s+\d+', notify) == []
     # object types, formats and syntaxes are the generated constants, not local numbers
-    for text in (notify, prop):
-        assert re.findall(r'#define\s+(?:OT|FMT|SYNTAX|TYPE)_\w+\s+0x', text) == []
+    for text in (notify, prop, source('packet-cmrp-proplist.h')):
+        assert re.findall(r'#define\s+(?:OT|FMT|SYNTAX|TYPE|CMRP_OBJ)_\w+\s+(?:0x)?\d', text) == []
+    assert 'CMRP_CLUS_OBJECT_GROUPSET' in prop
 
 
 def test_hook_names_are_generated_identifiers():
