@@ -195,3 +195,18 @@ def test_characteristics_bits_registered(tshark):
             assert blurbs[n] == 'SDK ClusAPI.h (not in MS-CMRP)', n
         else:
             assert blurbs[n].startswith('MS-CMRP 2.2.2.4'), n
+
+
+def test_notification_flags_are_the_idls():
+    """Every CLUSTER_CHANGE_*_V2 row of the notification module names an IDL value (its mask is
+    CMRP_<name>, its label the name itself: a misspelt flag does not compile), and the flag belongs
+    to the enum of its object type (MS-CMRP 2.2.2.12-2.2.2.26)."""
+    notify = source('packet-cmrp-notify.c')
+    assert re.findall(r'\{\s*CMRP_CLUSTER_OBJECT_TYPE_\w+,\s*0x', notify) == []
+    rows = re.findall(r'^\s*V2\((\w+), (\w+), "([\w.]+)", (P_\w+)\),', notify, re.M)
+    assert len(rows) == 80
+    enum_of = {'NETWORK_INTERFACE': 'NETINTERFACE', 'RESOURCE_TYPE': 'RESOURCE_TYPE',
+               'UPGRADE': 'NODE_UPGRADE_PHASE'}
+    for ot, flag, _, _ in rows:
+        enum = 'CLUSTER_CHANGE_%s_V2' % enum_of.get(ot, ot)
+        assert flag in dict(ENUMS[enum].values), (ot, flag)

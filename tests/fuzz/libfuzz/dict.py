@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Write the libFuzzer dictionary of cmrp_fuzzer (to stdout): every control code of
 idl/tables/ctlcodes.tsv, the CLUSTER_PROPERTY_SYNTAX and _TYPE values of idl/types.idl, the
-CLUSTER_CHANGE notification filter values of plugin/packet-cmrp-notify.c (all little endian, as
+CLUSTER_CHANGE_*_V2 notification filter values of idl/types.idl (all little endian, as
 NDR and NDR64 put them), NDR referent ids and common lengths (4-byte and NDR64 8-byte)."""
 import os
 import re
@@ -38,9 +38,9 @@ def main():
     for enum in ("CLUSTER_PROPERTY_SYNTAX", "CLUSTER_PROPERTY_TYPE"):
         for name, value in sorted(iface.types[enum].values, key=lambda x: x[1]):
             add(name, value)
-    with open(os.path.join(ROOT, "plugin", "packet-cmrp-notify.c")) as f:
-        for m in re.finditer(r"(0x[0-9a-fA-F]+),\s*\"(CLUSTER_CHANGE_[A-Z0-9_]+)\"", f.read()):
-            add(m.group(2), int(m.group(1), 16))
+    for enum in sorted(n for n in iface.types if re.match(r"CLUSTER_CHANGE_\w+_V2$", n)):
+        for name, value in iface.types[enum].values:
+            add(name, value)
     for v in (0, 1, 2, 3, 4, 8, 0x10, 0x14, 0x20, 0xff, 0x100, 0x1000, 0x7fff, 0xffff, 0x10000,
               0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0x00020000, 0x00020004):
         add("len_%x" % v, v)
