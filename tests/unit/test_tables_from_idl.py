@@ -210,3 +210,13 @@ def test_notification_flags_are_the_idls():
     for ot, flag, _, _ in rows:
         enum = 'CLUSTER_CHANGE_%s_V2' % enum_of.get(ot, ot)
         assert flag in dict(ENUMS[enum].values), (ot, flag)
+
+
+def test_change_filter_bits_are_the_idls():
+    """The CLUSTER_CHANGE filter bits (2.2.2.7) of the notification module use the IDL's values as
+    their masks, under the IDL's names."""
+    notify = source('packet-cmrp-notify.c')
+    entries = re.findall(r'\{ &hf_change_\w+, \{ "(\w+)",.*?HFILL \} \},', notify, re.S)
+    masks = re.findall(r'\{ &hf_change_\w+, \{ "\w+",.*?NULL, (\w+), NULL,\s*HFILL \} \},', notify, re.S)
+    assert len(entries) == 32 and masks == ['CMRP_' + e for e in entries]
+    assert set(entries) <= {n for n, _ in ENUMS['CLUSTER_CHANGE'].values}
