@@ -21,6 +21,7 @@ expert_field cmrp_ei_truncated = EI_INIT;
 expert_field cmrp_ei_too_deep = EI_INIT;
 expert_field cmrp_ei_size_overrun = EI_INIT;
 expert_field cmrp_ei_count_overrun = EI_INIT;
+static expert_field ei_sd_bad_offset = EI_INIT;
 
 static int hf_sd = -1;
 static int hf_sd_revision = -1;
@@ -71,7 +72,6 @@ static gint ett_sd_acl = -1;
 static gint ett_sd_ace = -1;
 static gint ett_sd_ace_flags = -1;
 
-static expert_field ei_sd_bad_offset = EI_INIT;
 
 static int * const sd_control_fields[] = {
     &hf_sd_control_sr, &hf_sd_control_rm, &hf_sd_control_ps, &hf_sd_control_pd, &hf_sd_control_si,
