@@ -38,32 +38,6 @@ cmrp_drive_letters(packet_info *pinfo, uint32_t mask)
     return wmem_strbuf_get_len(sb) ? wmem_strbuf_get_str(sb) : "none";
 }
 
-proto_item *
-cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
-                expert_field *ei, const char **str)
-{
-    const guint8 *s = NULL;
-    proto_item *item;
-    bool terminated = false;
-    int i;
-
-    if (len < 0)
-        len = 0;
-    item = proto_tree_add_item_ret_string(tree, hf, tvb, offset, len, ENC_UTF_16 | ENC_LITTLE_ENDIAN,
-                                          pinfo->pool, &s);
-    for (i = 0; i + 1 < len; i += 2) {
-        if (tvb_get_letohs(tvb, offset + i) == 0) {
-            terminated = true;
-            break;
-        }
-    }
-    if (!terminated && ei)
-        expert_add_info(pinfo, item, ei);
-    if (str)
-        *str = s ? (const char *)s : "";
-    return item;
-}
-
 const cmrp_layout_field_t *
 cmrp_layout_field(const cmrp_layout_t *layout, const int *hf)
 {

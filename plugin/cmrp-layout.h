@@ -5,7 +5,7 @@
  * length, kind. Every place that meets the structure hands the same table to cmrp_dissect_layout(),
  * so it is decoded the same way wherever it appears. Each table names the section that defines it.
  *
- * Primitive layer: uses Wireshark only.
+ * Primitive layer: uses Wireshark and cmrp-prim.h only.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <epan/packet.h>
 #include <epan/expert.h>
+#include "cmrp-prim.h"   /* cmrp_add_utf16z */
 
 typedef enum {
     CMRP_LF_UINT,       /* little-endian unsigned integer, 1, 2, 4 or 8 bytes */
@@ -46,11 +47,6 @@ typedef struct {
     const char *sep;            /* separator of the summary fields (", " if NULL) */
     const cmrp_layout_field_t *fields;  /* in offset order; every field ends within `size` */
 } cmrp_layout_t;
-
-/* A UTF-16LE string field of exactly `len` bytes (FT_STRING hf). Adds expert info `ei` if it has no
- * NUL character. Returns the item; *str (optional) receives the string (packet scope). */
-proto_item *cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
-                            packet_info *pinfo, expert_field *ei, const char **str);
 
 /* "C: E:" for a drive-letter bitmask (bit 0 = A:, bit 25 = Z:), "none" when no letter is set. */
 const char *cmrp_drive_letters(packet_info *pinfo, uint32_t mask);

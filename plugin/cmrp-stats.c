@@ -149,7 +149,7 @@ cmrp_stats_queue(packet_info *pinfo, const cmrp_method_t *m, const cmrp_hook_ctx
     r->opnum = m->opnum;
     r->request = request;
     r->v2 = v2;
-    if (cmrp_hook_param(hctx, "dwControlCode", &code)) {
+    if (cmrp_hook_param(hctx, CMRP_NAME_dwControlCode, &code)) {
         r->have_ctl = true;
         r->ctl_code = (uint32_t)code;
     }

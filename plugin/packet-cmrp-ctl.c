@@ -17,6 +17,7 @@
 #include "cmrp-compat.h"
 
 #include "cmrp-hooks.h"
+#include "cmrp-prim.h"
 #include "cmrp-gen.h"
 #include "cmrp-layout.h"
 #include "packet-cmrp-ctl.h"

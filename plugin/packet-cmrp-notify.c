@@ -23,45 +23,15 @@
 #include <epan/proto_data.h>
 #include "cmrp-compat.h"
 
+#include "cmrp-gen.h"
 #include "cmrp-hooks.h"
+#include "cmrp-prim.h"
 #include "cmrp-ndr.h"
 #include "packet-cmrp-notify.h"
 #include "packet-cmrp-proplist.h"
 
-/* Opnums this file looks at (MS-CMRP 3.1.4.2, section = opnum + 1 up to 79). */
-#define OP_CREATE_ENUM                  7
-#define OP_CREATE_RES_ENUM              22
-#define OP_CREATE_GROUP_RESOURCE_ENUM   53
-#define OP_GET_NOTIFY                   65
-#define OP_CREATE_NETWORK_ENUM          85
-#define OP_CREATE_NODE_ENUM             101
-#define OP_CREATE_RES_TYPE_ENUM         103
-#define OP_CREATE_NODE_ENUM_EX          124
-#define OP_CREATE_ENUM_EX               125
-#define OP_ADD_NOTIFY_V2                138
-#define OP_GET_NOTIFY_V2                139
-#define OP_GET_NOTIFY_ASYNC             147
-#define OP_ADD_NOTIFY_RESOURCE_TYPE_V2  155
-#define OP_CREATE_NET_INTERFACE_ENUM    181
-
-/* CLUSTER_OBJECT_TYPE (2.2.2.11) */
-#define OT_CLUSTER        0x01
-#define OT_GROUP          0x02
-#define OT_RESOURCE       0x03
-#define OT_RESOURCE_TYPE  0x04
-#define OT_NETINTERFACE   0x05
-#define OT_NETWORK        0x06
-#define OT_NODE           0x07
-#define OT_REGISTRY       0x08
-#define OT_QUORUM         0x09
-#define OT_SHARED_VOLUME  0x0a
-#define OT_SPACEPORT      0x0b
-#define OT_UPGRADE        0x0c
-#define OT_GROUPSET       0x0d
-#define OT_SBL_DEVICE     0x0e
-#define OT_CERT           0x0f
-#define OT_AFFINITYRULE   0x10
-#define OT_MAX            OT_AFFINITYRULE
+/* Opnums (CMRP_OPNUM_*), CLUSTER_OBJECT_TYPE (2.2.2.11) and the tables of the enums: cmrp-gen.h. */
+#define OT_MAX CMRP_CLUSTER_OBJECT_TYPE_AFFINITYRULE   /* the highest CLUSTER_OBJECT_TYPE */
 
 /* Payload sizes of 2.2.3.29 and 2.2.3.32: three 520-byte names, a DWORD, two ULONGLONGs. The
  * _EX layout of the spec has no padding (1580 bytes); a C compiler aligns the ULONGLONGs (1584). */
@@ -70,8 +40,6 @@
 #define CSV_STATE_EX_LEN    (3 * CSV_NAME_LEN + 4 + 16)
 #define CSV_STATE_EX_LEN_C  (CSV_STATE_EX_LEN + 4)
 
-#define SYNTAX_ENDMARK            0x00000000u
-#define SYNTAX_LIST_VALUE_BINARY  0x00010001u
 
 /* What NOTIFICATION_DATA_RPC.buffer holds for one flag (3.1.4.2.138; /work notify_v2.tsv). */
 typedef enum {
@@ -105,101 +73,105 @@ typedef struct {
 /* Every CLUSTER_CHANGE_*_V2 flag (2.2.2.12-2.2.2.26), by object type, with its payload. The SDK-only
  * values are marked in idl/types.idl; group set, spaceport and upgrade payloads are not specified
  * (group sets by analogy: *_PROPERTY -> PROPERTY_LIST, STATE -> DWORD). */
+/* One row: the object type, the IDL's flag (its value and its name), the field, the payload. */
+#define V2(ot, flag, abbrev, payload) \
+    { CMRP_CLUSTER_OBJECT_TYPE_##ot, CMRP_##flag, #flag, abbrev, payload }
 static const v2_flag_t v2_flags[] = {
-    { OT_CLUSTER, 0x00000001, "CLUSTER_CHANGE_CLUSTER_RECONNECT_V2", "cmrp.notify.flags.cluster.reconnect", P_NOT_RETURNED },
-    { OT_CLUSTER, 0x00000002, "CLUSTER_CHANGE_CLUSTER_STATE_V2", "cmrp.notify.flags.cluster.state", P_NOT_RETURNED },
-    { OT_CLUSTER, 0x00000004, "CLUSTER_CHANGE_CLUSTER_GROUP_ADDED_V2", "cmrp.notify.flags.cluster.group_added", P_GROUP_TYPE },
-    { OT_CLUSTER, 0x00000008, "CLUSTER_CHANGE_CLUSTER_HANDLE_CLOSE_V2", "cmrp.notify.flags.cluster.handle_close", P_NOT_RETURNED },
-    { OT_CLUSTER, 0x00000010, "CLUSTER_CHANGE_CLUSTER_NETWORK_ADDED_V2", "cmrp.notify.flags.cluster.network_added", P_EMPTY },
-    { OT_CLUSTER, 0x00000020, "CLUSTER_CHANGE_CLUSTER_NODE_ADDED_V2", "cmrp.notify.flags.cluster.node_added", P_STATE_NODE },
-    { OT_CLUSTER, 0x00000040, "CLUSTER_CHANGE_CLUSTER_RESOURCE_TYPE_ADDED_V2", "cmrp.notify.flags.cluster.resource_type_added", P_EMPTY },
-    { OT_CLUSTER, 0x00000080, "CLUSTER_CHANGE_CLUSTER_COMMON_PROPERTY_V2", "cmrp.notify.flags.cluster.common_property", P_PROPLIST },
-    { OT_CLUSTER, 0x00000100, "CLUSTER_CHANGE_CLUSTER_PRIVATE_PROPERTY_V2", "cmrp.notify.flags.cluster.private_property", P_PROPLIST },
-    { OT_CLUSTER, 0x00000200, "CLUSTER_CHANGE_CLUSTER_LOST_NOTIFICATIONS_V2", "cmrp.notify.flags.cluster.lost_notifications", P_EMPTY },
-    { OT_CLUSTER, 0x00000400, "CLUSTER_CHANGE_CLUSTER_RENAME_V2", "cmrp.notify.flags.cluster.rename", P_EMPTY },
-    { OT_CLUSTER, 0x00000800, "CLUSTER_CHANGE_CLUSTER_MEMBERSHIP_V2", "cmrp.notify.flags.cluster.membership", P_MEMBERSHIP },
-    { OT_CLUSTER, 0x00001000, "CLUSTER_CHANGE_CLUSTER_UPGRADED_V2", "cmrp.notify.flags.cluster.upgraded", P_CLUSTER_VERSION },
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_RECONNECT_V2, "cmrp.notify.flags.cluster.reconnect", P_NOT_RETURNED),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_STATE_V2, "cmrp.notify.flags.cluster.state", P_NOT_RETURNED),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_GROUP_ADDED_V2, "cmrp.notify.flags.cluster.group_added", P_GROUP_TYPE),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_HANDLE_CLOSE_V2, "cmrp.notify.flags.cluster.handle_close", P_NOT_RETURNED),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_NETWORK_ADDED_V2, "cmrp.notify.flags.cluster.network_added", P_EMPTY),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_NODE_ADDED_V2, "cmrp.notify.flags.cluster.node_added", P_STATE_NODE),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_RESOURCE_TYPE_ADDED_V2, "cmrp.notify.flags.cluster.resource_type_added", P_EMPTY),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_COMMON_PROPERTY_V2, "cmrp.notify.flags.cluster.common_property", P_PROPLIST),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.cluster.private_property", P_PROPLIST),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_LOST_NOTIFICATIONS_V2, "cmrp.notify.flags.cluster.lost_notifications", P_EMPTY),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_RENAME_V2, "cmrp.notify.flags.cluster.rename", P_EMPTY),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_MEMBERSHIP_V2, "cmrp.notify.flags.cluster.membership", P_MEMBERSHIP),
+    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_UPGRADED_V2, "cmrp.notify.flags.cluster.upgraded", P_CLUSTER_VERSION),
 
-    { OT_GROUP, 0x00000001, "CLUSTER_CHANGE_GROUP_DELETED_V2", "cmrp.notify.flags.group.deleted", P_EMPTY },
-    { OT_GROUP, 0x00000002, "CLUSTER_CHANGE_GROUP_COMMON_PROPERTY_V2", "cmrp.notify.flags.group.common_property", P_PROPLIST },
-    { OT_GROUP, 0x00000004, "CLUSTER_CHANGE_GROUP_PRIVATE_PROPERTY_V2", "cmrp.notify.flags.group.private_property", P_PROPLIST },
-    { OT_GROUP, 0x00000008, "CLUSTER_CHANGE_GROUP_STATE_V2", "cmrp.notify.flags.group.state", P_STATE_GROUP },
-    { OT_GROUP, 0x00000010, "CLUSTER_CHANGE_GROUP_OWNER_NODE_V2", "cmrp.notify.flags.group.owner_node", P_ID },
-    { OT_GROUP, 0x00000020, "CLUSTER_CHANGE_GROUP_PREFERRED_OWNERS_V2", "cmrp.notify.flags.group.preferred_owners", P_ID_LIST },
-    { OT_GROUP, 0x00000040, "CLUSTER_CHANGE_GROUP_RESOURCE_ADDED_V2", "cmrp.notify.flags.group.resource_added", P_ID },
-    { OT_GROUP, 0x00000080, "CLUSTER_CHANGE_GROUP_RESOURCE_GAINED_V2", "cmrp.notify.flags.group.resource_gained", P_ID },
-    { OT_GROUP, 0x00000100, "CLUSTER_CHANGE_GROUP_RESOURCE_LOST_V2", "cmrp.notify.flags.group.resource_lost", P_ID },
-    { OT_GROUP, 0x00000200, "CLUSTER_CHANGE_GROUP_HANDLE_CLOSE_V2", "cmrp.notify.flags.group.handle_close", P_NOT_RETURNED },
+    V2(GROUP, CLUSTER_CHANGE_GROUP_DELETED_V2, "cmrp.notify.flags.group.deleted", P_EMPTY),
+    V2(GROUP, CLUSTER_CHANGE_GROUP_COMMON_PROPERTY_V2, "cmrp.notify.flags.group.common_property", P_PROPLIST),
+    V2(GROUP, CLUSTER_CHANGE_GROUP_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.group.private_property", P_PROPLIST),
+    V2(GROUP, CLUSTER_CHANGE_GROUP_STATE_V2, "cmrp.notify.flags.group.state", P_STATE_GROUP),
+    V2(GROUP, CLUSTER_CHANGE_GROUP_OWNER_NODE_V2, "cmrp.notify.flags.group.owner_node", P_ID),
+    V2(GROUP, CLUSTER_CHANGE_GROUP_PREFERRED_OWNERS_V2, "cmrp.notify.flags.group.preferred_owners", P_ID_LIST),
+    V2(GROUP, CLUSTER_CHANGE_GROUP_RESOURCE_ADDED_V2, "cmrp.notify.flags.group.resource_added", P_ID),
+    V2(GROUP, CLUSTER_CHANGE_GROUP_RESOURCE_GAINED_V2, "cmrp.notify.flags.group.resource_gained", P_ID),
+    V2(GROUP, CLUSTER_CHANGE_GROUP_RESOURCE_LOST_V2, "cmrp.notify.flags.group.resource_lost", P_ID),
+    V2(GROUP, CLUSTER_CHANGE_GROUP_HANDLE_CLOSE_V2, "cmrp.notify.flags.group.handle_close", P_NOT_RETURNED),
 
-    { OT_RESOURCE, 0x00000001, "CLUSTER_CHANGE_RESOURCE_COMMON_PROPERTY_V2", "cmrp.notify.flags.resource.common_property", P_PROPLIST },
+    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_COMMON_PROPERTY_V2, "cmrp.notify.flags.resource.common_property", P_PROPLIST),
     /* the spec's table says "Empty"; a non-empty buffer is decoded as the other *_PROPERTY ones */
-    { OT_RESOURCE, 0x00000002, "CLUSTER_CHANGE_RESOURCE_PRIVATE_PROPERTY_V2", "cmrp.notify.flags.resource.private_property", P_PROPLIST },
-    { OT_RESOURCE, 0x00000004, "CLUSTER_CHANGE_RESOURCE_STATE_V2", "cmrp.notify.flags.resource.state", P_STATE_RESOURCE },
-    { OT_RESOURCE, 0x00000008, "CLUSTER_CHANGE_RESOURCE_OWNER_GROUP_V2", "cmrp.notify.flags.resource.owner_group", P_ID },
-    { OT_RESOURCE, 0x00000010, "CLUSTER_CHANGE_RESOURCE_DEPENDENCIES_V2", "cmrp.notify.flags.resource.dependencies", P_DEPENDENCY_EXPR },
-    { OT_RESOURCE, 0x00000020, "CLUSTER_CHANGE_RESOURCE_DEPENDENTS_V2", "cmrp.notify.flags.resource.dependents", P_ID_LIST },
-    { OT_RESOURCE, 0x00000040, "CLUSTER_CHANGE_RESOURCE_POSSIBLE_OWNERS_V2", "cmrp.notify.flags.resource.possible_owners", P_ID_LIST },
-    { OT_RESOURCE, 0x00000080, "CLUSTER_CHANGE_RESOURCE_DELETED_V2", "cmrp.notify.flags.resource.deleted", P_ID },
-    { OT_RESOURCE, 0x00000100, "CLUSTER_CHANGE_RESOURCE_DLL_UPGRADED_V2", "cmrp.notify.flags.resource.dll_upgraded", P_ID },
-    { OT_RESOURCE, 0x00000200, "CLUSTER_CHANGE_RESOURCE_HANDLE_CLOSE_V2", "cmrp.notify.flags.resource.handle_close", P_NOT_RETURNED },
-    { OT_RESOURCE, 0x00000400, "CLUSTER_CHANGE_RESOURCE_TERMINAL_STATE_V2", "cmrp.notify.flags.resource.terminal_state", P_OPAQUE },
+    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.resource.private_property", P_PROPLIST),
+    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_STATE_V2, "cmrp.notify.flags.resource.state", P_STATE_RESOURCE),
+    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_OWNER_GROUP_V2, "cmrp.notify.flags.resource.owner_group", P_ID),
+    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_DEPENDENCIES_V2, "cmrp.notify.flags.resource.dependencies", P_DEPENDENCY_EXPR),
+    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_DEPENDENTS_V2, "cmrp.notify.flags.resource.dependents", P_ID_LIST),
+    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_POSSIBLE_OWNERS_V2, "cmrp.notify.flags.resource.possible_owners", P_ID_LIST),
+    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_DELETED_V2, "cmrp.notify.flags.resource.deleted", P_ID),
+    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_DLL_UPGRADED_V2, "cmrp.notify.flags.resource.dll_upgraded", P_ID),
+    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_HANDLE_CLOSE_V2, "cmrp.notify.flags.resource.handle_close", P_NOT_RETURNED),
+    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_TERMINAL_STATE_V2, "cmrp.notify.flags.resource.terminal_state", P_OPAQUE),
 
-    { OT_RESOURCE_TYPE, 0x00000001, "CLUSTER_CHANGE_RESOURCE_TYPE_DELETED_V2", "cmrp.notify.flags.resource_type.deleted", P_EMPTY },
-    { OT_RESOURCE_TYPE, 0x00000002, "CLUSTER_CHANGE_RESOURCE_TYPE_COMMON_PROPERTY_V2", "cmrp.notify.flags.resource_type.common_property", P_PROPLIST },
-    { OT_RESOURCE_TYPE, 0x00000004, "CLUSTER_CHANGE_RESOURCE_TYPE_PRIVATE_PROPERTY_V2", "cmrp.notify.flags.resource_type.private_property", P_PROPLIST },
-    { OT_RESOURCE_TYPE, 0x00000008, "CLUSTER_CHANGE_RESOURCE_TYPE_POSSIBLE_OWNERS_V2", "cmrp.notify.flags.resource_type.possible_owners", P_ID_LIST },
-    { OT_RESOURCE_TYPE, 0x00000010, "CLUSTER_CHANGE_RESOURCE_TYPE_DLL_UPGRADED_V2", "cmrp.notify.flags.resource_type.dll_upgraded", P_ID },
-    { OT_RESOURCE_TYPE, 0x00000020, "CLUSTER_RESOURCE_TYPE_SPECIFIC_V2", "cmrp.notify.flags.resource_type.specific", P_OPAQUE },
+    V2(RESOURCE_TYPE, CLUSTER_CHANGE_RESOURCE_TYPE_DELETED_V2, "cmrp.notify.flags.resource_type.deleted", P_EMPTY),
+    V2(RESOURCE_TYPE, CLUSTER_CHANGE_RESOURCE_TYPE_COMMON_PROPERTY_V2, "cmrp.notify.flags.resource_type.common_property", P_PROPLIST),
+    V2(RESOURCE_TYPE, CLUSTER_CHANGE_RESOURCE_TYPE_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.resource_type.private_property", P_PROPLIST),
+    V2(RESOURCE_TYPE, CLUSTER_CHANGE_RESOURCE_TYPE_POSSIBLE_OWNERS_V2, "cmrp.notify.flags.resource_type.possible_owners", P_ID_LIST),
+    V2(RESOURCE_TYPE, CLUSTER_CHANGE_RESOURCE_TYPE_DLL_UPGRADED_V2, "cmrp.notify.flags.resource_type.dll_upgraded", P_ID),
+    V2(RESOURCE_TYPE, CLUSTER_RESOURCE_TYPE_SPECIFIC_V2, "cmrp.notify.flags.resource_type.specific", P_OPAQUE),
 
-    { OT_NETINTERFACE, 0x00000001, "CLUSTER_CHANGE_NETINTERFACE_DELETED_V2", "cmrp.notify.flags.netinterface.deleted", P_EMPTY },
-    { OT_NETINTERFACE, 0x00000002, "CLUSTER_CHANGE_NETINTERFACE_COMMON_PROPERTY_V2", "cmrp.notify.flags.netinterface.common_property", P_PROPLIST },
-    { OT_NETINTERFACE, 0x00000004, "CLUSTER_CHANGE_NETINTERFACE_PRIVATE_PROPERTY_V2", "cmrp.notify.flags.netinterface.private_property", P_PROPLIST },
-    { OT_NETINTERFACE, 0x00000008, "CLUSTER_CHANGE_NETINTERFACE_STATE_V2", "cmrp.notify.flags.netinterface.state", P_STATE_NETIF },
-    { OT_NETINTERFACE, 0x00000010, "CLUSTER_CHANGE_NETINTERFACE_HANDLE_CLOSE_V2", "cmrp.notify.flags.netinterface.handle_close", P_NOT_RETURNED },
+    V2(NETWORK_INTERFACE, CLUSTER_CHANGE_NETINTERFACE_DELETED_V2, "cmrp.notify.flags.netinterface.deleted", P_EMPTY),
+    V2(NETWORK_INTERFACE, CLUSTER_CHANGE_NETINTERFACE_COMMON_PROPERTY_V2, "cmrp.notify.flags.netinterface.common_property", P_PROPLIST),
+    V2(NETWORK_INTERFACE, CLUSTER_CHANGE_NETINTERFACE_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.netinterface.private_property", P_PROPLIST),
+    V2(NETWORK_INTERFACE, CLUSTER_CHANGE_NETINTERFACE_STATE_V2, "cmrp.notify.flags.netinterface.state", P_STATE_NETIF),
+    V2(NETWORK_INTERFACE, CLUSTER_CHANGE_NETINTERFACE_HANDLE_CLOSE_V2, "cmrp.notify.flags.netinterface.handle_close", P_NOT_RETURNED),
 
-    { OT_NETWORK, 0x00000001, "CLUSTER_CHANGE_NETWORK_DELETED_V2", "cmrp.notify.flags.network.deleted", P_EMPTY },
-    { OT_NETWORK, 0x00000002, "CLUSTER_CHANGE_NETWORK_COMMON_PROPERTY_V2", "cmrp.notify.flags.network.common_property", P_PROPLIST },
-    { OT_NETWORK, 0x00000004, "CLUSTER_CHANGE_NETWORK_PRIVATE_PROPERTY_V2", "cmrp.notify.flags.network.private_property", P_PROPLIST },
-    { OT_NETWORK, 0x00000008, "CLUSTER_CHANGE_NETWORK_STATE_V2", "cmrp.notify.flags.network.state", P_STATE_NETWORK },
-    { OT_NETWORK, 0x00000010, "CLUSTER_CHANGE_NETWORK_HANDLE_CLOSE_V2", "cmrp.notify.flags.network.handle_close", P_NOT_RETURNED },
+    V2(NETWORK, CLUSTER_CHANGE_NETWORK_DELETED_V2, "cmrp.notify.flags.network.deleted", P_EMPTY),
+    V2(NETWORK, CLUSTER_CHANGE_NETWORK_COMMON_PROPERTY_V2, "cmrp.notify.flags.network.common_property", P_PROPLIST),
+    V2(NETWORK, CLUSTER_CHANGE_NETWORK_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.network.private_property", P_PROPLIST),
+    V2(NETWORK, CLUSTER_CHANGE_NETWORK_STATE_V2, "cmrp.notify.flags.network.state", P_STATE_NETWORK),
+    V2(NETWORK, CLUSTER_CHANGE_NETWORK_HANDLE_CLOSE_V2, "cmrp.notify.flags.network.handle_close", P_NOT_RETURNED),
 
-    { OT_NODE, 0x00000001, "CLUSTER_CHANGE_NODE_NETINTERFACE_ADDED_V2", "cmrp.notify.flags.node.netinterface_added", P_ID },
-    { OT_NODE, 0x00000002, "CLUSTER_CHANGE_NODE_DELETED_V2", "cmrp.notify.flags.node.deleted", P_STATE_NODE },
-    { OT_NODE, 0x00000004, "CLUSTER_CHANGE_NODE_COMMON_PROPERTY_V2", "cmrp.notify.flags.node.common_property", P_PROPLIST },
-    { OT_NODE, 0x00000008, "CLUSTER_CHANGE_NODE_PRIVATE_PROPERTY_V2", "cmrp.notify.flags.node.private_property", P_PROPLIST },
-    { OT_NODE, 0x00000010, "CLUSTER_CHANGE_NODE_STATE_V2", "cmrp.notify.flags.node.state", P_STATE_NODE },
-    { OT_NODE, 0x00000020, "CLUSTER_CHANGE_NODE_GROUP_GAINED_V2", "cmrp.notify.flags.node.group_gained", P_ID },
-    { OT_NODE, 0x00000040, "CLUSTER_CHANGE_NODE_GROUP_LOST_V2", "cmrp.notify.flags.node.group_lost", P_ID },
-    { OT_NODE, 0x00000080, "CLUSTER_CHANGE_NODE_HANDLE_CLOSE_V2", "cmrp.notify.flags.node.handle_close", P_NOT_RETURNED },
+    V2(NODE, CLUSTER_CHANGE_NODE_NETINTERFACE_ADDED_V2, "cmrp.notify.flags.node.netinterface_added", P_ID),
+    V2(NODE, CLUSTER_CHANGE_NODE_DELETED_V2, "cmrp.notify.flags.node.deleted", P_STATE_NODE),
+    V2(NODE, CLUSTER_CHANGE_NODE_COMMON_PROPERTY_V2, "cmrp.notify.flags.node.common_property", P_PROPLIST),
+    V2(NODE, CLUSTER_CHANGE_NODE_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.node.private_property", P_PROPLIST),
+    V2(NODE, CLUSTER_CHANGE_NODE_STATE_V2, "cmrp.notify.flags.node.state", P_STATE_NODE),
+    V2(NODE, CLUSTER_CHANGE_NODE_GROUP_GAINED_V2, "cmrp.notify.flags.node.group_gained", P_ID),
+    V2(NODE, CLUSTER_CHANGE_NODE_GROUP_LOST_V2, "cmrp.notify.flags.node.group_lost", P_ID),
+    V2(NODE, CLUSTER_CHANGE_NODE_HANDLE_CLOSE_V2, "cmrp.notify.flags.node.handle_close", P_NOT_RETURNED),
 
-    { OT_REGISTRY, 0x00000001, "CLUSTER_CHANGE_REGISTRY_ATTRIBUTES_V2", "cmrp.notify.flags.registry.attributes", P_EMPTY },
-    { OT_REGISTRY, 0x00000002, "CLUSTER_CHANGE_REGISTRY_NAME_V2", "cmrp.notify.flags.registry.name", P_EMPTY },
-    { OT_REGISTRY, 0x00000004, "CLUSTER_CHANGE_REGISTRY_SUBTREE_V2", "cmrp.notify.flags.registry.subtree", P_NOT_RETURNED },
-    { OT_REGISTRY, 0x00000008, "CLUSTER_CHANGE_REGISTRY_VALUE_V2", "cmrp.notify.flags.registry.value", P_EMPTY },
-    { OT_REGISTRY, 0x00000010, "CLUSTER_CHANGE_REGISTRY_HANDLE_CLOSE_V2", "cmrp.notify.flags.registry.handle_close", P_NOT_RETURNED },
+    V2(REGISTRY, CLUSTER_CHANGE_REGISTRY_ATTRIBUTES_V2, "cmrp.notify.flags.registry.attributes", P_EMPTY),
+    V2(REGISTRY, CLUSTER_CHANGE_REGISTRY_NAME_V2, "cmrp.notify.flags.registry.name", P_EMPTY),
+    V2(REGISTRY, CLUSTER_CHANGE_REGISTRY_SUBTREE_V2, "cmrp.notify.flags.registry.subtree", P_NOT_RETURNED),
+    V2(REGISTRY, CLUSTER_CHANGE_REGISTRY_VALUE_V2, "cmrp.notify.flags.registry.value", P_EMPTY),
+    V2(REGISTRY, CLUSTER_CHANGE_REGISTRY_HANDLE_CLOSE_V2, "cmrp.notify.flags.registry.handle_close", P_NOT_RETURNED),
 
-    { OT_QUORUM, 0x00000001, "CLUSTER_CHANGE_QUORUM_STATE_V2", "cmrp.notify.flags.quorum.state", P_STATE_RESOURCE },
+    V2(QUORUM, CLUSTER_CHANGE_QUORUM_STATE_V2, "cmrp.notify.flags.quorum.state", P_STATE_RESOURCE),
 
-    { OT_SHARED_VOLUME, 0x00000001, "CLUSTER_CHANGE_SHARED_VOLUME_STATE_V2", "cmrp.notify.flags.shared_volume.state", P_CSV_STATE },
-    { OT_SHARED_VOLUME, 0x00000002, "CLUSTER_CHANGE_SHARED_VOLUME_ADDED_V2", "cmrp.notify.flags.shared_volume.added", P_OPAQUE },
-    { OT_SHARED_VOLUME, 0x00000004, "CLUSTER_CHANGE_SHARED_VOLUME_REMOVED_V2", "cmrp.notify.flags.shared_volume.removed", P_OPAQUE },
+    V2(SHARED_VOLUME, CLUSTER_CHANGE_SHARED_VOLUME_STATE_V2, "cmrp.notify.flags.shared_volume.state", P_CSV_STATE),
+    V2(SHARED_VOLUME, CLUSTER_CHANGE_SHARED_VOLUME_ADDED_V2, "cmrp.notify.flags.shared_volume.added", P_OPAQUE),
+    V2(SHARED_VOLUME, CLUSTER_CHANGE_SHARED_VOLUME_REMOVED_V2, "cmrp.notify.flags.shared_volume.removed", P_OPAQUE),
 
-    { OT_SPACEPORT, 0x00000001, "CLUSTER_CHANGE_SPACEPORT_CUSTOM_PNP_V2", "cmrp.notify.flags.spaceport.custom_pnp", P_OPAQUE },
+    V2(SPACEPORT, CLUSTER_CHANGE_SPACEPORT_CUSTOM_PNP_V2, "cmrp.notify.flags.spaceport.custom_pnp", P_OPAQUE),
 
-    { OT_UPGRADE, 0x00000001, "CLUSTER_CHANGE_UPGRADE_NODE_PREPARE", "cmrp.notify.flags.upgrade.node_prepare", P_OPAQUE },
-    { OT_UPGRADE, 0x00000002, "CLUSTER_CHANGE_UPGRADE_NODE_COMMIT", "cmrp.notify.flags.upgrade.node_commit", P_OPAQUE },
-    { OT_UPGRADE, 0x00000004, "CLUSTER_CHANGE_UPGRADE_NODE_POSTCOMMIT", "cmrp.notify.flags.upgrade.node_postcommit", P_OPAQUE },
+    V2(UPGRADE, CLUSTER_CHANGE_UPGRADE_NODE_PREPARE, "cmrp.notify.flags.upgrade.node_prepare", P_OPAQUE),
+    V2(UPGRADE, CLUSTER_CHANGE_UPGRADE_NODE_COMMIT, "cmrp.notify.flags.upgrade.node_commit", P_OPAQUE),
+    V2(UPGRADE, CLUSTER_CHANGE_UPGRADE_NODE_POSTCOMMIT, "cmrp.notify.flags.upgrade.node_postcommit", P_OPAQUE),
 
-    { OT_GROUPSET, 0x00000001, "CLUSTER_CHANGE_GROUPSET_DELETED_v2", "cmrp.notify.flags.groupset.deleted", P_EMPTY },
-    { OT_GROUPSET, 0x00000002, "CLUSTER_CHANGE_GROUPSET_COMMON_PROPERTY_V2", "cmrp.notify.flags.groupset.common_property", P_PROPLIST },
-    { OT_GROUPSET, 0x00000004, "CLUSTER_CHANGE_GROUPSET_PRIVATE_PROPERTY_V2", "cmrp.notify.flags.groupset.private_property", P_PROPLIST },
-    { OT_GROUPSET, 0x00000008, "CLUSTER_CHANGE_GROUPSET_STATE_V2", "cmrp.notify.flags.groupset.state", P_STATE_PLAIN },
-    { OT_GROUPSET, 0x00000010, "CLUSTER_CHANGE_GROUPSET_GROUP_ADDED", "cmrp.notify.flags.groupset.group_added", P_OPAQUE },
-    { OT_GROUPSET, 0x00000020, "CLUSTER_CHANGE_GROUPSET_GROUP_REMOVED", "cmrp.notify.flags.groupset.group_removed", P_OPAQUE },
-    { OT_GROUPSET, 0x00000040, "CLUSTER_CHANGE_GROUPSET_DEPENDENCIES_V2", "cmrp.notify.flags.groupset.dependencies", P_OPAQUE },
-    { OT_GROUPSET, 0x00000080, "CLUSTER_CHANGE_GROUPSET_DEPENDENTS_V2", "cmrp.notify.flags.groupset.dependents", P_OPAQUE },
-    { OT_GROUPSET, 0x00000100, "CLUSTER_CHANGE_GROUPSET_HANDLE_CLOSE_v2", "cmrp.notify.flags.groupset.handle_close", P_NOT_RETURNED },
+    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_DELETED_v2, "cmrp.notify.flags.groupset.deleted", P_EMPTY),
+    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_COMMON_PROPERTY_V2, "cmrp.notify.flags.groupset.common_property", P_PROPLIST),
+    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.groupset.private_property", P_PROPLIST),
+    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_STATE_V2, "cmrp.notify.flags.groupset.state", P_STATE_PLAIN),
+    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_GROUP_ADDED, "cmrp.notify.flags.groupset.group_added", P_OPAQUE),
+    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_GROUP_REMOVED, "cmrp.notify.flags.groupset.group_removed", P_OPAQUE),
+    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_DEPENDENCIES_V2, "cmrp.notify.flags.groupset.dependencies", P_OPAQUE),
+    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_DEPENDENTS_V2, "cmrp.notify.flags.groupset.dependents", P_OPAQUE),
+    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_HANDLE_CLOSE_v2, "cmrp.notify.flags.groupset.handle_close", P_NOT_RETURNED),
 };
+#undef V2
 #define N_V2_FLAGS (sizeof v2_flags / sizeof v2_flags[0])
 
 /* Per object type: its flags in v2_flags[first .. first+count), the NULL-terminated bitmask field
@@ -315,137 +287,6 @@ static expert_field ei_notify_unknown_object_type = EI_INIT;
 static expert_field ei_notify_too_deep = EI_INIT;
 static expert_field ei_notify_count_overrun = EI_INIT;
 static expert_field ei_notify_unregistered_key = EI_INIT;
-
-static const value_string group_state_vals[] = {
-    { 0x00000000, "ClusterGroupOnline" },
-    { 0x00000001, "ClusterGroupOffline" },
-    { 0x00000002, "ClusterGroupFailed" },
-    { 0x00000003, "ClusterGroupPartialOnline" },
-    { 0x00000004, "ClusterGroupPending" },
-    { 0xffffffff, "ClusterGroupStateUnknown" },
-    { 0, NULL }
-};
-
-static const value_string resource_state_vals[] = {
-    { 0x00000000, "ClusterResourceInherited" },
-    { 0x00000001, "ClusterResourceInitializing" },
-    { 0x00000002, "ClusterResourceOnline" },
-    { 0x00000003, "ClusterResourceOffline" },
-    { 0x00000004, "ClusterResourceFailed" },
-    { 0x00000080, "ClusterResourcePending" },
-    { 0x00000081, "ClusterResourceOnlinePending" },
-    { 0x00000082, "ClusterResourceOfflinePending" },
-    { 0xffffffff, "ClusterResourceStateUnknown" },
-    { 0, NULL }
-};
-
-static const value_string node_state_vals[] = {
-    { 0x00000000, "ClusterNodeUp" },
-    { 0x00000001, "ClusterNodeDown" },
-    { 0x00000002, "ClusterNodePaused" },
-    { 0x00000003, "ClusterNodeJoining" },
-    { 0xffffffff, "ClusterNodeStateUnknown" },
-    { 0, NULL }
-};
-
-static const value_string network_state_vals[] = {
-    { 0x00000000, "ClusterNetworkUnavailable" },
-    { 0x00000001, "ClusterNetworkDown" },
-    { 0x00000002, "ClusterNetworkPartitioned" },
-    { 0x00000003, "ClusterNetworkUp" },
-    { 0xffffffff, "ClusterNetworkStateUnknown" },
-    { 0, NULL }
-};
-
-/* MS-CMRP 3.1.4.2.94 numbering (see idl/types.idl: the SDK numbers 0-2 differently) */
-static const value_string netif_state_vals[] = {
-    { 0x00000000, "ClusterNetInterfaceFailed" },
-    { 0x00000001, "ClusterNetInterfaceUnreachable" },
-    { 0x00000002, "ClusterNetInterfaceUnavailable" },
-    { 0x00000003, "ClusterNetInterfaceUp" },
-    { 0xffffffff, "ClusterNetInterfaceStateUnknown" },
-    { 0, NULL }
-};
-
-static const value_string group_type_vals[] = {
-    { 0x00000001, "ClusGroupTypeReserved1" },
-    { 0x00000002, "ClusGroupTypeReserved2" },
-    { 0x00000004, "ClusGroupTypeReserved3" },
-    { 0x00000005, "ClusGroupTypeReserved4" },
-    { 0x0000270f, "ClusGroupTypeUnknown" },
-    { 0, NULL }
-};
-
-static const value_string csv_state_vals[] = {
-    { 0, "SharedVolumeStateUnavailable" },
-    { 1, "SharedVolumeStatePaused" },
-    { 2, "SharedVolumeStateActive" },
-    { 3, "SharedVolumeStateActiveRedirected" },
-    { 4, "SharedVolumeStateActiveBlockRedirected" },
-    { 0, NULL }
-};
-
-static const value_string object_type_vals[] = {
-    { OT_CLUSTER,       "CLUSTER_OBJECT_TYPE_CLUSTER" },
-    { OT_GROUP,         "CLUSTER_OBJECT_TYPE_GROUP" },
-    { OT_RESOURCE,      "CLUSTER_OBJECT_TYPE_RESOURCE" },
-    { OT_RESOURCE_TYPE, "CLUSTER_OBJECT_TYPE_RESOURCE_TYPE" },
-    { OT_NETINTERFACE,  "CLUSTER_OBJECT_TYPE_NETWORK_INTERFACE" },
-    { OT_NETWORK,       "CLUSTER_OBJECT_TYPE_NETWORK" },
-    { OT_NODE,          "CLUSTER_OBJECT_TYPE_NODE" },
-    { OT_REGISTRY,      "CLUSTER_OBJECT_TYPE_REGISTRY" },
-    { OT_QUORUM,        "CLUSTER_OBJECT_TYPE_QUORUM" },
-    { OT_SHARED_VOLUME, "CLUSTER_OBJECT_TYPE_SHARED_VOLUME" },
-    { OT_SPACEPORT,     "CLUSTER_OBJECT_TYPE_SPACEPORT" },
-    { OT_UPGRADE,       "CLUSTER_OBJECT_TYPE_UPGRADE" },
-    { OT_GROUPSET,      "CLUSTER_OBJECT_TYPE_GROUPSET" },
-    { OT_SBL_DEVICE,    "CLUSTER_OBJECT_TYPE_SBL_DEVICE" },
-    { OT_CERT,          "CLUSTER_OBJECT_TYPE_CERT" },
-    { OT_AFFINITYRULE,  "CLUSTER_OBJECT_TYPE_AFFINITYRULE" },
-    { 0, NULL }
-};
-
-static const value_string enum_cluster_vals[] = {
-    { 0x00000001, "CLUSTER_ENUM_NODE" },
-    { 0x00000002, "CLUSTER_ENUM_RESTYPE" },
-    { 0x00000004, "CLUSTER_ENUM_RESOURCE" },
-    { 0x00000008, "CLUSTER_ENUM_GROUP" },
-    { 0x00000010, "CLUSTER_ENUM_NETWORK" },
-    { 0x00000020, "CLUSTER_ENUM_NETINTERFACE" },
-    { 0x40000000, "CLUSTER_ENUM_SHARED_VOLUME_RESOURCE" },
-    { 0x80000000, "CLUSTER_ENUM_INTERNAL_NETWORK" },
-    { 0, NULL }
-};
-
-static const value_string enum_resource_vals[] = {
-    { 0x00000001, "CLUSTER_RESOURCE_ENUM_DEPENDS" },
-    { 0x00000002, "CLUSTER_RESOURCE_ENUM_PROVIDES" },
-    { 0x00000004, "CLUSTER_RESOURCE_ENUM_NODES" },
-    { 0, NULL }
-};
-
-static const value_string enum_group_vals[] = {
-    { 0x00000001, "CLUSTER_GROUP_ENUM_CONTAINS" },
-    { 0x00000002, "CLUSTER_GROUP_ENUM_NODES" },
-    { 0, NULL }
-};
-
-static const value_string enum_network_vals[] = {
-    { 0x00000001, "CLUSTER_NETWORK_ENUM_NETINTERFACES" },
-    { 0, NULL }
-};
-
-static const value_string enum_node_vals[] = {
-    { 0x00000001, "CLUSTER_NODE_ENUM_NETINTERFACES" },
-    { 0x00000002, "CLUSTER_NODE_ENUM_GROUPS" },
-    { 0, NULL }
-};
-
-static const value_string enum_restype_vals[] = {
-    { 0x00000001, "CLUSTER_RESOURCE_TYPE_ENUM_NODES" },
-    { 0x00000002, "CLUSTER_RESOURCE_TYPE_ENUM_RESOURCES" },
-    { 0, NULL }
-};
 
 static int *const change_fields[] = {
     &hf_change_node_state, &hf_change_node_deleted, &hf_change_node_added, &hf_change_node_property,
@@ -728,13 +569,13 @@ cmrp_hook_notify_filter_flags(tvbuff_t *tvb, int offset, int length, proto_tree 
     uint32_t object_type = 0;
     proto_item *pi;
 
-    if (ctx->opnum == OP_ADD_NOTIFY_RESOURCE_TYPE_V2) {
-        object_type = OT_RESOURCE_TYPE;
-    } else if (cmrp_hook_member(ctx, "dwObjectType", &v)) {
+    if (ctx->opnum == CMRP_OPNUM_ApiAddNotifyResourceTypeV2) {
+        object_type = CMRP_CLUSTER_OBJECT_TYPE_RESOURCE_TYPE;
+    } else if (cmrp_hook_member(ctx, CMRP_NAME_dwObjectType, &v)) {
         object_type = (uint32_t)v;
     }
 
-    if (ctx->opnum == OP_GET_NOTIFY_V2 && !ctx->request) {
+    if (ctx->opnum == CMRP_OPNUM_ApiGetNotifyV2 && !ctx->request) {
         /* One notification: exactly one flag of its object type. */
         const v2_flag_t *f = find_flag(object_type, value);
         proto_tree *ntree;
@@ -752,7 +593,7 @@ cmrp_hook_notify_filter_flags(tvbuff_t *tvb, int offset, int length, proto_tree 
          * key is a member of the structure that encloses this one */
         {
             uint64_t key;
-            if (cmrp_hook_member(ctx, "dwNotifyKey", &key)) {
+            if (cmrp_hook_member(ctx, CMRP_NAME_dwNotifyKey, &key)) {
                 ntree = proto_tree_get_parent_tree(tree);
                 add_registered_in(ntree ? ntree : tree, tvb, offset, length, ctx, key);
             }
@@ -768,7 +609,7 @@ cmrp_hook_notify_filter_flags(tvbuff_t *tvb, int offset, int length, proto_tree 
         if (value & ~t->known)
             expert_add_info_format(ctx->pinfo, pi, &ei_notify_unknown_flags,
                                    "Bits 0x%" PRIx64 " are not %s flags", value & ~t->known,
-                                   val_to_str_const(object_type, object_type_vals, "?"));
+                                   val_to_str_const(object_type, cmrp_vs_CLUSTER_OBJECT_TYPE, "?"));
     } else {
         pi = proto_tree_add_item(tree, hf_notify_filter_flags, tvb, offset, length, ctx->drep_enc);
         if (object_type < 1 || object_type > OT_MAX)
@@ -776,7 +617,7 @@ cmrp_hook_notify_filter_flags(tvbuff_t *tvb, int offset, int length, proto_tree 
         else if (value)
             expert_add_info_format(ctx->pinfo, pi, &ei_notify_unknown_flags,
                                    "%s has no filter flags",
-                                   val_to_str_const(object_type, object_type_vals, "?"));
+                                   val_to_str_const(object_type, cmrp_vs_CLUSTER_OBJECT_TYPE, "?"));
     }
 }
 
@@ -785,7 +626,7 @@ cmrp_hook_notify_key(tvbuff_t *tvb, int offset, int length, proto_tree *tree, cm
                      uint64_t value)
 {
     proto_tree_add_uint64(tree, hf_notify_key, tvb, offset, length, value);
-    if (!ctx->request && (ctx->opnum == OP_GET_NOTIFY || ctx->opnum == OP_GET_NOTIFY_ASYNC))
+    if (!ctx->request && (ctx->opnum == CMRP_OPNUM_ApiGetNotify || ctx->opnum == CMRP_OPNUM_ApiGetNotifyAsync))
         add_registered_in(tree, tvb, offset, length, ctx, value);
 }
 
@@ -798,9 +639,9 @@ cmrp_hook_notify_register(tvbuff_t *tvb, int offset, int length, proto_tree *tre
     ctx->ret_item = proto_tree_add_item(tree, hf_cmrp_rc, tvb, offset, length, ctx->drep_enc);
     if (PINFO_FD_VISITED(ctx->pinfo) || ctx->request || value != 0 || !cmrp_call_handle(ctx->call))
         return;
-    if (cmrp_hook_param(ctx, "rpc_status", &rpc_status) && rpc_status != 0)
+    if (cmrp_hook_param(ctx, CMRP_NAME_rpc_status, &rpc_status) && rpc_status != 0)
         return;
-    if (!cmrp_hook_param(ctx, "dwNotifyKey", &key))
+    if (!cmrp_hook_param(ctx, CMRP_NAME_dwNotifyKey, &key))
         return;
     /* the request's first handle is hNotify, the port the key is registered on */
     register_key(cmrp_call_handle(ctx->call), key, ctx->call->req_frame ? ctx->call->req_frame
@@ -825,7 +666,7 @@ cmrp_hook_notify_change(tvbuff_t *tvb, int offset, int length _U_, proto_tree *t
 {
     proto_tree_add_bitmask(tree, tvb, offset, hf_notify_change, ett_notify_change, change_fields,
                            ctx->drep_enc);
-    if (!ctx->request && (ctx->opnum == OP_GET_NOTIFY || ctx->opnum == OP_GET_NOTIFY_ASYNC))
+    if (!ctx->request && (ctx->opnum == CMRP_OPNUM_ApiGetNotify || ctx->opnum == CMRP_OPNUM_ApiGetNotifyAsync))
         batch_count(ctx->pinfo, change_name((uint32_t)value));
 }
 
@@ -852,6 +693,27 @@ payload_dword(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, int hf, const
         expert_add_info(pinfo, pi, &ei_notify_trailing);
     }
 }
+
+/* The DWORD payloads: their field, what a short one is called, and for the states the table and
+ * the prefix short_state() drops in the event text. */
+static const struct {
+    int *hf;
+    const char *what;
+    const value_string *vals;
+    const char *prefix;
+} dword_payloads[] = {
+    [P_STATE_GROUP] = { &hf_notify_state_group, "group state", cmrp_vs_CLUSTER_GROUP_STATE, "ClusterGroup" },
+    [P_STATE_RESOURCE] = { &hf_notify_state_resource, "resource state", cmrp_vs_CLUSTER_RESOURCE_STATE,
+                           "ClusterResource" },
+    [P_STATE_NODE] = { &hf_notify_state_node, "node state", cmrp_vs_CLUSTER_NODE_STATE, "ClusterNode" },
+    [P_STATE_NETWORK] = { &hf_notify_state_network, "network state", cmrp_vs_CLUSTER_NETWORK_STATE,
+                          "ClusterNetwork" },
+    [P_STATE_NETIF] = { &hf_notify_state_netif, "network interface state", cmrp_vs_CLUSTER_NETINTERFACE_STATE,
+                        "ClusterNetInterface" },
+    [P_STATE_PLAIN] = { &hf_notify_state_plain, "state", NULL, NULL },
+    [P_GROUP_TYPE] = { &hf_notify_group_type, "group type", NULL, NULL },
+    [P_CLUSTER_VERSION] = { &hf_notify_cluster_version, "cluster version", NULL, NULL },
+};
 
 /* A NUL-terminated UTF-16 string that fills the buffer (allowing padding after the NUL). */
 static void
@@ -944,7 +806,7 @@ csv_state_info(tvbuff_t *tvb, int offset, int len, proto_tree *tree, packet_info
     off += CSV_NAME_LEN;
     proto_tree_add_item_ret_uint(st, hf_notify_csv_state, tvb, off, 4, ENC_LITTLE_ENDIAN, &state);
     off += 4;
-    proto_item_append_text(ti, ": %s", val_to_str_const(state, csv_state_vals, "unknown state"));
+    proto_item_append_text(ti, ": %s", val_to_str_const(state, cmrp_vs_CLUSTER_SHARED_VOLUME_STATE, "unknown state"));
     if (!ex)
         return;
     csv_name(tvb, off, st, pinfo, hf_notify_csv_friendly_name);
@@ -999,7 +861,7 @@ payload_csv_state(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
         off += 8 + (int)((size + 3u) & ~3u);
         while (off + 4 <= len) {
             uint32_t syntax = tvb_get_letohl(tvb, off);
-            if (syntax == SYNTAX_ENDMARK) {
+            if (syntax == CMRP_CLUSPROP_SYNTAX_ENDMARK) {
                 off += 4;
                 break;
             }
@@ -1008,7 +870,7 @@ payload_csv_state(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
             size = tvb_get_letohl(tvb, off + 4);
             if (size > (uint32_t)(len - off - 8))
                 return;
-            if (syntax == SYNTAX_LIST_VALUE_BINARY && csv_state_len(size))
+            if (syntax == CMRP_CLUSPROP_SYNTAX_LIST_VALUE_BINARY && csv_state_len(size))
                 csv_state_info(tvb, off + 8, (int)size, tree, ctx->pinfo);
             off += 8 + (int)((size + 3u) & ~3u);
         }
@@ -1024,19 +886,15 @@ payload_value(tvbuff_t *tvb, payload_t kind, packet_info *pinfo)
 
     switch (kind) {
     case P_STATE_GROUP:
-        return len >= 4 ? short_state(v, group_state_vals, "ClusterGroup") : NULL;
     case P_STATE_RESOURCE:
-        return len >= 4 ? short_state(v, resource_state_vals, "ClusterResource") : NULL;
     case P_STATE_NODE:
-        return len >= 4 ? short_state(v, node_state_vals, "ClusterNode") : NULL;
     case P_STATE_NETWORK:
-        return len >= 4 ? short_state(v, network_state_vals, "ClusterNetwork") : NULL;
     case P_STATE_NETIF:
-        return len >= 4 ? short_state(v, netif_state_vals, "ClusterNetInterface") : NULL;
+        return len >= 4 ? short_state(v, dword_payloads[kind].vals, dword_payloads[kind].prefix) : NULL;
     case P_STATE_PLAIN:
         return len >= 4 ? wmem_strdup_printf(pinfo->pool, "%u", v) : NULL;
     case P_GROUP_TYPE:
-        return len >= 4 ? val_to_str(pinfo->pool, v, group_type_vals, "type %u") : NULL;
+        return len >= 4 ? val_to_str(pinfo->pool, v, cmrp_vs_CLUSGROUP_TYPE, "type %u") : NULL;
     case P_CLUSTER_VERSION:
         return len >= 4 ? wmem_strdup_printf(pinfo->pool, "0x%08x", v) : NULL;
     case P_ID:
@@ -1064,7 +922,7 @@ payload_value(tvbuff_t *tvb, payload_t kind, packet_info *pinfo)
     case P_CSV_STATE:
         if (csv_state_len((uint32_t)len) && tvb_get_letohl(tvb, 0) > (uint32_t)(len - 4) / 12)
             /* a bare CLUSTER_SHARED_VOLUME_STATE_INFO(_EX): its state after the two names */
-            return short_state(tvb_get_letohl(tvb, 2 * CSV_NAME_LEN), csv_state_vals,
+            return short_state(tvb_get_letohl(tvb, 2 * CSV_NAME_LEN), cmrp_vs_CLUSTER_SHARED_VOLUME_STATE,
                                "SharedVolumeState");
         /* FALLTHROUGH */
     case P_PROPLIST: {
@@ -1105,13 +963,13 @@ cmrp_hook_notify_v2_payload(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ct
     const v2_flag_t *f;
     proto_item *pi;
 
-    if (cmrp_hook_member(ctx, "dwBufferSize", &v) && v != (uint64_t)len)
+    if (cmrp_hook_member(ctx, CMRP_NAME_dwBufferSize, &v) && v != (uint64_t)len)
         proto_tree_add_expert_format(tree, pinfo, &ei_notify_buffer_size, tvb, 0, len,
                                      "dwBufferSize is %" PRIu64 " but the buffer holds %d bytes",
                                      v, len);
-    if (cmrp_hook_member(ctx, "dwObjectType", &v))
+    if (cmrp_hook_member(ctx, CMRP_NAME_dwObjectType, &v))
         object_type = (uint32_t)v;
-    if (cmrp_hook_member(ctx, "FilterFlags", &v))
+    if (cmrp_hook_member(ctx, CMRP_NAME_FilterFlags, &v))
         flag = v;
     f = popcount64(flag) == 1 ? find_flag(object_type, flag) : NULL;
     {
@@ -1127,10 +985,10 @@ cmrp_hook_notify_v2_payload(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ct
     case P_PROPLIST: {
         /* *_COMMON_PROPERTY_V2: common properties, shown with their meanings */
         static const uint8_t clus_object[OT_MAX + 1] = {
-            [OT_CLUSTER] = CMRP_OBJ_CLUSTER, [OT_GROUP] = CMRP_OBJ_GROUP,
-            [OT_RESOURCE] = CMRP_OBJ_RESOURCE, [OT_RESOURCE_TYPE] = CMRP_OBJ_RESOURCE_TYPE,
-            [OT_NETINTERFACE] = CMRP_OBJ_NETINTERFACE, [OT_NETWORK] = CMRP_OBJ_NETWORK,
-            [OT_NODE] = CMRP_OBJ_NODE, [OT_GROUPSET] = CMRP_OBJ_GROUPSET,
+            [CMRP_CLUSTER_OBJECT_TYPE_CLUSTER] = CMRP_CLUS_OBJECT_CLUSTER, [CMRP_CLUSTER_OBJECT_TYPE_GROUP] = CMRP_CLUS_OBJECT_GROUP,
+            [CMRP_CLUSTER_OBJECT_TYPE_RESOURCE] = CMRP_CLUS_OBJECT_RESOURCE, [CMRP_CLUSTER_OBJECT_TYPE_RESOURCE_TYPE] = CMRP_CLUS_OBJECT_RESOURCE_TYPE,
+            [CMRP_CLUSTER_OBJECT_TYPE_NETWORK_INTERFACE] = CMRP_CLUS_OBJECT_NETINTERFACE, [CMRP_CLUSTER_OBJECT_TYPE_NETWORK] = CMRP_CLUS_OBJECT_NETWORK,
+            [CMRP_CLUSTER_OBJECT_TYPE_NODE] = CMRP_CLUS_OBJECT_NODE, [CMRP_CLUSTER_OBJECT_TYPE_GROUPSET] = CMRP_CLUS_OBJECT_GROUPSET,
         };
         unsigned flags = g_str_has_suffix(f->abbrev, ".common_property")
                          ? CMRP_PL_OBJECT(clus_object[object_type]) : 0;
@@ -1142,28 +1000,14 @@ cmrp_hook_notify_v2_payload(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ct
         break;
     }
     case P_STATE_GROUP:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_group, "group state");
-        break;
     case P_STATE_RESOURCE:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_resource, "resource state");
-        break;
     case P_STATE_NODE:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_node, "node state");
-        break;
     case P_STATE_NETWORK:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_network, "network state");
-        break;
     case P_STATE_NETIF:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_netif, "network interface state");
-        break;
     case P_STATE_PLAIN:
-        payload_dword(tvb, tree, pinfo, hf_notify_state_plain, "state");
-        break;
     case P_GROUP_TYPE:
-        payload_dword(tvb, tree, pinfo, hf_notify_group_type, "group type");
-        break;
     case P_CLUSTER_VERSION:
-        payload_dword(tvb, tree, pinfo, hf_notify_cluster_version, "cluster version");
+        payload_dword(tvb, tree, pinfo, *dword_payloads[f->payload].hf, dword_payloads[f->payload].what);
         break;
     case P_ID:
         payload_string(tvb, tree, pinfo, hf_notify_id);
@@ -1211,9 +1055,9 @@ cmrp_hook_notify_event_name(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ct
     name = (const char *)tvb_get_string_enc(pinfo->pool, tvb, 0,
                                             (int)tvb_reported_length(tvb) & ~1,
                                             ENC_UTF_16 | ENC_LITTLE_ENDIAN);
-    if (ctx->opnum == OP_GET_NOTIFY_V2) {
-        uint32_t ot = cmrp_hook_member(ctx, "dwObjectType", &v) ? (uint32_t)v : 0;
-        uint64_t flag = cmrp_hook_member(ctx, "FilterFlags", &v) ? v : 0;
+    if (ctx->opnum == CMRP_OPNUM_ApiGetNotifyV2) {
+        uint32_t ot = cmrp_hook_member(ctx, CMRP_NAME_dwObjectType, &v) ? (uint32_t)v : 0;
+        uint64_t flag = cmrp_hook_member(ctx, CMRP_NAME_FilterFlags, &v) ? v : 0;
         const v2_flag_t *f = popcount64(flag) == 1 ? find_flag(ot, flag) : NULL;
         const char *label = f ? strrchr(f->abbrev, '.') + 1 : NULL;
         char *lab = label ? wmem_strdup(pinfo->pool, label) : NULL;
@@ -1228,15 +1072,15 @@ cmrp_hook_notify_event_name(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ct
     } else {
         uint32_t filter = 0;
         const char *fname;
-        if (ctx->opnum == OP_GET_NOTIFY_ASYNC)
-            filter = cmrp_hook_member(ctx, "dwFilter", &v) ? (uint32_t)v : 0;
-        else if (cmrp_hook_param(ctx, "dwFilter", &v))
+        if (ctx->opnum == CMRP_OPNUM_ApiGetNotifyAsync)
+            filter = cmrp_hook_member(ctx, CMRP_NAME_dwFilter, &v) ? (uint32_t)v : 0;
+        else if (cmrp_hook_param(ctx, CMRP_NAME_dwFilter, &v))
             filter = (uint32_t)v;
         fname = change_name(filter);
         if (fname && g_str_has_prefix(fname, "CLUSTER_CHANGE_"))
             fname += 15;
         text = wmem_strdup_printf(pinfo->pool, "%s \"%s\"", fname ? fname : "change ?", name);
-        if (visible && ctx->opnum == OP_GET_NOTIFY_ASYNC)   /* Name -> NOTIFICATION_DATA_ASYNC_RPC */
+        if (visible && ctx->opnum == CMRP_OPNUM_ApiGetNotifyAsync)   /* Name -> NOTIFICATION_DATA_ASYNC_RPC */
             item = proto_tree_get_parent_tree(tree);
     }
     batch_event(pinfo, b, item, text);
@@ -1253,25 +1097,25 @@ cmrp_hook_enum_entry_type(tvbuff_t *tvb, int offset, int length, proto_tree *tre
     int hf;
 
     switch (ctx->opnum) {
-    case OP_CREATE_ENUM:
-    case OP_CREATE_ENUM_EX:
-    case OP_CREATE_NET_INTERFACE_ENUM:
+    case CMRP_OPNUM_ApiCreateEnum:
+    case CMRP_OPNUM_ApiCreateEnumEx:
+    case CMRP_OPNUM_ApiCreateNetInterfaceEnum:
         hf = hf_enum_type_cluster;
         break;
-    case OP_CREATE_RES_ENUM:
+    case CMRP_OPNUM_ApiCreateResEnum:
         hf = hf_enum_type_resource;
         break;
-    case OP_CREATE_GROUP_RESOURCE_ENUM:
+    case CMRP_OPNUM_ApiCreateGroupResourceEnum:
         hf = hf_enum_type_group;
         break;
-    case OP_CREATE_NETWORK_ENUM:
+    case CMRP_OPNUM_ApiCreateNetworkEnum:
         hf = hf_enum_type_network;
         break;
-    case OP_CREATE_NODE_ENUM:
-    case OP_CREATE_NODE_ENUM_EX:
+    case CMRP_OPNUM_ApiCreateNodeEnum:
+    case CMRP_OPNUM_ApiCreateNodeEnumEx:
         hf = hf_enum_type_node;
         break;
-    case OP_CREATE_RES_TYPE_ENUM:
+    case CMRP_OPNUM_ApiCreateResTypeEnum:
         hf = hf_enum_type_restype;
         break;
     default:        /* ApiCreateGroupSetEnum: the spec names no values */
@@ -1312,20 +1156,20 @@ cmrp_register_notify(int proto)
         { &hf_notify_change, { "Filter", "cmrp.notify.change", FT_UINT32, BASE_HEX, NULL, 0,
             "CLUSTER_CHANGE bitmask (MS-CMRP 2.2.2.7)", HFILL } },
         { &hf_notify_state_group, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC,
-            VALS(group_state_vals), 0, "Group state (ApiGetGroupState values)", HFILL } },
+            VALS(cmrp_vs_CLUSTER_GROUP_STATE), 0, "Group state (ApiGetGroupState values)", HFILL } },
         { &hf_notify_state_resource, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC,
-            VALS(resource_state_vals), 0, "Resource state (ApiGetResourceState values)", HFILL } },
+            VALS(cmrp_vs_CLUSTER_RESOURCE_STATE), 0, "Resource state (ApiGetResourceState values)", HFILL } },
         { &hf_notify_state_node, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC,
-            VALS(node_state_vals), 0, "Node state (ApiGetNodeState values)", HFILL } },
+            VALS(cmrp_vs_CLUSTER_NODE_STATE), 0, "Node state (ApiGetNodeState values)", HFILL } },
         { &hf_notify_state_network, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC,
-            VALS(network_state_vals), 0, "Network state (ApiGetNetworkState values)", HFILL } },
+            VALS(cmrp_vs_CLUSTER_NETWORK_STATE), 0, "Network state (ApiGetNetworkState values)", HFILL } },
         { &hf_notify_state_netif, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC,
-            VALS(netif_state_vals), 0, "Network interface state (ApiGetNetInterfaceState values)",
+            VALS(cmrp_vs_CLUSTER_NETINTERFACE_STATE), 0, "Network interface state (ApiGetNetInterfaceState values)",
             HFILL } },
         { &hf_notify_state_plain, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC, NULL, 0,
             "Object state", HFILL } },
         { &hf_notify_group_type, { "Group type", "cmrp.notify.group_type", FT_UINT32, BASE_HEX,
-            VALS(group_type_vals), 0, "CLUSGROUP_TYPE of the added group", HFILL } },
+            VALS(cmrp_vs_CLUSGROUP_TYPE), 0, "CLUSGROUP_TYPE of the added group", HFILL } },
         { &hf_notify_cluster_version, { "Cluster operating version", "cmrp.notify.cluster_version",
             FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
         { &hf_notify_id, { "ID", "cmrp.notify.id", FT_STRING, BASE_NONE, NULL, 0,
@@ -1349,7 +1193,7 @@ cmrp_register_notify(int proto)
         { &hf_notify_csv_node_name, { "Node name", "cmrp.notify.csv.node_name", FT_STRING,
             BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_notify_csv_state, { "Volume state", "cmrp.notify.csv.state", FT_UINT32, BASE_DEC,
-            VALS(csv_state_vals), 0, NULL, HFILL } },
+            VALS(cmrp_vs_CLUSTER_SHARED_VOLUME_STATE), 0, NULL, HFILL } },
         { &hf_notify_csv_friendly_name, { "Volume friendly name", "cmrp.notify.csv.friendly_name",
             FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_notify_csv_padding, { "Padding", "cmrp.notify.csv.padding", FT_BYTES, BASE_NONE,
@@ -1381,86 +1225,86 @@ cmrp_register_notify(int proto)
             NULL, G_GUINT64_CONSTANT(0x2), NULL, HFILL } },
 
         { &hf_change_node_state, { "CLUSTER_CHANGE_NODE_STATE", "cmrp.notify.change.node_state",
-            FT_BOOLEAN, 32, NULL, 0x00000001, NULL, HFILL } },
+            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_STATE, NULL, HFILL } },
         { &hf_change_node_deleted, { "CLUSTER_CHANGE_NODE_DELETED", "cmrp.notify.change.node_deleted",
-            FT_BOOLEAN, 32, NULL, 0x00000002, NULL, HFILL } },
+            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_DELETED, NULL, HFILL } },
         { &hf_change_node_added, { "CLUSTER_CHANGE_NODE_ADDED", "cmrp.notify.change.node_added",
-            FT_BOOLEAN, 32, NULL, 0x00000004, NULL, HFILL } },
+            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_ADDED, NULL, HFILL } },
         { &hf_change_node_property, { "CLUSTER_CHANGE_NODE_PROPERTY",
-            "cmrp.notify.change.node_property", FT_BOOLEAN, 32, NULL, 0x00000008, NULL, HFILL } },
+            "cmrp.notify.change.node_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_PROPERTY, NULL, HFILL } },
         { &hf_change_registry_name, { "CLUSTER_CHANGE_REGISTRY_NAME",
-            "cmrp.notify.change.registry_name", FT_BOOLEAN, 32, NULL, 0x00000010, NULL, HFILL } },
+            "cmrp.notify.change.registry_name", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_NAME, NULL, HFILL } },
         { &hf_change_registry_attributes, { "CLUSTER_CHANGE_REGISTRY_ATTRIBUTES",
-            "cmrp.notify.change.registry_attributes", FT_BOOLEAN, 32, NULL, 0x00000020, NULL, HFILL } },
+            "cmrp.notify.change.registry_attributes", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_ATTRIBUTES, NULL, HFILL } },
         { &hf_change_registry_value, { "CLUSTER_CHANGE_REGISTRY_VALUE",
-            "cmrp.notify.change.registry_value", FT_BOOLEAN, 32, NULL, 0x00000040, NULL, HFILL } },
+            "cmrp.notify.change.registry_value", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_VALUE, NULL, HFILL } },
         { &hf_change_registry_subtree, { "CLUSTER_CHANGE_REGISTRY_SUBTREE",
-            "cmrp.notify.change.registry_subtree", FT_BOOLEAN, 32, NULL, 0x00000080, NULL, HFILL } },
+            "cmrp.notify.change.registry_subtree", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_SUBTREE, NULL, HFILL } },
         { &hf_change_resource_state, { "CLUSTER_CHANGE_RESOURCE_STATE",
-            "cmrp.notify.change.resource_state", FT_BOOLEAN, 32, NULL, 0x00000100, NULL, HFILL } },
+            "cmrp.notify.change.resource_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_STATE, NULL, HFILL } },
         { &hf_change_resource_deleted, { "CLUSTER_CHANGE_RESOURCE_DELETED",
-            "cmrp.notify.change.resource_deleted", FT_BOOLEAN, 32, NULL, 0x00000200, NULL, HFILL } },
+            "cmrp.notify.change.resource_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_DELETED, NULL, HFILL } },
         { &hf_change_resource_added, { "CLUSTER_CHANGE_RESOURCE_ADDED",
-            "cmrp.notify.change.resource_added", FT_BOOLEAN, 32, NULL, 0x00000400, NULL, HFILL } },
+            "cmrp.notify.change.resource_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_ADDED, NULL, HFILL } },
         { &hf_change_resource_property, { "CLUSTER_CHANGE_RESOURCE_PROPERTY",
-            "cmrp.notify.change.resource_property", FT_BOOLEAN, 32, NULL, 0x00000800, NULL, HFILL } },
+            "cmrp.notify.change.resource_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_PROPERTY, NULL, HFILL } },
         { &hf_change_group_state, { "CLUSTER_CHANGE_GROUP_STATE", "cmrp.notify.change.group_state",
-            FT_BOOLEAN, 32, NULL, 0x00001000, NULL, HFILL } },
+            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_STATE, NULL, HFILL } },
         { &hf_change_group_deleted, { "CLUSTER_CHANGE_GROUP_DELETED",
-            "cmrp.notify.change.group_deleted", FT_BOOLEAN, 32, NULL, 0x00002000, NULL, HFILL } },
+            "cmrp.notify.change.group_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_DELETED, NULL, HFILL } },
         { &hf_change_group_added, { "CLUSTER_CHANGE_GROUP_ADDED", "cmrp.notify.change.group_added",
-            FT_BOOLEAN, 32, NULL, 0x00004000, NULL, HFILL } },
+            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_ADDED, NULL, HFILL } },
         { &hf_change_group_property, { "CLUSTER_CHANGE_GROUP_PROPERTY",
-            "cmrp.notify.change.group_property", FT_BOOLEAN, 32, NULL, 0x00008000, NULL, HFILL } },
+            "cmrp.notify.change.group_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_PROPERTY, NULL, HFILL } },
         { &hf_change_resource_type_deleted, { "CLUSTER_CHANGE_RESOURCE_TYPE_DELETED",
-            "cmrp.notify.change.resource_type_deleted", FT_BOOLEAN, 32, NULL, 0x00010000, NULL, HFILL } },
+            "cmrp.notify.change.resource_type_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_TYPE_DELETED, NULL, HFILL } },
         { &hf_change_resource_type_added, { "CLUSTER_CHANGE_RESOURCE_TYPE_ADDED",
-            "cmrp.notify.change.resource_type_added", FT_BOOLEAN, 32, NULL, 0x00020000, NULL, HFILL } },
+            "cmrp.notify.change.resource_type_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_TYPE_ADDED, NULL, HFILL } },
         { &hf_change_resource_type_property, { "CLUSTER_CHANGE_RESOURCE_TYPE_PROPERTY",
-            "cmrp.notify.change.resource_type_property", FT_BOOLEAN, 32, NULL, 0x00040000, NULL,
+            "cmrp.notify.change.resource_type_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_TYPE_PROPERTY, NULL,
             HFILL } },
         { &hf_change_cluster_reconnect, { "CLUSTER_CHANGE_CLUSTER_RECONNECT",
-            "cmrp.notify.change.cluster_reconnect", FT_BOOLEAN, 32, NULL, 0x00080000, NULL, HFILL } },
+            "cmrp.notify.change.cluster_reconnect", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_CLUSTER_RECONNECT, NULL, HFILL } },
         { &hf_change_network_state, { "CLUSTER_CHANGE_NETWORK_STATE",
-            "cmrp.notify.change.network_state", FT_BOOLEAN, 32, NULL, 0x00100000, NULL, HFILL } },
+            "cmrp.notify.change.network_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_STATE, NULL, HFILL } },
         { &hf_change_network_deleted, { "CLUSTER_CHANGE_NETWORK_DELETED",
-            "cmrp.notify.change.network_deleted", FT_BOOLEAN, 32, NULL, 0x00200000, NULL, HFILL } },
+            "cmrp.notify.change.network_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_DELETED, NULL, HFILL } },
         { &hf_change_network_added, { "CLUSTER_CHANGE_NETWORK_ADDED",
-            "cmrp.notify.change.network_added", FT_BOOLEAN, 32, NULL, 0x00400000, NULL, HFILL } },
+            "cmrp.notify.change.network_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_ADDED, NULL, HFILL } },
         { &hf_change_network_property, { "CLUSTER_CHANGE_NETWORK_PROPERTY",
-            "cmrp.notify.change.network_property", FT_BOOLEAN, 32, NULL, 0x00800000, NULL, HFILL } },
+            "cmrp.notify.change.network_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_PROPERTY, NULL, HFILL } },
         { &hf_change_netinterface_state, { "CLUSTER_CHANGE_NETINTERFACE_STATE",
-            "cmrp.notify.change.netinterface_state", FT_BOOLEAN, 32, NULL, 0x01000000, NULL, HFILL } },
+            "cmrp.notify.change.netinterface_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_STATE, NULL, HFILL } },
         { &hf_change_netinterface_deleted, { "CLUSTER_CHANGE_NETINTERFACE_DELETED",
-            "cmrp.notify.change.netinterface_deleted", FT_BOOLEAN, 32, NULL, 0x02000000, NULL, HFILL } },
+            "cmrp.notify.change.netinterface_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_DELETED, NULL, HFILL } },
         { &hf_change_netinterface_added, { "CLUSTER_CHANGE_NETINTERFACE_ADDED",
-            "cmrp.notify.change.netinterface_added", FT_BOOLEAN, 32, NULL, 0x04000000, NULL, HFILL } },
+            "cmrp.notify.change.netinterface_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_ADDED, NULL, HFILL } },
         { &hf_change_netinterface_property, { "CLUSTER_CHANGE_NETINTERFACE_PROPERTY",
-            "cmrp.notify.change.netinterface_property", FT_BOOLEAN, 32, NULL, 0x08000000, NULL,
+            "cmrp.notify.change.netinterface_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_PROPERTY, NULL,
             HFILL } },
         { &hf_change_quorum_state, { "CLUSTER_CHANGE_QUORUM_STATE", "cmrp.notify.change.quorum_state",
-            FT_BOOLEAN, 32, NULL, 0x10000000, NULL, HFILL } },
+            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_QUORUM_STATE, NULL, HFILL } },
         { &hf_change_cluster_state, { "CLUSTER_CHANGE_CLUSTER_STATE",
-            "cmrp.notify.change.cluster_state", FT_BOOLEAN, 32, NULL, 0x20000000, NULL, HFILL } },
+            "cmrp.notify.change.cluster_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_CLUSTER_STATE, NULL, HFILL } },
         { &hf_change_cluster_property, { "CLUSTER_CHANGE_CLUSTER_PROPERTY",
-            "cmrp.notify.change.cluster_property", FT_BOOLEAN, 32, NULL, 0x40000000, NULL, HFILL } },
+            "cmrp.notify.change.cluster_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_CLUSTER_PROPERTY, NULL, HFILL } },
         { &hf_change_handle_close, { "CLUSTER_CHANGE_HANDLE_CLOSE", "cmrp.notify.change.handle_close",
-            FT_BOOLEAN, 32, NULL, 0x80000000, NULL, HFILL } },
+            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_HANDLE_CLOSE, NULL, HFILL } },
 
         { &hf_enum_type_cluster, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(enum_cluster_vals), 0, "CLUSTER_ENUM (ApiCreateEnum, ApiCreateEnumEx, "
+            VALS(cmrp_vs_CLUSTER_ENUM), 0, "CLUSTER_ENUM (ApiCreateEnum, ApiCreateEnumEx, "
             "ApiCreateNetInterfaceEnum)", HFILL } },
         { &hf_enum_type_resource, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(enum_resource_vals), 0, "CLUSTER_RESOURCE_ENUM (ApiCreateResEnum)", HFILL } },
+            VALS(cmrp_vs_CLUSTER_RESOURCE_ENUM), 0, "CLUSTER_RESOURCE_ENUM (ApiCreateResEnum)", HFILL } },
         { &hf_enum_type_group, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(enum_group_vals), 0, "CLUSTER_GROUP_ENUM (ApiCreateGroupResourceEnum)", HFILL } },
+            VALS(cmrp_vs_CLUSTER_GROUP_ENUM), 0, "CLUSTER_GROUP_ENUM (ApiCreateGroupResourceEnum)", HFILL } },
         { &hf_enum_type_network, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(enum_network_vals), 0, "CLUSTER_NETWORK_ENUM (ApiCreateNetworkEnum)", HFILL } },
+            VALS(cmrp_vs_CLUSTER_NETWORK_ENUM), 0, "CLUSTER_NETWORK_ENUM (ApiCreateNetworkEnum)", HFILL } },
         { &hf_enum_type_node, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(enum_node_vals), 0, "CLUSTER_NODE_ENUM (ApiCreateNodeEnum, ApiCreateNodeEnumEx)",
+            VALS(cmrp_vs_CLUSTER_NODE_ENUM), 0, "CLUSTER_NODE_ENUM (ApiCreateNodeEnum, ApiCreateNodeEnumEx)",
             HFILL } },
         { &hf_enum_type_restype, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(enum_restype_vals), 0, "CLUSTER_RESOURCE_TYPE_ENUM (ApiCreateResTypeEnum)", HFILL } },
+            VALS(cmrp_vs_CLUSTER_RESOURCE_TYPE_ENUM), 0, "CLUSTER_RESOURCE_TYPE_ENUM (ApiCreateResTypeEnum)", HFILL } },
         { &hf_enum_type_plain, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX, NULL, 0,
             "Entry type (no documented values for this method)", HFILL } },
         { &hf_enum_property_name, { "Property name", "cmrp.enum.property_name", FT_STRING,

@@ -28,56 +28,17 @@
 #include <wsutil/nstime.h>
 #include "cmrp-compat.h"
 
+#include "cmrp-gen.h"
 #include "cmrp-hooks.h"
+#include "cmrp-prim.h"
 #include "cmrp-layout.h"
 #include "cmrp-errors.h"
 #include "cmrp-propmeanings.h"
 #include "packet-cmrp-proplist.h"
 
-/* CLUSTER_PROPERTY_SYNTAX values (MS-CMRP 2.2.2.3; SDK ClusAPI.h for the last ones) */
-#define SYNTAX_ENDMARK                      0x00000000u
-#define SYNTAX_NAME                         0x00040003u
-#define SYNTAX_RESCLASS                     0x00020002u
-#define SYNTAX_DISK_SIGNATURE               0x00050002u
-#define SYNTAX_SCSI_ADDRESS                 0x00060002u
-#define SYNTAX_DISK_NUMBER                  0x00070002u
-#define SYNTAX_PARTITION_INFO               0x00080001u
-#define SYNTAX_FTSET_INFO                   0x00090001u
-#define SYNTAX_DISK_SERIALNUMBER            0x000a0003u
-#define SYNTAX_DISK_GUID                    0x000b0003u
-#define SYNTAX_DISK_SIZE                    0x000c0006u
-#define SYNTAX_PARTITION_INFO_EX            0x000d0001u
-#define SYNTAX_PARTITION_INFO_EX2           0x000e0001u
-#define SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR 0x000f0001u
+/* CLUSTER_PROPERTY_SYNTAX / _FORMAT / _TYPE (2.2.2.1-3; SDK additions marked in idl/types.idl)
+ * and every other enum of this file: CMRP_* and cmrp_vs_* of cmrp-gen.h. */
 
-/* CLUSTER_PROPERTY_FORMAT (2.2.2.2; VALUE_LIST, PROPERTY_LIST and USER from the SDK) */
-#define FMT_UNKNOWN             0x0000
-#define FMT_BINARY              0x0001
-#define FMT_DWORD               0x0002
-#define FMT_SZ                  0x0003
-#define FMT_EXPAND_SZ           0x0004
-#define FMT_MULTI_SZ            0x0005
-#define FMT_ULARGE_INTEGER      0x0006
-#define FMT_LONG                0x0007
-#define FMT_EXPANDED_SZ         0x0008
-#define FMT_SECURITY_DESCRIPTOR 0x0009
-#define FMT_LARGE_INTEGER       0x000a
-#define FMT_WORD                0x000b
-#define FMT_FILETIME            0x000c
-#define FMT_VALUE_LIST          0x000d
-#define FMT_PROPERTY_LIST       0x000e
-#define FMT_USER                0x8000
-
-/* CLUSTER_PROPERTY_TYPE (2.2.2.1; RESERVED1, FTSET_INFO, STORAGE_DEVICE_ID_DESCRIPTOR, USER: SDK) */
-#define TYPE_LIST_VALUE         0x0001
-#define TYPE_USER               0x8000
-
-/* Fixed structure sizes */
-#define SCSI_ADDRESS_LEN        4
-#define PARTITION_INFO_LEN      1120    /* 2.2.3.9 */
-#define PARTITION_INFO_EX_LEN   1160    /* 2.2.3.11 */
-#define PARTITION_INFO_EX2_LEN  1700    /* 2.2.3.45 */
-#define CSV_VOLUME_INFO_LEN     640     /* 2.2.3.18 */
 
 static int hf_prop_list = -1;
 static int hf_prop_count = -1;
@@ -105,7 +66,6 @@ static int hf_prop_word = -1;
 static int hf_prop_ularge = -1;
 static int hf_prop_large = -1;
 static int hf_prop_sz = -1;
-static int hf_prop_binary = -1;
 static int hf_prop_filetime = -1;
 static int hf_prop_format = -1;
 static int hf_prop_resclass = -1;
@@ -174,48 +134,6 @@ static int hf_csv_backup_state = -1;
 static int hf_csv_friendly_name = -1;
 static int hf_csv_volume_name = -1;
 
-static int hf_sd = -1;
-static int hf_sd_revision = -1;
-static int hf_sd_sbz1 = -1;
-static int hf_sd_control = -1;
-static int hf_sd_control_od = -1;
-static int hf_sd_control_gd = -1;
-static int hf_sd_control_dp = -1;
-static int hf_sd_control_dd = -1;
-static int hf_sd_control_sp = -1;
-static int hf_sd_control_sd = -1;
-static int hf_sd_control_ss = -1;
-static int hf_sd_control_dt = -1;
-static int hf_sd_control_di = -1;
-static int hf_sd_control_si = -1;
-static int hf_sd_control_pd = -1;
-static int hf_sd_control_ps = -1;
-static int hf_sd_control_rm = -1;
-static int hf_sd_control_sr = -1;
-static int hf_sd_owner_offset = -1;
-static int hf_sd_group_offset = -1;
-static int hf_sd_sacl_offset = -1;
-static int hf_sd_dacl_offset = -1;
-static int hf_sd_acl = -1;
-static int hf_sd_acl_revision = -1;
-static int hf_sd_acl_size = -1;
-static int hf_sd_acl_count = -1;
-static int hf_sd_ace = -1;
-static int hf_sd_ace_type = -1;
-static int hf_sd_ace_flags = -1;
-static int hf_sd_ace_flags_oi = -1;
-static int hf_sd_ace_flags_ci = -1;
-static int hf_sd_ace_flags_np = -1;
-static int hf_sd_ace_flags_io = -1;
-static int hf_sd_ace_flags_id = -1;
-static int hf_sd_ace_flags_sa = -1;
-static int hf_sd_ace_flags_fa = -1;
-static int hf_sd_ace_size = -1;
-static int hf_sd_ace_mask = -1;
-static int hf_sd_ace_object_flags = -1;
-static int hf_sd_ace_object_type = -1;
-static int hf_sd_ace_inherited_object_type = -1;
-static int hf_sd_ace_data = -1;
 
 static gint ett_prop_list = -1;
 static gint ett_prop_meaning = -1;
@@ -225,16 +143,9 @@ static gint ett_prop_syntax = -1;
 static gint ett_prop_value_list = -1;
 static gint ett_part_flags = -1;
 static gint ett_part_encryption = -1;
-static gint ett_sd = -1;
-static gint ett_sd_control = -1;
-static gint ett_sd_acl = -1;
-static gint ett_sd_ace = -1;
-static gint ett_sd_ace_flags = -1;
 static gint ett_prop_subclass = -1;
 static gint ett_sdid_identifier = -1;
 
-static expert_field ei_prop_count_overrun = EI_INIT;
-static expert_field ei_prop_size_overrun = EI_INIT;
 static expert_field ei_prop_missing_endmark = EI_INIT;
 static expert_field ei_prop_bad_padding = EI_INIT;
 static expert_field ei_prop_unterminated = EI_INIT;
@@ -242,130 +153,8 @@ static expert_field ei_prop_unknown_syntax = EI_INIT;
 static expert_field ei_prop_name_expected = EI_INIT;
 static expert_field ei_prop_no_value = EI_INIT;
 static expert_field ei_prop_bad_value_size = EI_INIT;
-static expert_field ei_prop_truncated = EI_INIT;
-static expert_field ei_prop_too_deep = EI_INIT;
 static expert_field ei_prop_trailing = EI_INIT;
-static expert_field ei_sd_bad_offset = EI_INIT;
 static expert_field ei_prop_struct_inconsistent = EI_INIT;
-
-static const value_string syntax_vals[] = {
-    { 0x00000000, "CLUSPROP_SYNTAX_ENDMARK" },
-    { 0x00010001, "CLUSPROP_SYNTAX_LIST_VALUE_BINARY" },
-    { 0x00010002, "CLUSPROP_SYNTAX_LIST_VALUE_DWORD" },
-    { 0x00010003, "CLUSPROP_SYNTAX_LIST_VALUE_SZ" },
-    { 0x00010004, "CLUSPROP_SYNTAX_LIST_VALUE_EXPAND_SZ" },
-    { 0x00010005, "CLUSPROP_SYNTAX_LIST_VALUE_MULTI_SZ" },
-    { 0x00010006, "CLUSPROP_SYNTAX_LIST_VALUE_ULARGE_INTEGER" },
-    { 0x00010007, "CLUSPROP_SYNTAX_LIST_VALUE_LONG" },
-    { 0x00010008, "CLUSPROP_SYNTAX_LIST_VALUE_EXPANDED_SZ" },
-    { 0x00010009, "CLUSPROP_SYNTAX_LIST_VALUE_SECURITY_DESCRIPTOR" },
-    { 0x0001000a, "CLUSPROP_SYNTAX_LIST_VALUE_LARGE_INTEGER" },
-    { 0x0001000b, "CLUSPROP_SYNTAX_LIST_VALUE_WORD" },
-    { 0x0001000c, "CLUSPROP_SYNTAX_LIST_VALUE_FILETIME" },
-    { 0x0001000e, "CLUSPROP_SYNTAX_LIST_VALUE_PROPERTY_LIST" },
-    { 0x00020002, "CLUSPROP_SYNTAX_RESCLASS" },
-    { 0x00040003, "CLUSPROP_SYNTAX_NAME" },
-    { 0x00050002, "CLUSPROP_SYNTAX_DISK_SIGNATURE" },
-    { 0x00060002, "CLUSPROP_SYNTAX_SCSI_ADDRESS" },
-    { 0x00070002, "CLUSPROP_SYNTAX_DISK_NUMBER" },
-    { 0x00080001, "CLUSPROP_SYNTAX_PARTITION_INFO" },
-    { 0x00090001, "CLUSPROP_SYNTAX_FTSET_INFO" },
-    { 0x000a0003, "CLUSPROP_SYNTAX_DISK_SERIALNUMBER" },
-    { 0x000b0003, "CLUSPROP_SYNTAX_DISK_GUID" },
-    { 0x000c0006, "CLUSPROP_SYNTAX_DISK_SIZE" },
-    { 0x000d0001, "CLUSPROP_SYNTAX_PARTITION_INFO_EX" },
-    { 0x000e0001, "CLUSPROP_SYNTAX_PARTITION_INFO_EX2" },
-    { 0x000f0001, "CLUSPROP_SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR" },
-    { 0, NULL }
-};
-
-static const value_string format_vals[] = {
-    { FMT_UNKNOWN,             "CLUSPROP_FORMAT_UNKNOWN" },
-    { FMT_BINARY,              "CLUSPROP_FORMAT_BINARY" },
-    { FMT_DWORD,               "CLUSPROP_FORMAT_DWORD" },
-    { FMT_SZ,                  "CLUSPROP_FORMAT_SZ" },
-    { FMT_EXPAND_SZ,           "CLUSPROP_FORMAT_EXPAND_SZ" },
-    { FMT_MULTI_SZ,            "CLUSPROP_FORMAT_MULTI_SZ" },
-    { FMT_ULARGE_INTEGER,      "CLUSPROP_FORMAT_ULARGE_INTEGER" },
-    { FMT_LONG,                "CLUSPROP_FORMAT_LONG" },
-    { FMT_EXPANDED_SZ,         "CLUSPROP_FORMAT_EXPANDED_SZ" },
-    { FMT_SECURITY_DESCRIPTOR, "CLUSPROP_FORMAT_SECURITY_DESCRIPTOR" },
-    { FMT_LARGE_INTEGER,       "CLUSPROP_FORMAT_LARGE_INTEGER" },
-    { FMT_WORD,                "CLUSPROP_FORMAT_WORD" },
-    { FMT_FILETIME,            "CLUSPROP_FORMAT_FILETIME" },
-    { FMT_VALUE_LIST,          "CLUSPROP_FORMAT_VALUE_LIST" },
-    { FMT_PROPERTY_LIST,       "CLUSPROP_FORMAT_PROPERTY_LIST" },
-    { FMT_USER,                "CLUSPROP_FORMAT_USER" },
-    { 0, NULL }
-};
-
-static const value_string type_vals[] = {
-    { 0x0000, "CLUSPROP_TYPE_ENDMARK" },
-    { 0x0001, "CLUSPROP_TYPE_LIST_VALUE" },
-    { 0x0002, "CLUSPROP_TYPE_RESCLASS" },
-    { 0x0003, "CLUSPROP_TYPE_RESERVED1" },
-    { 0x0004, "CLUSPROP_TYPE_NAME" },
-    { 0x0005, "CLUSPROP_TYPE_SIGNATURE" },
-    { 0x0006, "CLUSPROP_TYPE_SCSI_ADDRESS" },
-    { 0x0007, "CLUSPROP_TYPE_DISK_NUMBER" },
-    { 0x0008, "CLUSPROP_TYPE_PARTITION_INFO" },
-    { 0x0009, "CLUSPROP_TYPE_FTSET_INFO" },
-    { 0x000a, "CLUSPROP_TYPE_DISK_SERIALNUMBER" },
-    { 0x000b, "CLUSPROP_TYPE_DISK_GUID" },
-    { 0x000c, "CLUSPROP_TYPE_DISK_SIZE" },
-    { 0x000d, "CLUSPROP_TYPE_PARTITION_INFO_EX" },
-    { 0x000e, "CLUSPROP_TYPE_PARTITION_INFO_EX2" },
-    { 0x000f, "CLUSPROP_TYPE_STORAGE_DEVICE_ID_DESCRIPTOR" },
-    { 0x8000, "CLUSPROP_TYPE_USER" },
-    { 0xffff, "CLUSPROP_TYPE_UNKNOWN" },
-    { 0, NULL }
-};
-
-static const value_string resclass_vals[] = {
-    { 0,      "CLUS_RESCLASS_UNKNOWN" },
-    { 1,      "CLUS_RESCLASS_STORAGE" },
-    { 2,      "CLUS_RESCLASS_NETWORK" },
-    { 0x8000, "CLUS_RESCLASS_USER" },
-    { 0, NULL }
-};
-
-static const value_string csv_fault_state_vals[] = {
-    { 0, "VolumeStateNoFaults" },
-    { 1, "VolumeStateRedirected" },
-    { 2, "VolumeStateNoAccess" },
-    { 4, "VolumeStateInMaintenance" },
-    { 0, NULL }
-};
-
-static const value_string csv_backup_state_vals[] = {
-    { 0, "VolumeBackupNone" },
-    { 1, "VolumeBackupInProgress" },
-    { 0, NULL }
-};
-
-static const value_string ace_type_vals[] = {
-    { 0x00, "ACCESS_ALLOWED_ACE_TYPE" },
-    { 0x01, "ACCESS_DENIED_ACE_TYPE" },
-    { 0x02, "SYSTEM_AUDIT_ACE_TYPE" },
-    { 0x03, "SYSTEM_ALARM_ACE_TYPE" },
-    { 0x04, "ACCESS_ALLOWED_COMPOUND_ACE_TYPE" },
-    { 0x05, "ACCESS_ALLOWED_OBJECT_ACE_TYPE" },
-    { 0x06, "ACCESS_DENIED_OBJECT_ACE_TYPE" },
-    { 0x07, "SYSTEM_AUDIT_OBJECT_ACE_TYPE" },
-    { 0x08, "SYSTEM_ALARM_OBJECT_ACE_TYPE" },
-    { 0x09, "ACCESS_ALLOWED_CALLBACK_ACE_TYPE" },
-    { 0x0a, "ACCESS_DENIED_CALLBACK_ACE_TYPE" },
-    { 0x0b, "ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE" },
-    { 0x0c, "ACCESS_DENIED_CALLBACK_OBJECT_ACE_TYPE" },
-    { 0x0d, "SYSTEM_AUDIT_CALLBACK_ACE_TYPE" },
-    { 0x0e, "SYSTEM_ALARM_CALLBACK_ACE_TYPE" },
-    { 0x0f, "SYSTEM_AUDIT_CALLBACK_OBJECT_ACE_TYPE" },
-    { 0x10, "SYSTEM_ALARM_CALLBACK_OBJECT_ACE_TYPE" },
-    { 0x11, "SYSTEM_MANDATORY_LABEL_ACE_TYPE" },
-    { 0x12, "SYSTEM_RESOURCE_ATTRIBUTE_ACE_TYPE" },
-    { 0x13, "SYSTEM_SCOPED_POLICY_ID_ACE_TYPE" },
-    { 0, NULL }
-};
 
 static int * const syntax_fields[] = { &hf_prop_syntax_type, &hf_prop_syntax_format, NULL };
 
@@ -380,202 +169,20 @@ static int * const part_encryption_fields[] = {
     &hf_part_enc_encrypting, &hf_part_enc_paused, NULL
 };
 
-static int * const sd_control_fields[] = {
-    &hf_sd_control_sr, &hf_sd_control_rm, &hf_sd_control_ps, &hf_sd_control_pd, &hf_sd_control_si,
-    &hf_sd_control_di, &hf_sd_control_ss, &hf_sd_control_dt, &hf_sd_control_sd, &hf_sd_control_sp,
-    &hf_sd_control_dd, &hf_sd_control_dp, &hf_sd_control_gd, &hf_sd_control_od, NULL
-};
-
-static int * const ace_flags_fields[] = {
-    &hf_sd_ace_flags_fa, &hf_sd_ace_flags_sa, &hf_sd_ace_flags_id, &hf_sd_ace_flags_io,
-    &hf_sd_ace_flags_np, &hf_sd_ace_flags_ci, &hf_sd_ace_flags_oi, NULL
-};
-
-/* STORAGE_IDENTIFIER (MS-CSVP 2.2.10): CodeSet, Type and Association carry the values of the CODE
- * SET, IDENTIFIER TYPE and ASSOCIATION fields of SCSI SPC-3 7.6.3.1; the names are the Windows
- * STORAGE_IDENTIFIER_CODE_SET / _TYPE and STORAGE_ASSOCIATION_TYPE enumerators. */
-static const value_string sdid_code_set_vals[] = {
-    { 0, "StorageIdCodeSetReserved" },
-    { 1, "StorageIdCodeSetBinary" },
-    { 2, "StorageIdCodeSetAscii" },
-    { 3, "StorageIdCodeSetUtf8" },
-    { 0, NULL }
-};
-
-static const value_string sdid_type_vals[] = {
-    { 0, "StorageIdTypeVendorSpecific" },
-    { 1, "StorageIdTypeVendorId" },
-    { 2, "StorageIdTypeEUI64" },
-    { 3, "StorageIdTypeFCPHName" },
-    { 4, "StorageIdTypePortRelative" },
-    { 5, "StorageIdTypeTargetPortGroup" },
-    { 6, "StorageIdTypeLogicalUnitGroup" },
-    { 7, "StorageIdTypeMD5LogicalUnitIdentifier" },
-    { 8, "StorageIdTypeScsiNameString" },
-    { 0, NULL }
-};
-
-static const value_string sdid_association_vals[] = {
-    { 0, "StorageIdAssocDevice" },
-    { 1, "StorageIdAssocPort" },
-    { 2, "StorageIdAssocTarget" },
-    { 0, NULL }
-};
-
 static int * const subclass_fields[] = { &hf_prop_subclass_shared, NULL };
 
 /* ---- the structures a value list carries, as data (cmrp-layout.h) ---- */
 
-#define LF_END { NULL, 0, 0, 0, 0, NULL, NULL }
+/* The structures values carry, as data: idl/tables/proplayouts.tsv, generated by
+ * idl/gen/gen_layouts.py (layout_resclass_info, layout_scsi_address, layout_partition_info*, ...). */
+#include "cmrp-prop-layouts.h"
 
-/* CLUS_RESOURCE_CLASS_INFO (MS-CMRP 2.2.3.7): Class, SubClass. CLUSPROP_SYNTAX_RESCLASS carries it
- * in the spec's layout (3.1.4.3.1.5: the size is that of CLUS_RESOURCE_CLASS_INFO); the SDK's
- * CLUSPROP_RESOURCE_CLASS carries the 4-byte class alone. */
-static const cmrp_layout_field_t resclass_info_fields[] = {
-    { &hf_prop_resclass, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    { &hf_prop_subclass, 4, 4, CMRP_LF_BITMASK, 0, &ett_prop_subclass, subclass_fields },
-    LF_END
-};
-static const cmrp_layout_t layout_resclass_info = {
-    "CLUS_RESOURCE_CLASS_INFO", "MS-CMRP 2.2.3.7", 8, NULL, resclass_info_fields
-};
-static const cmrp_layout_field_t resclass_sdk_fields[] = {
-    { &hf_prop_resclass, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    LF_END
-};
-static const cmrp_layout_t layout_resclass_sdk = {
-    "CLUSPROP_RESOURCE_CLASS, class only", "SDK ClusAPI.h", 4, NULL, resclass_sdk_fields
-};
+/* the fixed heads of STORAGE_DEVICE_ID_DESCRIPTOR and STORAGE_IDENTIFIER, and the size of
+ * CLUS_CSV_VOLUME_INFO, as their layouts give them */
+#define SDID_HEAD_LEN       layout_sdid.size
+#define SID_HEAD_LEN        layout_storage_identifier.size
+#define CSV_VOLUME_INFO_LEN layout_csv_volume_info.size
 
-/* CLUSPROP_SYNTAX_DISK_SIGNATURE, _DISK_NUMBER: an unsigned long; _DISK_SIZE: a ULARGE_INTEGER
- * (MS-CMRP 2.2.2.3, MS-DTYP 2.3.15). */
-static const cmrp_layout_field_t disk_signature_fields[] = {
-    { &hf_prop_disk_signature, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    LF_END
-};
-static const cmrp_layout_t layout_disk_signature = {
-    "disk signature (unsigned long)", "MS-CMRP 2.2.2.3", 4, NULL, disk_signature_fields
-};
-static const cmrp_layout_field_t disk_number_fields[] = {
-    { &hf_prop_disk_number, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    LF_END
-};
-static const cmrp_layout_t layout_disk_number = {
-    "disk number (unsigned long)", "MS-CMRP 2.2.2.3", 4, NULL, disk_number_fields
-};
-static const cmrp_layout_field_t disk_size_fields[] = {
-    { &hf_prop_disk_size, 0, 8, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    LF_END
-};
-static const cmrp_layout_t layout_disk_size = {
-    "disk size (ULARGE_INTEGER)", "MS-CMRP 2.2.2.3", 8, NULL, disk_size_fields
-};
-
-/* CLUS_SCSI_ADDRESS (MS-CMRP 2.2.3.8): PortNumber, PathId, TargetId, Lun, one byte each. */
-static const cmrp_layout_field_t scsi_address_fields[] = {
-    { &hf_scsi_port, 0, 1, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    { &hf_scsi_path_id, 1, 1, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    { &hf_scsi_target_id, 2, 1, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    { &hf_scsi_lun, 3, 1, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    LF_END
-};
-static const cmrp_layout_t layout_scsi_address = {
-    "CLUS_SCSI_ADDRESS", "MS-CMRP 2.2.3.8", SCSI_ADDRESS_LEN, ":", scsi_address_fields
-};
-
-/* CLUS_PARTITION_INFO (MS-CMRP 2.2.3.9, 1120 bytes); CLUS_PARTITION_INFO_EX (2.2.3.11, 1160) adds
- * TotalSizeInBytes, FreeSizeInBytes, DeviceNumber, PartitionNumber, VolumeGuid; CLUS_PARTITION_INFO_EX2
- * (2.2.3.45, 1700) adds GptPartitionId, szPartitionName, EncryptionFlags. */
-#define PARTITION_INFO_FIELDS \
-    { &hf_part_flags, 0, 4, CMRP_LF_BITMASK, 0, &ett_part_flags, part_flags_fields }, \
-    { &hf_part_device_name, 4, 520, CMRP_LF_UTF16Z, CMRP_LF_SUMMARY, NULL, NULL }, \
-    { &hf_part_volume_label, 524, 520, CMRP_LF_UTF16Z, 0, NULL, NULL }, \
-    { &hf_part_serial_number, 1044, 4, CMRP_LF_UINT, 0, NULL, NULL }, \
-    { &hf_part_max_component_length, 1048, 4, CMRP_LF_UINT, 0, NULL, NULL }, \
-    { &hf_part_fs_flags, 1052, 4, CMRP_LF_UINT, 0, NULL, NULL }, \
-    { &hf_part_file_system, 1056, 64, CMRP_LF_UTF16Z, 0, NULL, NULL }
-#define PARTITION_INFO_EX_FIELDS \
-    { &hf_part_total_size, 1120, 8, CMRP_LF_UINT, 0, NULL, NULL }, \
-    { &hf_part_free_size, 1128, 8, CMRP_LF_UINT, 0, NULL, NULL }, \
-    { &hf_part_device_number, 1136, 4, CMRP_LF_UINT, 0, NULL, NULL }, \
-    { &hf_part_partition_number, 1140, 4, CMRP_LF_UINT, 0, NULL, NULL }, \
-    { &hf_part_volume_guid, 1144, 16, CMRP_LF_GUID, 0, NULL, NULL }
-#define PARTITION_INFO_EX2_FIELDS \
-    { &hf_part_gpt_partition_id, 1160, 16, CMRP_LF_GUID, 0, NULL, NULL }, \
-    { &hf_part_partition_name, 1176, 520, CMRP_LF_UTF16Z, 0, NULL, NULL }, \
-    { &hf_part_encryption, 1696, 4, CMRP_LF_BITMASK, 0, &ett_part_encryption, part_encryption_fields }
-
-static const cmrp_layout_field_t partition_info_fields[] = { PARTITION_INFO_FIELDS, LF_END };
-static const cmrp_layout_field_t partition_info_ex_fields[] = {
-    PARTITION_INFO_FIELDS, PARTITION_INFO_EX_FIELDS, LF_END
-};
-static const cmrp_layout_field_t partition_info_ex2_fields[] = {
-    PARTITION_INFO_FIELDS, PARTITION_INFO_EX_FIELDS, PARTITION_INFO_EX2_FIELDS, LF_END
-};
-static const cmrp_layout_t layout_partition_info = {
-    "CLUS_PARTITION_INFO", "MS-CMRP 2.2.3.9", PARTITION_INFO_LEN, NULL, partition_info_fields
-};
-static const cmrp_layout_t layout_partition_info_ex = {
-    "CLUS_PARTITION_INFO_EX", "MS-CMRP 2.2.3.11", PARTITION_INFO_EX_LEN, NULL, partition_info_ex_fields
-};
-static const cmrp_layout_t layout_partition_info_ex2 = {
-    "CLUS_PARTITION_INFO_EX2", "MS-CMRP 2.2.3.45", PARTITION_INFO_EX2_LEN, NULL, partition_info_ex2_fields
-};
-
-/* CLUS_FTSET_INFO (SDK ClusAPI.h; MS-CMRP 2.2.2.3 does not list CLUSPROP_SYNTAX_FTSET_INFO):
- * dwRootSignature, dwFtType. */
-static const cmrp_layout_field_t ftset_info_fields[] = {
-    { &hf_prop_ftset_root_signature, 0, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    { &hf_prop_ftset_type, 4, 4, CMRP_LF_UINT, 0, NULL, NULL },
-    LF_END
-};
-static const cmrp_layout_t layout_ftset_info = {
-    "CLUS_FTSET_INFO", "SDK ClusAPI.h", 8, NULL, ftset_info_fields
-};
-
-/* STORAGE_DEVICE_ID_DESCRIPTOR (MS-CSVP 2.2.9): Version, Size, NumberOfIdentifiers, then the
- * STORAGE_IDENTIFIERs (2.2.10) from offset 12. The fixed head is the layout; the identifiers are
- * walked by dissect_storage_identifiers(). */
-#define SDID_HEAD_LEN 12
-static const cmrp_layout_field_t sdid_head_fields[] = {
-    { &hf_sdid_version, 0, 4, CMRP_LF_UINT, 0, NULL, NULL },
-    { &hf_sdid_size, 4, 4, CMRP_LF_UINT, 0, NULL, NULL },
-    { &hf_sdid_count, 8, 4, CMRP_LF_UINT, 0, NULL, NULL },
-    LF_END
-};
-static const cmrp_layout_t layout_sdid = {
-    "STORAGE_DEVICE_ID_DESCRIPTOR", "MS-CSVP 2.2.9", SDID_HEAD_LEN, NULL, sdid_head_fields
-};
-
-/* STORAGE_IDENTIFIER (MS-CSVP 2.2.10): CodeSet, Type, IdentifierSize, NextOffset, Association,
- * then IdentifierSize bytes of Identifier. */
-#define SID_HEAD_LEN 16
-static const cmrp_layout_field_t storage_identifier_fields[] = {
-    { &hf_sdid_code_set, 0, 4, CMRP_LF_UINT, 0, NULL, NULL },
-    { &hf_sdid_type, 4, 4, CMRP_LF_UINT, CMRP_LF_SUMMARY, NULL, NULL },
-    { &hf_sdid_identifier_size, 8, 2, CMRP_LF_UINT, 0, NULL, NULL },
-    { &hf_sdid_next_offset, 10, 2, CMRP_LF_UINT, 0, NULL, NULL },
-    { &hf_sdid_association, 12, 4, CMRP_LF_UINT, 0, NULL, NULL },
-    LF_END
-};
-static const cmrp_layout_t layout_storage_identifier = {
-    "STORAGE_IDENTIFIER", "MS-CSVP 2.2.10", SID_HEAD_LEN, NULL, storage_identifier_fields
-};
-
-/* CLUS_CSV_VOLUME_INFO (MS-CMRP 2.2.3.18): VolumeOffset, PartitionNumber, FaultState, BackupState,
- * szVolumeFriendlyName (520 bytes), szVolumeName (100 bytes). */
-static const cmrp_layout_field_t csv_volume_info_fields[] = {
-    { &hf_csv_volume_offset, 0, 8, CMRP_LF_UINT, 0, NULL, NULL },
-    { &hf_csv_partition_number, 8, 4, CMRP_LF_UINT, 0, NULL, NULL },
-    { &hf_csv_fault_state, 12, 4, CMRP_LF_UINT, 0, NULL, NULL },
-    { &hf_csv_backup_state, 16, 4, CMRP_LF_UINT, 0, NULL, NULL },
-    { &hf_csv_friendly_name, 20, 520, CMRP_LF_UTF16Z, CMRP_LF_SUMMARY, NULL, NULL },
-    { &hf_csv_volume_name, 540, 100, CMRP_LF_UTF16Z, 0, NULL, NULL },
-    LF_END
-};
-static const cmrp_layout_t layout_csv_volume_info = {
-    "CLUS_CSV_VOLUME_INFO", "MS-CMRP 2.2.3.18", CSV_VOLUME_INFO_LEN, NULL, csv_volume_info_fields
-};
 
 static const char *dissect_storage_identifiers(tvbuff_t *tvb, int data, int dlen, packet_info *pinfo,
                                                proto_tree *tree, proto_item *vitem);
@@ -592,16 +199,16 @@ typedef struct {
 } syntax_layouts_t;
 
 static const syntax_layouts_t syntax_layouts[] = {
-    { SYNTAX_RESCLASS, { &layout_resclass_info, &layout_resclass_sdk }, false, NULL },
-    { SYNTAX_DISK_SIGNATURE, { &layout_disk_signature, NULL }, false, NULL },
-    { SYNTAX_SCSI_ADDRESS, { &layout_scsi_address, NULL }, false, NULL },
-    { SYNTAX_DISK_NUMBER, { &layout_disk_number, NULL }, false, NULL },
-    { SYNTAX_PARTITION_INFO, { &layout_partition_info, NULL }, true, NULL },
-    { SYNTAX_FTSET_INFO, { &layout_ftset_info, NULL }, false, NULL },
-    { SYNTAX_DISK_SIZE, { &layout_disk_size, NULL }, false, NULL },
-    { SYNTAX_PARTITION_INFO_EX, { &layout_partition_info_ex, NULL }, true, NULL },
-    { SYNTAX_PARTITION_INFO_EX2, { &layout_partition_info_ex2, NULL }, true, NULL },
-    { SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR, { &layout_sdid, NULL }, true, dissect_storage_identifiers },
+    { CMRP_CLUSPROP_SYNTAX_RESCLASS, { &layout_resclass_info, &layout_resclass_sdk }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_DISK_SIGNATURE, { &layout_disk_signature, NULL }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_SCSI_ADDRESS, { &layout_scsi_address, NULL }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_DISK_NUMBER, { &layout_disk_number, NULL }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_PARTITION_INFO, { &layout_partition_info, NULL }, true, NULL },
+    { CMRP_CLUSPROP_SYNTAX_FTSET_INFO, { &layout_ftset_info, NULL }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_DISK_SIZE, { &layout_disk_size, NULL }, false, NULL },
+    { CMRP_CLUSPROP_SYNTAX_PARTITION_INFO_EX, { &layout_partition_info_ex, NULL }, true, NULL },
+    { CMRP_CLUSPROP_SYNTAX_PARTITION_INFO_EX2, { &layout_partition_info_ex2, NULL }, true, NULL },
+    { CMRP_CLUSPROP_SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR, { &layout_sdid, NULL }, true, dissect_storage_identifiers },
 };
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -610,55 +217,6 @@ static inline int
 pad4(uint32_t n)
 {
     return (int)((4 - (n & 3u)) & 3u);
-}
-
-unsigned
-cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
-                  expert_field *ei, const char **summary)
-{
-    wmem_strbuf_t *sb = wmem_strbuf_new(pinfo->pool, "");
-    int end = offset + len;
-    int pos = offset;
-    unsigned n = 0;
-    bool terminated = false;
-    proto_item *last = NULL;
-
-    while (pos + 1 < end) {
-        int i = pos;
-        const char *s = NULL;
-
-        /* find the NUL of this string; i stays within [pos, end) */
-        while (i + 1 < end && tvb_get_letohs(tvb, i) != 0)
-            i += 2;
-        if (i + 1 >= end) {
-            /* no NUL before the end: last string unterminated */
-            last = cmrp_add_utf16z(tree, hf, tvb, pos, end - pos, pinfo, NULL, &s);
-            if (sb && wmem_strbuf_get_len(sb) < 200)
-                wmem_strbuf_append_printf(sb, "%s%s", n ? ", " : "", s);
-            n++;
-            pos = end;
-            break;
-        }
-        if (i == pos) {
-            /* the empty string ends the MULTI_SZ */
-            terminated = true;
-            pos += 2;
-            break;
-        }
-        last = cmrp_add_utf16z(tree, hf, tvb, pos, i + 2 - pos, pinfo, NULL, &s);
-        if (wmem_strbuf_get_len(sb) < 200)
-            wmem_strbuf_append_printf(sb, "%s%s", n ? ", " : "", s);
-        n++;
-        pos = i + 2;
-    }
-    if (!terminated && ei) {
-        /* A MULTI_SZ ends with an empty string; accept a final string whose NUL ends the buffer. */
-        if (last == NULL || pos < end || tvb_get_letohs(tvb, end - 2) != 0 || n == 0)
-            expert_add_info(pinfo, last ? last : proto_tree_get_parent(tree), ei);
-    }
-    if (summary)
-        *summary = wmem_strbuf_get_str(sb);
-    return n;
 }
 
 /* ---- structures found in value lists ---- */
@@ -746,7 +304,7 @@ dissect_struct_value(const syntax_layouts_t *sl, tvbuff_t *tvb, int data, int dl
 
     if ((guint32)dlen < size) {
         /* overrun (flagged by the caller): the bytes there are */
-        proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+        proto_tree_add_item(vtree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
         return "<truncated>";
     }
     for (i = 0; i < array_length(sl->layouts) && sl->layouts[i] != NULL; i++) {
@@ -764,7 +322,7 @@ dissect_struct_value(const syntax_layouts_t *sl, tvbuff_t *tvb, int data, int dl
         expert_add_info_format(pinfo, size_item, &ei_prop_bad_value_size,
                                "Value size %u matches no layout of this syntax: expected %s", size,
                                wmem_strbuf_get_str(want));
-        proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+        proto_tree_add_item(vtree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
         return "<size matches no layout>";
     }
     proto_item_append_text(vitem, " [%s, %s]", lay->name, lay->source);
@@ -772,7 +330,7 @@ dissect_struct_value(const syntax_layouts_t *sl, tvbuff_t *tvb, int data, int dl
     if (sl->tail) {
         s = sl->tail(tvb, data, dlen, pinfo, vtree, vitem);
     } else if (size > lay->size) {
-        proto_tree_add_item(vtree, hf_prop_binary, tvb, data + lay->size, dlen - lay->size, ENC_NA);
+        proto_tree_add_item(vtree, cmrp_hf_binary, tvb, data + lay->size, dlen - lay->size, ENC_NA);
     }
     return s;
 }
@@ -787,163 +345,6 @@ find_syntax_layouts(guint32 syntax)
             return &syntax_layouts[i];
     }
     return NULL;
-}
-
-/* ---- security descriptor ---- */
-
-/* A SID at `offset` if all its bytes are within [.., end). Returns true if dissected. */
-static bool
-dissect_sid_checked(tvbuff_t *tvb, packet_info *pinfo, int offset, int end, proto_tree *tree,
-                    const char *name)
-{
-    guint8 nsub;
-
-    if (offset < 0 || offset + 8 > end)
-        return false;
-    nsub = tvb_get_uint8(tvb, offset + 1);
-    if (nsub > 15 || offset + 8 + 4 * (int)nsub > end)
-        return false;
-    dissect_nt_sid(tvb, pinfo, offset, tree, name, NULL, -1);
-    return true;
-}
-
-static void
-dissect_acl(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree, const char *name)
-{
-    proto_item *acl_item, *ace_item;
-    proto_tree *acl_tree, *ace_tree;
-    guint16 acl_size, count, i;
-    int acl_end, o;
-
-    if (offset + 8 > end) {
-        proto_tree_add_expert_format(tree, pinfo, &ei_sd_bad_offset, tvb, 0, 0,
-                                     "%s: offset %d beyond the security descriptor", name, offset);
-        return;
-    }
-    acl_size = tvb_get_letohs(tvb, offset + 2);
-    count = tvb_get_letohs(tvb, offset + 4);
-    acl_end = offset + acl_size;
-    if (acl_size < 8 || acl_end > end) {
-        acl_end = end;
-    }
-    acl_item = proto_tree_add_item(tree, hf_sd_acl, tvb, offset, acl_end - offset, ENC_NA);
-    proto_item_set_text(acl_item, "%s (%u ACE%s)", name, count, count == 1 ? "" : "s");
-    acl_tree = proto_item_add_subtree(acl_item, ett_sd_acl);
-    proto_tree_add_item(acl_tree, hf_sd_acl_revision, tvb, offset, 1, ENC_NA);
-    proto_tree_add_item(acl_tree, hf_sd_acl_size, tvb, offset + 2, 2, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(acl_tree, hf_sd_acl_count, tvb, offset + 4, 2, ENC_LITTLE_ENDIAN);
-    if (offset + acl_size > end)
-        expert_add_info(pinfo, acl_item, &ei_sd_bad_offset);
-
-    o = offset + 8;
-    for (i = 0; i < count && o + 4 <= acl_end; i++) {
-        guint8 type = tvb_get_uint8(tvb, o);
-        guint16 ace_size = tvb_get_letohs(tvb, o + 2);
-        int ace_end = o + ace_size;
-        int p = o + 4;
-
-        if (ace_size < 4 || ace_end > acl_end) {
-            ace_end = acl_end;
-        }
-        ace_item = proto_tree_add_item(acl_tree, hf_sd_ace, tvb, o, ace_end - o, ENC_NA);
-        proto_item_set_text(ace_item, "ACE: %s", val_to_str_const(type, ace_type_vals, "unknown type"));
-        ace_tree = proto_item_add_subtree(ace_item, ett_sd_ace);
-        proto_tree_add_item(ace_tree, hf_sd_ace_type, tvb, o, 1, ENC_NA);
-        proto_tree_add_bitmask(ace_tree, tvb, o + 1, hf_sd_ace_flags, ett_sd_ace_flags, ace_flags_fields, ENC_NA);
-        proto_tree_add_item(ace_tree, hf_sd_ace_size, tvb, o + 2, 2, ENC_LITTLE_ENDIAN);
-        if (ace_size < 4 || o + ace_size > acl_end)
-            expert_add_info(pinfo, ace_item, &ei_prop_size_overrun);
-
-        if (type != 0x04 && p + 4 <= ace_end) {
-            bool object = (type >= 0x05 && type <= 0x08) || type == 0x0b || type == 0x0c ||
-                          type == 0x0f || type == 0x10;
-            proto_tree_add_item(ace_tree, hf_sd_ace_mask, tvb, p, 4, ENC_LITTLE_ENDIAN);
-            p += 4;
-            if (object && p + 4 <= ace_end) {
-                guint32 oflags = tvb_get_letohl(tvb, p);
-                proto_tree_add_item(ace_tree, hf_sd_ace_object_flags, tvb, p, 4, ENC_LITTLE_ENDIAN);
-                p += 4;
-                if ((oflags & 1) && p + 16 <= ace_end) {
-                    proto_tree_add_item(ace_tree, hf_sd_ace_object_type, tvb, p, 16, ENC_LITTLE_ENDIAN);
-                    p += 16;
-                }
-                if ((oflags & 2) && p + 16 <= ace_end) {
-                    proto_tree_add_item(ace_tree, hf_sd_ace_inherited_object_type, tvb, p, 16, ENC_LITTLE_ENDIAN);
-                    p += 16;
-                }
-            }
-            if (dissect_sid_checked(tvb, pinfo, p, ace_end, ace_tree, "SID"))
-                p += 8 + 4 * tvb_get_uint8(tvb, p + 1);
-        }
-        if (p < ace_end)
-            proto_tree_add_item(ace_tree, hf_sd_ace_data, tvb, p, ace_end - p, ENC_NA);
-        if (ace_end <= o)
-            break;
-        o = ace_end;
-    }
-    if (i < count)
-        expert_add_info(pinfo, acl_item, &ei_prop_count_overrun);
-}
-
-int
-cmrp_dissect_security_descriptor(tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
-                                 proto_tree *tree, unsigned depth)
-{
-    proto_item *item;
-    proto_tree *sd_tree;
-    tvbuff_t *sd_tvb;
-    guint32 off_owner, off_group, off_sacl, off_dacl;
-    guint16 control;
-
-    if (len <= 0)
-        return offset;
-    item = proto_tree_add_item(tree, hf_sd, tvb, offset, len, ENC_NA);
-    sd_tree = proto_item_add_subtree(item, ett_sd);
-    if (depth >= CMRP_MAX_DEPTH) {
-        expert_add_info(pinfo, item, &ei_prop_too_deep);
-        return offset + len;
-    }
-    if (len < 20) {
-        expert_add_info(pinfo, item, &ei_prop_truncated);
-        proto_tree_add_item(sd_tree, hf_prop_binary, tvb, offset, len, ENC_NA);
-        return offset + len;
-    }
-    /* Offsets in a self-relative descriptor count from its start: work on a subset. */
-    sd_tvb = tvb_new_subset_length(tvb, offset, len);
-    proto_tree_add_item(sd_tree, hf_sd_revision, sd_tvb, 0, 1, ENC_NA);
-    proto_tree_add_item(sd_tree, hf_sd_sbz1, sd_tvb, 1, 1, ENC_NA);
-    proto_tree_add_bitmask(sd_tree, sd_tvb, 2, hf_sd_control, ett_sd_control, sd_control_fields, ENC_LITTLE_ENDIAN);
-    control = tvb_get_letohs(sd_tvb, 2);
-    off_owner = tvb_get_letohl(sd_tvb, 4);
-    off_group = tvb_get_letohl(sd_tvb, 8);
-    off_sacl = tvb_get_letohl(sd_tvb, 12);
-    off_dacl = tvb_get_letohl(sd_tvb, 16);
-    proto_tree_add_item(sd_tree, hf_sd_owner_offset, sd_tvb, 4, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(sd_tree, hf_sd_group_offset, sd_tvb, 8, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(sd_tree, hf_sd_sacl_offset, sd_tvb, 12, 4, ENC_LITTLE_ENDIAN);
-    proto_tree_add_item(sd_tree, hf_sd_dacl_offset, sd_tvb, 16, 4, ENC_LITTLE_ENDIAN);
-
-    if (off_owner && (off_owner >= (guint32)len || !dissect_sid_checked(sd_tvb, pinfo, (int)off_owner, len, sd_tree, "Owner")))
-        proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 4, 4,
-                                     "Owner SID offset %u outside the descriptor (%d bytes)", off_owner, len);
-    if (off_group && (off_group >= (guint32)len || !dissect_sid_checked(sd_tvb, pinfo, (int)off_group, len, sd_tree, "Group")))
-        proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 8, 4,
-                                     "Group SID offset %u outside the descriptor (%d bytes)", off_group, len);
-    if ((control & 0x0010) && off_sacl) {
-        if (off_sacl >= (guint32)len)
-            proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 12, 4,
-                                         "SACL offset %u outside the descriptor (%d bytes)", off_sacl, len);
-        else
-            dissect_acl(sd_tvb, (int)off_sacl, len, pinfo, sd_tree, "SACL");
-    }
-    if ((control & 0x0004) && off_dacl) {
-        if (off_dacl >= (guint32)len)
-            proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 16, 4,
-                                         "DACL offset %u outside the descriptor (%d bytes)", off_dacl, len);
-        else
-            dissect_acl(sd_tvb, (int)off_dacl, len, pinfo, sd_tree, "DACL");
-    }
-    return offset + len;
 }
 
 /* ---- values ---- */
@@ -996,12 +397,12 @@ fixed_size_check(tvbuff_t *tvb, int data, int dlen, packet_info *pinfo, proto_tr
                                "Value size %u, expected %u for this syntax", size, want);
         *summary = "<size matches no layout>";
         if (dlen > 0)
-            proto_tree_add_item(tree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+            proto_tree_add_item(tree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
         return false;
     }
     if (dlen != (int)want) {
         if (dlen > 0)
-            proto_tree_add_item(tree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+            proto_tree_add_item(tree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
         return false;
     }
     return true;
@@ -1121,7 +522,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
     add_syntax(vtree, tvb, offset);
     if (offset + 8 > end) {
         proto_item_set_len(vitem, end - offset);
-        expert_add_info_format(pinfo, vitem, &ei_prop_truncated, "Value header cut short: no size field");
+        expert_add_info_format(pinfo, vitem, &cmrp_ei_truncated, "Value header cut short: no size field");
         *summary = "<truncated>";
         return end;
     }
@@ -1129,14 +530,14 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
     data = offset + 8;
     dlen = (int)size;
     if (size > (guint32)(end - data)) {
-        expert_add_info_format(pinfo, size_item, &ei_prop_size_overrun,
+        expert_add_info_format(pinfo, size_item, &cmrp_ei_size_overrun,
                                "Size %u overruns the buffer (%d bytes left)", size, end - data);
         dlen = end - data;
     }
-    proto_item_append_text(vitem, ": %s", val_to_str(pinfo->pool, syntax, syntax_vals, "syntax 0x%08x"));
+    proto_item_append_text(vitem, ": %s", val_to_str(pinfo->pool, syntax, cmrp_vs_CLUSTER_PROPERTY_SYNTAX, "syntax 0x%08x"));
 
-    if (try_val_to_str(syntax, syntax_vals) == NULL && type != TYPE_USER && format != FMT_USER) {
-        proto_item *pi = proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+    if (try_val_to_str(syntax, cmrp_vs_CLUSTER_PROPERTY_SYNTAX) == NULL && type != CMRP_CLUSPROP_TYPE_USER && format != CMRP_CLUSPROP_FORMAT_USER) {
+        proto_item *pi = proto_tree_add_item(vtree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
         expert_add_info_format(pinfo, pi, &ei_prop_unknown_syntax, "Unknown property syntax 0x%08x", syntax);
         s = "<unknown syntax>";
         goto done;
@@ -1149,30 +550,30 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
     }
 
     switch (syntax) {
-    case SYNTAX_NAME:
+    case CMRP_CLUSPROP_SYNTAX_NAME:
         cmrp_add_utf16z(vtree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
         break;
-    case SYNTAX_DISK_SERIALNUMBER:
+    case CMRP_CLUSPROP_SYNTAX_DISK_SERIALNUMBER:
         /* MS-CMRP 2.2.2.3: the disk's serial number, a NUL-terminated Unicode string */
         cmrp_add_utf16z(vtree, hf_prop_disk_serial, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
         s = wmem_strdup_printf(pinfo->pool, "\"%s\"", s);
         break;
-    case SYNTAX_DISK_GUID:
+    case CMRP_CLUSPROP_SYNTAX_DISK_GUID:
         /* MS-CMRP 2.2.2.3: a GPT disk's GUID as a NUL-terminated curly-braced string */
         cmrp_add_utf16z(vtree, hf_prop_disk_guid, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
         break;
     default:
         switch (format) {
-        case FMT_BINARY:
-            if ((flags & CMRP_PL_CSV_VOLUME_INFO) && type == TYPE_LIST_VALUE && size == CSV_VOLUME_INFO_LEN &&
+        case CMRP_CLUSPROP_FORMAT_BINARY:
+            if ((flags & CMRP_PL_CSV_VOLUME_INFO) && type == CMRP_CLUSPROP_TYPE_LIST_VALUE && size == CSV_VOLUME_INFO_LEN &&
                 dlen == CSV_VOLUME_INFO_LEN) {
                 s = dissect_layout_value(tvb, data, pinfo, vtree, &layout_csv_volume_info);
             } else {
-                proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+                proto_tree_add_item(vtree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
                 s = wmem_strdup_printf(pinfo->pool, "%u byte%s", size, size == 1 ? "" : "s");
             }
             break;
-        case FMT_DWORD:
+        case CMRP_CLUSPROP_FORMAT_DWORD:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4, &s)) {
                 guint32 v;
                 proto_tree_add_item_ret_uint(vtree, hf_prop_dword, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
@@ -1182,40 +583,40 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                     s = wmem_strdup_printf(pinfo->pool, "%u", v);
             }
             break;
-        case FMT_LONG:
+        case CMRP_CLUSPROP_FORMAT_LONG:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4, &s)) {
                 gint32 v;
                 proto_tree_add_item_ret_int(vtree, hf_prop_long, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%d", v);
             }
             break;
-        case FMT_WORD:
+        case CMRP_CLUSPROP_FORMAT_WORD:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 2, &s)) {
                 guint32 v;
                 if (flags & CMRP_PL_FORMAT_LIST) {
                     proto_tree_add_item_ret_uint(vtree, hf_prop_format, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
-                    s = val_to_str(pinfo->pool, v, format_vals, "format 0x%04x");
+                    s = val_to_str(pinfo->pool, v, cmrp_vs_CLUSTER_PROPERTY_FORMAT, "format 0x%04x");
                 } else {
                     proto_tree_add_item_ret_uint(vtree, hf_prop_word, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
                     s = wmem_strdup_printf(pinfo->pool, "%u", v);
                 }
             }
             break;
-        case FMT_ULARGE_INTEGER:
+        case CMRP_CLUSPROP_FORMAT_ULARGE_INTEGER:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 guint64 v;
                 proto_tree_add_item_ret_uint64(vtree, hf_prop_ularge, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%" G_GUINT64_FORMAT, v);
             }
             break;
-        case FMT_LARGE_INTEGER:
+        case CMRP_CLUSPROP_FORMAT_LARGE_INTEGER:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 gint64 v;
                 proto_tree_add_item_ret_int64(vtree, hf_prop_large, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
                 s = wmem_strdup_printf(pinfo->pool, "%" G_GINT64_FORMAT, v);
             }
             break;
-        case FMT_FILETIME:
+        case CMRP_CLUSPROP_FORMAT_FILETIME:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 guint64 ft = tvb_get_letoh64(tvb, data);
                 nstime_t ts;
@@ -1230,26 +631,26 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 }
             }
             break;
-        case FMT_SZ:
-        case FMT_EXPAND_SZ:
-        case FMT_EXPANDED_SZ:
+        case CMRP_CLUSPROP_FORMAT_SZ:
+        case CMRP_CLUSPROP_FORMAT_EXPAND_SZ:
+        case CMRP_CLUSPROP_FORMAT_EXPANDED_SZ:
             cmrp_add_utf16z(vtree, hf_prop_sz, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
             s = wmem_strdup_printf(pinfo->pool, "\"%s\"", s);
             break;
-        case FMT_MULTI_SZ: {
+        case CMRP_CLUSPROP_FORMAT_MULTI_SZ: {
             const char *sum = NULL;
             unsigned n = cmrp_add_multi_sz(vtree, hf_prop_sz, tvb, data, dlen, pinfo, &ei_prop_unterminated, &sum);
             s = wmem_strdup_printf(pinfo->pool, "[%u] %s", n, sum);
             break;
         }
-        case FMT_SECURITY_DESCRIPTOR:
+        case CMRP_CLUSPROP_FORMAT_SECURITY_DESCRIPTOR:
             cmrp_dissect_security_descriptor(tvb, data, dlen, pinfo, vtree, depth + 1);
             s = "security descriptor";
             break;
-        case FMT_VALUE_LIST:
+        case CMRP_CLUSPROP_FORMAT_VALUE_LIST:
             if (depth + 1 >= CMRP_MAX_DEPTH) {
-                expert_add_info(pinfo, vitem, &ei_prop_too_deep);
-                proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+                expert_add_info(pinfo, vitem, &cmrp_ei_too_deep);
+                proto_tree_add_item(vtree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
             } else {
                 int p = data;
                 while (p + 4 <= data + dlen) {
@@ -1261,10 +662,10 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
             }
             s = "value list";
             break;
-        case FMT_PROPERTY_LIST:
+        case CMRP_CLUSPROP_FORMAT_PROPERTY_LIST:
             if (depth + 1 >= CMRP_MAX_DEPTH) {
-                expert_add_info(pinfo, vitem, &ei_prop_too_deep);
-                proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+                expert_add_info(pinfo, vitem, &cmrp_ei_too_deep);
+                proto_tree_add_item(vtree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
             } else {
                 int q = pl_dissect(tvb, data, data + dlen, pinfo, vtree, depth + 1, 0);
                 if (q < data + dlen) {
@@ -1276,7 +677,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
             break;
         default:
             /* FORMAT_UNKNOWN, FORMAT_USER: opaque */
-            proto_tree_add_item(vtree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+            proto_tree_add_item(vtree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
             s = wmem_strdup_printf(pinfo->pool, "%u byte%s", size, size == 1 ? "" : "s");
             break;
         }
@@ -1311,7 +712,7 @@ vl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *t
         const char *sum;
         int next;
 
-        if (tvb_get_letohl(tvb, offset) == SYNTAX_ENDMARK) {
+        if (tvb_get_letohl(tvb, offset) == CMRP_CLUSPROP_SYNTAX_ENDMARK) {
             proto_tree_add_item(vl_tree, hf_prop_endmark, tvb, offset, 4, ENC_LITTLE_ENDIAN);
             offset += 4;
             ended = true;
@@ -1352,11 +753,11 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
     ptree = proto_item_add_subtree(pitem, ett_prop_property);
     syntax = tvb_get_letohl(tvb, offset);
     syn_item = add_syntax(ptree, tvb, offset);
-    if (syntax != SYNTAX_NAME)
+    if (syntax != CMRP_CLUSPROP_SYNTAX_NAME)
         expert_add_info_format(pinfo, syn_item, &ei_prop_name_expected,
                                "Property %u starts with syntax 0x%08x, not CLUSPROP_SYNTAX_NAME", prop_no, syntax);
     if (offset + 8 > end) {
-        expert_add_info_format(pinfo, pitem, &ei_prop_truncated, "Property name entry cut short");
+        expert_add_info_format(pinfo, pitem, &cmrp_ei_truncated, "Property name entry cut short");
         proto_item_set_text(pitem, "Property %u: <truncated>", prop_no);
         proto_item_set_len(pitem, end - offset);
         return end;
@@ -1365,14 +766,14 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
     data = offset + 8;
     dlen = (int)size;
     if (size > (guint32)(end - data)) {
-        expert_add_info_format(pinfo, size_item, &ei_prop_size_overrun,
+        expert_add_info_format(pinfo, size_item, &cmrp_ei_size_overrun,
                                "Size %u overruns the buffer (%d bytes left)", size, end - data);
         dlen = end - data;
     }
-    if (syntax == SYNTAX_NAME || (syntax & 0xffff) == FMT_SZ) {
+    if (syntax == CMRP_CLUSPROP_SYNTAX_NAME || (syntax & 0xffff) == CMRP_CLUSPROP_FORMAT_SZ) {
         cmrp_add_utf16z(ptree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, &name);
     } else {
-        proto_tree_add_item(ptree, hf_prop_binary, tvb, data, dlen, ENC_NA);
+        proto_tree_add_item(ptree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
     }
     offset = skip_padding(tvb, data, size, end, pinfo, ptree);
     /* a common property whose values have a meaning (not in a list of formats) */
@@ -1384,13 +785,13 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
         const char *sum;
         int next;
 
-        if (syn == SYNTAX_ENDMARK) {
+        if (syn == CMRP_CLUSPROP_SYNTAX_ENDMARK) {
             proto_tree_add_item(ptree, hf_prop_endmark, tvb, offset, 4, ENC_LITTLE_ENDIAN);
             offset += 4;
             ended = true;
             break;
         }
-        if (syn == SYNTAX_NAME) {
+        if (syn == CMRP_CLUSPROP_SYNTAX_NAME) {
             /* the next property begins: this one lacks its ENDMARK */
             break;
         }
@@ -1436,14 +837,14 @@ pl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *t
     pl_tree = proto_item_add_subtree(item, ett_prop_list);
     if (offset + 4 > end) {
         proto_item_set_len(item, end - offset);
-        expert_add_info_format(pinfo, item, &ei_prop_truncated, "Property list too short for its count");
+        expert_add_info_format(pinfo, item, &cmrp_ei_truncated, "Property list too short for its count");
         if (offset < end)
             proto_tree_add_item(pl_tree, hf_prop_trailing, tvb, offset, end - offset, ENC_NA);
         return end;
     }
     if (depth >= CMRP_MAX_DEPTH) {
-        expert_add_info(pinfo, item, &ei_prop_too_deep);
-        proto_tree_add_item(pl_tree, hf_prop_binary, tvb, offset, end - offset, ENC_NA);
+        expert_add_info(pinfo, item, &cmrp_ei_too_deep);
+        proto_tree_add_item(pl_tree, cmrp_hf_binary, tvb, offset, end - offset, ENC_NA);
         proto_item_set_len(item, end - offset);
         return end;
     }
@@ -1452,7 +853,7 @@ pl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *t
     /* No property can take fewer than 12 bytes (name syntax, name size, ENDMARK). */
     max_props = (guint32)(end - offset) / 12;
     if (count > max_props)
-        expert_add_info_format(pinfo, count_item, &ei_prop_count_overrun,
+        expert_add_info_format(pinfo, count_item, &cmrp_ei_count_overrun,
                                "Property count %u is larger than the %d remaining bytes can hold (%u at most)",
                                count, end - offset, max_props);
 
@@ -1463,10 +864,10 @@ pl_dissect(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *t
         offset = next;
     }
     if (i < count && count <= max_props)
-        expert_add_info_format(pinfo, count_item, &ei_prop_count_overrun,
+        expert_add_info_format(pinfo, count_item, &cmrp_ei_count_overrun,
                                "Property count %u, but the buffer ends after %u", count, i);
     /* optional trailing list ENDMARK (Samba/Wireshark IDL) */
-    if (offset + 4 <= end && tvb_get_letohl(tvb, offset) == SYNTAX_ENDMARK) {
+    if (offset + 4 <= end && tvb_get_letohl(tvb, offset) == CMRP_CLUSPROP_SYNTAX_ENDMARK) {
         proto_tree_add_item(pl_tree, hf_prop_list_endmark, tvb, offset, 4, ENC_LITTLE_ENDIAN);
         offset += 4;
     }
@@ -1501,8 +902,8 @@ cmrp_dissect_value_list(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tre
     if (offset >= end)
         return offset;
     if (depth >= CMRP_MAX_DEPTH) {
-        proto_item *pi = proto_tree_add_item(tree, hf_prop_binary, tvb, offset, end - offset, ENC_NA);
-        expert_add_info(pinfo, pi, &ei_prop_too_deep);
+        proto_item *pi = proto_tree_add_item(tree, cmrp_hf_binary, tvb, offset, end - offset, ENC_NA);
+        expert_add_info(pinfo, pi, &cmrp_ei_too_deep);
         return end;
     }
     return vl_dissect(tvb, offset, end, pinfo, tree, depth, flags);
@@ -1515,7 +916,7 @@ cmrp_pl_flags_for_ctl(uint32_t code)
      * (ENUM 20, GET_RO 21, GET 22, SET 23, VALIDATE 24, GET_..._FMTS 25) */
     uint32_t fn = (code >> 2) & 0x3ffffu;
     uint32_t object = code >> 24;
-    if (fn < 20 || fn > 25 || object < CMRP_OBJ_RESOURCE || object > CMRP_OBJ_GROUPSET)
+    if (fn < 20 || fn > 25 || object < CMRP_CLUS_OBJECT_RESOURCE || object > CMRP_CLUS_OBJECT_GROUPSET)
         return 0;
     return CMRP_PL_OBJECT(object);
 }
@@ -1531,8 +932,8 @@ cmrp_hook_proplist(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
     /* GROUP_ENUM_ENTRY / RESOURCE_ENUM_ENTRY (ApiCreateGroupEnum 143, ApiCreateResourceEnum 144):
      * Properties and RoProperties hold common properties of the group or resource */
     offset = cmrp_dissect_property_list_ex(tvb, 0, ctx->pinfo, tree, ctx->depth,
-                                           ctx->opnum == 143 ? CMRP_PL_OBJECT(CMRP_OBJ_GROUP)
-                                           : ctx->opnum == 144 ? CMRP_PL_OBJECT(CMRP_OBJ_RESOURCE) : 0);
+                                           ctx->opnum == CMRP_OPNUM_ApiCreateGroupEnum ? CMRP_PL_OBJECT(CMRP_CLUS_OBJECT_GROUP)
+                                           : ctx->opnum == CMRP_OPNUM_ApiCreateResourceEnum ? CMRP_PL_OBJECT(CMRP_CLUS_OBJECT_RESOURCE) : 0);
     if (offset < len) {
         proto_item *pi = proto_tree_add_item(tree, hf_prop_trailing, tvb, offset, len - offset, ENC_NA);
         expert_add_info(ctx->pinfo, pi, &ei_prop_trailing);
@@ -1550,11 +951,11 @@ cmrp_register_proplist(int proto)
             "propertyCount: number of properties in the PROPERTY_LIST", HFILL } },
         { &hf_prop_property, { "Property", "cmrp.prop.property", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_prop_name, { "Name", "cmrp.prop.name", FT_STRING, BASE_NONE, NULL, 0, "Property name", HFILL } },
-        { &hf_prop_syntax, { "Syntax", "cmrp.prop.syntax", FT_UINT32, BASE_HEX, VALS(syntax_vals), 0,
+        { &hf_prop_syntax, { "Syntax", "cmrp.prop.syntax", FT_UINT32, BASE_HEX, VALS(cmrp_vs_CLUSTER_PROPERTY_SYNTAX), 0,
             "CLUSTER_PROPERTY_SYNTAX", HFILL } },
-        { &hf_prop_syntax_format, { "Format", "cmrp.prop.syntax.format", FT_UINT32, BASE_HEX, VALS(format_vals),
+        { &hf_prop_syntax_format, { "Format", "cmrp.prop.syntax.format", FT_UINT32, BASE_HEX, VALS(cmrp_vs_CLUSTER_PROPERTY_FORMAT),
             0x0000ffff, "CLUSTER_PROPERTY_FORMAT (low word of the syntax)", HFILL } },
-        { &hf_prop_syntax_type, { "Type", "cmrp.prop.syntax.type", FT_UINT32, BASE_HEX, VALS(type_vals),
+        { &hf_prop_syntax_type, { "Type", "cmrp.prop.syntax.type", FT_UINT32, BASE_HEX, VALS(cmrp_vs_CLUSTER_PROPERTY_TYPE),
             0xffff0000, "CLUSTER_PROPERTY_TYPE (high word of the syntax)", HFILL } },
         { &hf_prop_size, { "Size", "cmrp.prop.size", FT_UINT32, BASE_DEC, NULL, 0,
             "Size of the data in bytes, padding excluded", HFILL } },
@@ -1586,12 +987,11 @@ cmrp_register_proplist(int proto)
         { &hf_prop_large, { "LARGE_INTEGER", "cmrp.prop.large", FT_INT64, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_prop_sz, { "String", "cmrp.prop.sz", FT_STRING, BASE_NONE, NULL, 0,
             "SZ, EXPAND_SZ, EXPANDED_SZ value or MULTI_SZ element", HFILL } },
-        { &hf_prop_binary, { "Binary", "cmrp.prop.binary", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_prop_filetime, { "FILETIME", "cmrp.prop.filetime", FT_ABSOLUTE_TIME, ABSOLUTE_TIME_UTC, NULL, 0,
             NULL, HFILL } },
-        { &hf_prop_format, { "Property format", "cmrp.prop.format", FT_UINT16, BASE_HEX, VALS(format_vals), 0,
+        { &hf_prop_format, { "Property format", "cmrp.prop.format", FT_UINT16, BASE_HEX, VALS(cmrp_vs_CLUSTER_PROPERTY_FORMAT), 0,
             "CLUSTER_PROPERTY_FORMAT of the property (property-format list)", HFILL } },
-        { &hf_prop_resclass, { "Resource class", "cmrp.prop.resclass", FT_UINT32, BASE_DEC, VALS(resclass_vals), 0,
+        { &hf_prop_resclass, { "Resource class", "cmrp.prop.resclass", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUSTER_RESOURCE_CLASS), 0,
             NULL, HFILL } },
         { &hf_prop_disk_signature, { "Disk signature", "cmrp.prop.disk_signature", FT_UINT32, BASE_HEX, NULL, 0,
             NULL, HFILL } },
@@ -1621,15 +1021,15 @@ cmrp_register_proplist(int proto)
         { &hf_sdid_identifier, { "Identifier", "cmrp.prop.storage_id.identifier", FT_NONE, BASE_NONE, NULL, 0,
             "STORAGE_IDENTIFIER (MS-CSVP 2.2.10)", HFILL } },
         { &hf_sdid_code_set, { "Code set", "cmrp.prop.storage_id.code_set", FT_UINT32, BASE_DEC,
-            VALS(sdid_code_set_vals), 0, "STORAGE_IDENTIFIER.CodeSet (MS-CSVP 2.2.10, SPC-3 7.6.3.1)", HFILL } },
+            VALS(cmrp_vs_STORAGE_IDENTIFIER_CODE_SET), 0, "STORAGE_IDENTIFIER.CodeSet (MS-CSVP 2.2.10, SPC-3 7.6.3.1)", HFILL } },
         { &hf_sdid_type, { "Identifier type", "cmrp.prop.storage_id.type", FT_UINT32, BASE_DEC,
-            VALS(sdid_type_vals), 0, "STORAGE_IDENTIFIER.Type (MS-CSVP 2.2.10, SPC-3 7.6.3.1)", HFILL } },
+            VALS(cmrp_vs_STORAGE_IDENTIFIER_TYPE), 0, "STORAGE_IDENTIFIER.Type (MS-CSVP 2.2.10, SPC-3 7.6.3.1)", HFILL } },
         { &hf_sdid_identifier_size, { "Identifier size", "cmrp.prop.storage_id.identifier_size", FT_UINT16,
             BASE_DEC, NULL, 0, "STORAGE_IDENTIFIER.IdentifierSize (MS-CSVP 2.2.10)", HFILL } },
         { &hf_sdid_next_offset, { "Next offset", "cmrp.prop.storage_id.next_offset", FT_UINT16, BASE_DEC, NULL, 0,
             "STORAGE_IDENTIFIER.NextOffset (MS-CSVP 2.2.10)", HFILL } },
         { &hf_sdid_association, { "Association", "cmrp.prop.storage_id.association", FT_UINT32, BASE_DEC,
-            VALS(sdid_association_vals), 0, "STORAGE_IDENTIFIER.Association (MS-CSVP 2.2.10, SPC-3 7.6.3.1)",
+            VALS(cmrp_vs_STORAGE_ASSOCIATION_TYPE), 0, "STORAGE_IDENTIFIER.Association (MS-CSVP 2.2.10, SPC-3 7.6.3.1)",
             HFILL } },
         { &hf_sdid_identifier_bytes, { "Identifier data", "cmrp.prop.storage_id.data", FT_BYTES, BASE_NONE, NULL, 0,
             "STORAGE_IDENTIFIER.Identifier (MS-CSVP 2.2.10)", HFILL } },
@@ -1695,70 +1095,22 @@ cmrp_register_proplist(int proto)
         { &hf_csv_volume_offset, { "Volume offset", "cmrp.csv.volume_offset", FT_UINT64, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_csv_partition_number, { "Partition number", "cmrp.csv.partition_number", FT_UINT32, BASE_DEC, NULL, 0,
             NULL, HFILL } },
-        { &hf_csv_fault_state, { "Fault state", "cmrp.csv.fault_state", FT_UINT32, BASE_DEC, VALS(csv_fault_state_vals),
+        { &hf_csv_fault_state, { "Fault state", "cmrp.csv.fault_state", FT_UINT32, BASE_DEC, VALS(cmrp_vs_CLUSTER_CSV_VOLUME_FAULT_STATE),
             0, NULL, HFILL } },
         { &hf_csv_backup_state, { "Backup state", "cmrp.csv.backup_state", FT_UINT32, BASE_DEC,
-            VALS(csv_backup_state_vals), 0, NULL, HFILL } },
+            VALS(cmrp_vs_CLUSTER_SHARED_VOLUME_BACKUP_STATE), 0, NULL, HFILL } },
         { &hf_csv_friendly_name, { "Volume friendly name", "cmrp.csv.friendly_name", FT_STRING, BASE_NONE, NULL, 0,
             NULL, HFILL } },
         { &hf_csv_volume_name, { "Volume name", "cmrp.csv.volume_name", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
 
-        { &hf_sd, { "Security descriptor", "cmrp.sd", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd_revision, { "Revision", "cmrp.sd.revision", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_sbz1, { "Sbz1", "cmrp.sd.sbz1", FT_UINT8, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_sd_control, { "Control", "cmrp.sd.control", FT_UINT16, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_sd_control_od, { "SE_OWNER_DEFAULTED", "cmrp.sd.control.od", FT_BOOLEAN, 16, NULL, 0x0001, NULL, HFILL } },
-        { &hf_sd_control_gd, { "SE_GROUP_DEFAULTED", "cmrp.sd.control.gd", FT_BOOLEAN, 16, NULL, 0x0002, NULL, HFILL } },
-        { &hf_sd_control_dp, { "SE_DACL_PRESENT", "cmrp.sd.control.dp", FT_BOOLEAN, 16, NULL, 0x0004, NULL, HFILL } },
-        { &hf_sd_control_dd, { "SE_DACL_DEFAULTED", "cmrp.sd.control.dd", FT_BOOLEAN, 16, NULL, 0x0008, NULL, HFILL } },
-        { &hf_sd_control_sp, { "SE_SACL_PRESENT", "cmrp.sd.control.sp", FT_BOOLEAN, 16, NULL, 0x0010, NULL, HFILL } },
-        { &hf_sd_control_sd, { "SE_SACL_DEFAULTED", "cmrp.sd.control.sd", FT_BOOLEAN, 16, NULL, 0x0020, NULL, HFILL } },
-        { &hf_sd_control_ss, { "SE_SERVER_SECURITY", "cmrp.sd.control.ss", FT_BOOLEAN, 16, NULL, 0x0040, NULL, HFILL } },
-        { &hf_sd_control_dt, { "SE_DACL_TRUSTED", "cmrp.sd.control.dt", FT_BOOLEAN, 16, NULL, 0x0080, NULL, HFILL } },
-        { &hf_sd_control_di, { "SE_DACL_AUTO_INHERITED", "cmrp.sd.control.di", FT_BOOLEAN, 16, NULL, 0x0400, NULL, HFILL } },
-        { &hf_sd_control_si, { "SE_SACL_AUTO_INHERITED", "cmrp.sd.control.si", FT_BOOLEAN, 16, NULL, 0x0800, NULL, HFILL } },
-        { &hf_sd_control_pd, { "SE_DACL_PROTECTED", "cmrp.sd.control.pd", FT_BOOLEAN, 16, NULL, 0x1000, NULL, HFILL } },
-        { &hf_sd_control_ps, { "SE_SACL_PROTECTED", "cmrp.sd.control.ps", FT_BOOLEAN, 16, NULL, 0x2000, NULL, HFILL } },
-        { &hf_sd_control_rm, { "SE_RM_CONTROL_VALID", "cmrp.sd.control.rm", FT_BOOLEAN, 16, NULL, 0x4000, NULL, HFILL } },
-        { &hf_sd_control_sr, { "SE_SELF_RELATIVE", "cmrp.sd.control.sr", FT_BOOLEAN, 16, NULL, 0x8000, NULL, HFILL } },
-        { &hf_sd_owner_offset, { "Owner offset", "cmrp.sd.owner_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_group_offset, { "Group offset", "cmrp.sd.group_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_sacl_offset, { "SACL offset", "cmrp.sd.sacl_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_dacl_offset, { "DACL offset", "cmrp.sd.dacl_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_acl, { "ACL", "cmrp.sd.acl", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd_acl_revision, { "ACL revision", "cmrp.sd.acl.revision", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_acl_size, { "ACL size", "cmrp.sd.acl.size", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_acl_count, { "ACE count", "cmrp.sd.acl.count", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace, { "ACE", "cmrp.sd.ace", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_type, { "ACE type", "cmrp.sd.ace.type", FT_UINT8, BASE_HEX, VALS(ace_type_vals), 0, NULL, HFILL } },
-        { &hf_sd_ace_flags, { "ACE flags", "cmrp.sd.ace.flags", FT_UINT8, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_flags_oi, { "OBJECT_INHERIT_ACE", "cmrp.sd.ace.flags.oi", FT_BOOLEAN, 8, NULL, 0x01, NULL, HFILL } },
-        { &hf_sd_ace_flags_ci, { "CONTAINER_INHERIT_ACE", "cmrp.sd.ace.flags.ci", FT_BOOLEAN, 8, NULL, 0x02, NULL, HFILL } },
-        { &hf_sd_ace_flags_np, { "NO_PROPAGATE_INHERIT_ACE", "cmrp.sd.ace.flags.np", FT_BOOLEAN, 8, NULL, 0x04, NULL, HFILL } },
-        { &hf_sd_ace_flags_io, { "INHERIT_ONLY_ACE", "cmrp.sd.ace.flags.io", FT_BOOLEAN, 8, NULL, 0x08, NULL, HFILL } },
-        { &hf_sd_ace_flags_id, { "INHERITED_ACE", "cmrp.sd.ace.flags.id", FT_BOOLEAN, 8, NULL, 0x10, NULL, HFILL } },
-        { &hf_sd_ace_flags_sa, { "SUCCESSFUL_ACCESS_ACE_FLAG", "cmrp.sd.ace.flags.sa", FT_BOOLEAN, 8, NULL, 0x40, NULL, HFILL } },
-        { &hf_sd_ace_flags_fa, { "FAILED_ACCESS_ACE_FLAG", "cmrp.sd.ace.flags.fa", FT_BOOLEAN, 8, NULL, 0x80, NULL, HFILL } },
-        { &hf_sd_ace_size, { "ACE size", "cmrp.sd.ace.size", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_mask, { "Access mask", "cmrp.sd.ace.mask", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_object_flags, { "Object flags", "cmrp.sd.ace.object_flags", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_object_type, { "Object type", "cmrp.sd.ace.object_type", FT_GUID, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_inherited_object_type, { "Inherited object type", "cmrp.sd.ace.inherited_object_type", FT_GUID,
-            BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_data, { "ACE data", "cmrp.sd.ace.data", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
     };
 
     static gint *ett[] = {
         &ett_prop_list, &ett_prop_property, &ett_prop_value, &ett_prop_syntax, &ett_prop_value_list,
-        &ett_part_flags, &ett_part_encryption, &ett_sd, &ett_sd_control, &ett_sd_acl, &ett_sd_ace,
-        &ett_sd_ace_flags, &ett_prop_subclass, &ett_sdid_identifier, &ett_prop_meaning,
+        &ett_part_flags, &ett_part_encryption, &ett_prop_subclass, &ett_sdid_identifier, &ett_prop_meaning,
     };
 
     static ei_register_info ei[] = {
-        { &ei_prop_count_overrun, { "cmrp.prop.count_overrun", PI_MALFORMED, PI_ERROR,
-            "Property count larger than the buffer can hold", EXPFILL } },
-        { &ei_prop_size_overrun, { "cmrp.prop.size_overrun", PI_MALFORMED, PI_ERROR,
-            "Size overruns the buffer", EXPFILL } },
         { &ei_prop_missing_endmark, { "cmrp.prop.missing_endmark", PI_MALFORMED, PI_ERROR,
             "Value list has no CLUSPROP_SYNTAX_ENDMARK", EXPFILL } },
         { &ei_prop_bad_padding, { "cmrp.prop.bad_padding", PI_PROTOCOL, PI_WARN,
@@ -1775,14 +1127,8 @@ cmrp_register_proplist(int proto)
             "Value size matches no layout of its syntax", EXPFILL } },
         { &ei_prop_struct_inconsistent, { "cmrp.prop.struct_inconsistent", PI_PROTOCOL, PI_WARN,
             "Structure fields disagree with the value's size", EXPFILL } },
-        { &ei_prop_truncated, { "cmrp.prop.truncated", PI_MALFORMED, PI_ERROR,
-            "Entry cut short by the end of the buffer", EXPFILL } },
-        { &ei_prop_too_deep, { "cmrp.prop.too_deep", PI_MALFORMED, PI_ERROR,
-            "Nesting deeper than CMRP_MAX_DEPTH", EXPFILL } },
         { &ei_prop_trailing, { "cmrp.prop.trailing_data", PI_PROTOCOL, PI_WARN,
             "Data after the end of the list", EXPFILL } },
-        { &ei_sd_bad_offset, { "cmrp.sd.bad_offset", PI_MALFORMED, PI_ERROR,
-            "Security descriptor offset or size outside the descriptor", EXPFILL } },
     };
     expert_module_t *expert;
 
@@ -1815,7 +1161,7 @@ cmrp_property_list_summary(tvbuff_t *tvb, int offset, wmem_allocator_t *scope)
             break;
         syntax = tvb_get_letohl(tvb, off);
         size = tvb_get_letohl(tvb, off + 4);
-        if (syntax != SYNTAX_NAME || size > (uint32_t)tvb_captured_length_remaining(tvb, off + 8))
+        if (syntax != CMRP_CLUSPROP_SYNTAX_NAME || size > (uint32_t)tvb_captured_length_remaining(tvb, off + 8))
             break;
         wmem_strbuf_append_printf(sb, "%s%s", shown ? ", " : ": ",
                                   (const char *)tvb_get_string_enc(scope, tvb, off + 8, (int)size,
@@ -1827,7 +1173,7 @@ cmrp_property_list_summary(tvbuff_t *tvb, int offset, wmem_allocator_t *scope)
             if (tvb_captured_length_remaining(tvb, off) < 4)
                 return wmem_strbuf_get_str(sb);
             syntax = tvb_get_letohl(tvb, off);
-            if (syntax == SYNTAX_ENDMARK) {
+            if (syntax == CMRP_CLUSPROP_SYNTAX_ENDMARK) {
                 off += 4;
                 break;
             }

@@ -9,7 +9,6 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include "cmrp-hooks.h"
-#include "cmrp-layout.h"   /* cmrp_add_utf16z */
 
 /* Registers the cmrp.prop.* (and cmrp.sd.*, cmrp.partition.*, cmrp.csv.*, cmrp.scsi.*) fields,
  * subtrees and expert infos under `proto`. Call once from proto_register. */
@@ -35,17 +34,10 @@ void cmrp_hook_proplist(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx);
 #define CMRP_PL_FORMAT_LIST     0x1u  /* LIST_VALUE_WORD values are CLUSTER_PROPERTY_FORMAT (3.1.4.3.1.14) */
 #define CMRP_PL_CSV_VOLUME_INFO 0x2u  /* LIST_VALUE_BINARY values are CLUS_CSV_VOLUME_INFO (2.2.3.18) */
 
-/* The type of object a list's properties belong to, in the flags (bits 8-15): a CLUS_OBJECT_* value
- * (the object byte of control codes). Set for lists of common properties only: their values are
- * then shown with their meaning (idl/tables/propmeanings.tsv). */
-#define CMRP_OBJ_RESOURCE       1
-#define CMRP_OBJ_RESOURCE_TYPE  2
-#define CMRP_OBJ_GROUP          3
-#define CMRP_OBJ_NODE           4
-#define CMRP_OBJ_NETWORK        5
-#define CMRP_OBJ_NETINTERFACE   6
-#define CMRP_OBJ_CLUSTER        7
-#define CMRP_OBJ_GROUPSET       8
+/* The type of object a list's properties belong to, in the flags (bits 8-15): a CLUSTER_CONTROL_OBJECT
+ * value (CMRP_CLUS_OBJECT_* of cmrp-gen.h, the object byte of control codes). Set for lists of
+ * common properties only: their values are then shown with their meaning
+ * (idl/tables/propmeanings.tsv). */
 #define CMRP_PL_OBJECT(o)       (((unsigned)(o) & 0xffu) << 8)
 #define CMRP_PL_OBJECT_OF(f)    (((unsigned)(f) >> 8) & 0xffu)
 
@@ -60,16 +52,5 @@ int cmrp_dissect_property_list_ex(tvbuff_t *tvb, int offset, packet_info *pinfo,
  * Returns the offset after it (the end of the tvb if the ENDMARK is missing). */
 int cmrp_dissect_value_list(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
                             unsigned depth, unsigned flags);
-
-/* A self-relative SECURITY_DESCRIPTOR (MS-DTYP 2.4.6) of `len` bytes at `offset`. Returns offset+len. */
-int cmrp_dissect_security_descriptor(tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
-                                     proto_tree *tree, unsigned depth);
-
-
-/* A MULTI_SZ of `len` bytes: each string as an `hf` item, up to the empty string that ends it.
- * Adds `ei` if the list is not terminated. Returns the number of strings; *summary (optional)
- * receives "a, b, c" (packet scope). */
-unsigned cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
-                           packet_info *pinfo, expert_field *ei, const char **summary);
 
 #endif

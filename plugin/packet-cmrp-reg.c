@@ -23,10 +23,10 @@
 #include "cmrp-compat.h"
 
 #include "cmrp-hooks.h"
+#include "cmrp-prim.h"
 #include "cmrp-gen.h"
 #include "cmrp-errors.h"
 #include "packet-cmrp-reg.h"
-#include "packet-cmrp-proplist.h"
 
 /* Registry value types (CLUSREG_VALUE_TYPE) and batch commands (CLUSTER_REG_BATCH_COMMAND,
  * 2.2.2.8) are the IDL's: CMRP_REG_*, CMRP_CLUSREG_* and cmrp_vs_* of cmrp-gen.h. */

@@ -140,9 +140,9 @@ outcome_item(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, cm
     name = error_text(pinfo, outcome);
     switch (outcome) {
     case CMRP_ERROR_MORE_DATA:
-        if (cmrp_hook_param(hctx, "lpcbRequired", &need) ||
-            cmrp_hook_param(hctx, "lpBytesNeeded", &need) ||
-            cmrp_hook_param(hctx, "lpcbData", &need))
+        if (cmrp_hook_param(hctx, CMRP_NAME_lpcbRequired, &need) ||
+            cmrp_hook_param(hctx, CMRP_NAME_lpBytesNeeded, &need) ||
+            cmrp_hook_param(hctx, CMRP_NAME_lpcbData, &need))
             expert_add_info_format(pinfo, ti, &ei_cmrp_more_data,
                                    "ERROR_MORE_DATA: the answer needs a buffer of %" PRIu64
                                    " bytes", need);
@@ -372,7 +372,7 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
         {
             /* a control method's response names its request's control code too */
             uint64_t code;
-            if (cmrp_hook_param(&hctx, "dwControlCode", &code)) {
+            if (cmrp_hook_param(&hctx, CMRP_NAME_dwControlCode, &code)) {
                 const char *cname = try_val_to_str_ext((uint32_t)code, &cmrp_ctl_code_vals_ext);
                 if (cname)
                     wmem_strbuf_append_printf(info, " %s", cname);

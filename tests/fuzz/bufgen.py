@@ -10,7 +10,7 @@ Field kinds: 'count' (element counts), 'size' (byte lengths), 'syntax' (CLUSPROP
 integers), 'type' (type/format selectors: registry value type, batch command, DISKID type).
 
 Python 3 stdlib only. Formats: MS-CMRP 2.2.3.x; the syntax list mirrors
-plugin/packet-cmrp-proplist.c.
+idl/types.idl (CLUSTER_PROPERTY_SYNTAX).
 """
 import os
 import struct

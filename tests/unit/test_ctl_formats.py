@@ -71,7 +71,7 @@ def test_fields_looked_up_by_the_hand_decoders_exist():
     sys.path.insert(0, os.path.join(ROOT, 'idl', 'gen'))
     import gen_layouts
     rows = {var: {f[0] for f in fields}
-            for var, _, _, _, fields in gen_layouts.parse(os.path.join(ROOT, 'idl/tables/ctllayouts.tsv'))}
+            for var, _, _, _, fields, _ in gen_layouts.parse(os.path.join(ROOT, 'idl/tables/ctllayouts.tsv'))}
     src = read('plugin/packet-cmrp-ctl.c')
     wanted = {('lay_maint_ex', 'hf_ctl_maint_signature'), ('lay_ou_output', 'hf_ctl_ou_size'),
               ('lay_sr_eligible', 'hf_ctl_sr_count'), ('lay_sr_replicated', 'hf_ctl_sr_count')}

@@ -2,7 +2,8 @@
 by plugin/cmrp-layout.c). Read those tables from the C source and check each one against the field
 table of the section it cites: fields back to back from offset 0, each of its spec width, ending
 exactly at the structure's size, and the size the spec gives. The control-buffer structures are
-rows of idl/tables/ctllayouts.tsv (read with the generator's own parser, idl/gen/gen_layouts.py).
+rows of idl/tables/ctllayouts.tsv, the property-list value structures rows of
+idl/tables/proplayouts.tsv (read with the generator's own parser, idl/gen/gen_layouts.py).
 """
 import os
 import re
@@ -12,6 +13,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SOURCES = ['plugin/packet-cmrp-proplist.c']
 CTL_TABLE = 'idl/tables/ctllayouts.tsv'
+PROP_TABLE = 'idl/tables/proplayouts.tsv'
 sys.path.insert(0, os.path.join(ROOT, 'idl', 'gen'))
 import gen_layouts  # noqa: E402
 
@@ -155,8 +157,9 @@ def layouts():
         for name, source, size, table in LAYOUT.findall(src):
             size = int(size) if size.isdigit() else nums[size]
             out.append((rel, name, source, size, tables[table]))
-    for _, name, source, size, fields in gen_layouts.parse(os.path.join(ROOT, CTL_TABLE)):
-        out.append((CTL_TABLE, name, source, size, [(hf, o, n) for hf, o, n, _, _, _ in fields]))
+    for table in (CTL_TABLE, PROP_TABLE):
+        for _, name, source, size, fields, _ in gen_layouts.parse(os.path.join(ROOT, table)):
+            out.append((table, name, source, size, [(hf, o, n) for hf, o, n, *_ in fields]))
     return out
 
 
@@ -215,8 +218,21 @@ def test_class_info_is_one_layout_in_both_modules():
     """CLUS_RESOURCE_CLASS_INFO has the same shape in the value-list and control-code decoders."""
     shapes = {rel: [(o, n) for _, o, n in fields] for rel, name, _, _, fields in layouts()
               if name == 'CLUS_RESOURCE_CLASS_INFO'}
-    assert shapes == {'plugin/packet-cmrp-proplist.c': [(0, 4), (4, 4)],
-                      CTL_TABLE: [(0, 4), (4, 4)]}
+    assert shapes == {PROP_TABLE: [(0, 4), (4, 4)], CTL_TABLE: [(0, 4), (4, 4)]}
+
+
+def test_property_value_structures_are_data():
+    """Issue 12: the structures property values carry are rows of idl/tables/proplayouts.tsv; the
+    module defines no layout by hand, and the rows keep their own subtree and summary separator."""
+    src = open(os.path.join(ROOT, 'plugin/packet-cmrp-proplist.c')).read()
+    assert TABLE.findall(src) == [] and LAYOUT.findall(src) == []
+    assert '#include "cmrp-prop-layouts.h"' in src
+    rows = {var: (sep, fields) for var, _, _, _, fields, sep in
+            gen_layouts.parse(os.path.join(ROOT, PROP_TABLE))}
+    assert rows['layout_scsi_address'][0] == ':'
+    etts = {f[0]: f[6] for _, fields in rows.values() for f in fields if f[3] == 'BITMASK'}
+    assert etts == {'hf_prop_subclass': 'ett_prop_subclass', 'hf_part_flags': 'ett_part_flags',
+                    'hf_part_encryption': 'ett_part_encryption'}
 
 
 def test_ctl_layout_hfs_exist():

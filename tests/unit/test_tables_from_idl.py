@@ -1,5 +1,10 @@
-"""Issue 12, item 1 (control buffers and registry data): the tables of the hand modules
-plugin/packet-cmrp-ctl.c and plugin/packet-cmrp-reg.c come from idl/, not from copies.
+"""Issue 12, item 1: the tables of the hand modules (plugin/*.c, *.h) come from idl/, not from
+copies.
+
+- no hand file defines a value_string / true_false_string / range_string that names a value of an
+  idl/ enum, and the hand files define at most 10 tables in all (the Win32 error list of
+  cmrp-errors.c is data from the SDK's winerror.h, not an MS-CMRP enum, and stays there);
+- notifications and property lists use the IDL's tables, constants, opnums and parameter names;
 
 - no value_string / true_false_string of those modules names a value that an idl/ enum has;
 - the enums they use are the IDL's (cmrp_vs_<ENUM>, CMRP_<VALUE>, cmrp_bits_<ENUM> of cmrp-gen.h),
@@ -17,7 +22,8 @@ sys.path.insert(0, os.path.join(ROOT, 'idl', 'gen'))
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
 import cmrpidl  # noqa: E402
 
-MODULES = ['packet-cmrp-ctl.c', 'packet-cmrp-reg.c']
+MODULES = ['packet-cmrp-ctl.c', 'packet-cmrp-reg.c', 'packet-cmrp-notify.c', 'packet-cmrp-proplist.c']
+HAND_FILES = sorted(f for f in os.listdir(os.path.join(ROOT, 'plugin')) if f.endswith(('.c', '.h')))
 IFACE = cmrpidl.parse_idl(os.path.join(ROOT, 'idl', 'clusapi.idl'))
 ENUMS = {n: td for n, td in IFACE.types.items() if td.kind == 'enum'}
 IDL_NAMES = {v for td in ENUMS.values() for v, _ in td.values}
@@ -38,7 +44,7 @@ def hand_tables(text):
 
 
 def test_no_hand_table_repeats_an_idl_enum():
-    for name in MODULES:
+    for name in HAND_FILES:
         tables = hand_tables(source(name))
         dup = {t: sorted(set(v) & IDL_NAMES) for t, v in tables.items() if set(v) & IDL_NAMES}
         assert dup == {}, name
@@ -49,6 +55,74 @@ def test_hand_tables_left():
     assert sorted(hand_tables(source('packet-cmrp-ctl.c'))) == [
         'tfs_global', 'tfs_internal', 'tfs_modify', 'tfs_user']
     assert sorted(hand_tables(source('packet-cmrp-reg.c'))) == []
+    assert sorted(hand_tables(source('packet-cmrp-notify.c'))) == []
+    assert sorted(hand_tables(source('packet-cmrp-proplist.c'))) == []
+
+
+def test_at_most_ten_hand_tables():
+    """Issue 12's bound, counted the way the issue counts (definitions in plugin/)."""
+    every = {}
+    for name in HAND_FILES:
+        for t in hand_tables(source(name)):
+            every['%s:%s' % (name, t)] = True
+    assert sorted(every) == ['cmrp-errors.c:cmrp_error_vals', 'packet-cmrp-ctl.c:tfs_global',
+                             'packet-cmrp-ctl.c:tfs_internal', 'packet-cmrp-ctl.c:tfs_modify',
+                             'packet-cmrp-ctl.c:tfs_user']
+    assert len(every) <= 10
+
+
+def test_notify_and_proplist_use_the_idl():
+    notify, prop = source('packet-cmrp-notify.c'), source('packet-cmrp-proplist.c')
+    for t in ('CLUSTER_GROUP_STATE', 'CLUSTER_RESOURCE_STATE', 'CLUSTER_NODE_STATE',
+              'CLUSTER_NETWORK_STATE', 'CLUSTER_NETINTERFACE_STATE', 'CLUSGROUP_TYPE',
+              'CLUSTER_SHARED_VOLUME_STATE', 'CLUSTER_OBJECT_TYPE', 'CLUSTER_ENUM',
+              'CLUSTER_RESOURCE_ENUM', 'CLUSTER_GROUP_ENUM', 'CLUSTER_NETWORK_ENUM',
+              'CLUSTER_NODE_ENUM', 'CLUSTER_RESOURCE_TYPE_ENUM'):
+        assert 'cmrp_vs_%s' % t in notify, t
+    for t in ('CLUSTER_PROPERTY_SYNTAX', 'CLUSTER_PROPERTY_FORMAT', 'CLUSTER_PROPERTY_TYPE',
+              'CLUSTER_RESOURCE_CLASS', 'CLUSTER_CSV_VOLUME_FAULT_STATE',
+              'CLUSTER_SHARED_VOLUME_BACKUP_STATE', 'STORAGE_IDENTIFIER_CODE_SET',
+              'STORAGE_IDENTIFIER_TYPE', 'STORAGE_ASSOCIATION_TYPE'):
+        assert 'cmrp_vs_%s' % t in prop, t
+    assert 'cmrp_vs_ACE_TYPE' in source('cmrp-prim.c')     # the security descriptor primitive
+    # opnums are CMRP_OPNUM_*: no local OP_ defines, no opnum compared with a number
+    assert re.findall(r'#define\s+OP_\w+\s+\d+', notify) == []
+    # object types, formats and syntaxes are the generated constants, not local numbers
+    for text in (notify, prop, source('packet-cmrp-proplist.h')):
+        assert re.findall(r'#define\s+(?:OT|FMT|SYNTAX|TYPE|CMRP_OBJ)_\w+\s+(?:0x)?\d', text) == []
+    assert 'CMRP_CLUS_OBJECT_GROUPSET' in prop
+
+
+def test_hook_names_are_generated_identifiers():
+    """cmrp_hook_param / cmrp_hook_member take CMRP_NAME_* (a misspelt name does not compile)."""
+    for name in HAND_FILES:
+        assert re.findall(r'cmrp_hook_(?:param|member)\([^,]*,\s*"', source(name)) == [], name
+
+
+def test_values_beyond_the_spec_say_where_they_come_from():
+    """The SDK / MS-DTYP values added to the property-list enums carry their source."""
+    notes = {n: getattr(ENUMS[n], 'value_notes', {}) for n in ENUMS}
+    sdk = {'CLUSTER_PROPERTY_TYPE': ['CLUSPROP_TYPE_RESERVED1', 'CLUSPROP_TYPE_FTSET_INFO',
+                                     'CLUSPROP_TYPE_STORAGE_DEVICE_ID_DESCRIPTOR',
+                                     'CLUSPROP_TYPE_USER', 'CLUSPROP_TYPE_UNKNOWN'],
+           'CLUSTER_PROPERTY_FORMAT': ['CLUSPROP_FORMAT_VALUE_LIST', 'CLUSPROP_FORMAT_PROPERTY_LIST',
+                                       'CLUSPROP_FORMAT_USER'],
+           'CLUSTER_PROPERTY_SYNTAX': ['CLUSPROP_SYNTAX_LIST_VALUE_PROPERTY_LIST',
+                                       'CLUSPROP_SYNTAX_FTSET_INFO',
+                                       'CLUSPROP_SYNTAX_STORAGE_DEVICE_ID_DESCRIPTOR']}
+    for enum, names in sdk.items():
+        for n in names:
+            assert notes[enum].get(n) == 'SDK', (enum, n)
+        # the spec's values have no note
+        assert sorted(n for n in notes[enum]) == sorted(names), enum
+    for enum in ('STORAGE_IDENTIFIER_CODE_SET', 'STORAGE_IDENTIFIER_TYPE', 'STORAGE_ASSOCIATION_TYPE'):
+        assert set(notes[enum].values()) == {'SDK'} and len(notes[enum]) == len(ENUMS[enum].values)
+    assert set(notes['ACE_TYPE'].values()) == {'MS-DTYP 2.4.4.1'}
+    assert len(notes['ACE_TYPE']) == 20
+    assert set(notes['CLUSTER_CSV_VOLUME_FAULT_STATE'].values()) == {'2.2.3.18'}
+    # the spec spells the SCSI address type CLUSPROP_TYPE_SCSIADDRESS (2.2.2.1), the SDK
+    # CLUSPROP_TYPE_SCSI_ADDRESS: the label is the spec's
+    assert ('CLUSPROP_TYPE_SCSIADDRESS', 6) in ENUMS['CLUSTER_PROPERTY_TYPE'].values
 
 
 def test_generated_tables_used():
@@ -121,3 +195,28 @@ def test_characteristics_bits_registered(tshark):
             assert blurbs[n] == 'SDK ClusAPI.h (not in MS-CMRP)', n
         else:
             assert blurbs[n].startswith('MS-CMRP 2.2.2.4'), n
+
+
+def test_notification_flags_are_the_idls():
+    """Every CLUSTER_CHANGE_*_V2 row of the notification module names an IDL value (its mask is
+    CMRP_<name>, its label the name itself: a misspelt flag does not compile), and the flag belongs
+    to the enum of its object type (MS-CMRP 2.2.2.12-2.2.2.26)."""
+    notify = source('packet-cmrp-notify.c')
+    assert re.findall(r'\{\s*CMRP_CLUSTER_OBJECT_TYPE_\w+,\s*0x', notify) == []
+    rows = re.findall(r'^\s*V2\((\w+), (\w+), "([\w.]+)", (P_\w+)\),', notify, re.M)
+    assert len(rows) == 80
+    enum_of = {'NETWORK_INTERFACE': 'NETINTERFACE', 'RESOURCE_TYPE': 'RESOURCE_TYPE',
+               'UPGRADE': 'NODE_UPGRADE_PHASE'}
+    for ot, flag, _, _ in rows:
+        enum = 'CLUSTER_CHANGE_%s_V2' % enum_of.get(ot, ot)
+        assert flag in dict(ENUMS[enum].values), (ot, flag)
+
+
+def test_change_filter_bits_are_the_idls():
+    """The CLUSTER_CHANGE filter bits (2.2.2.7) of the notification module use the IDL's values as
+    their masks, under the IDL's names."""
+    notify = source('packet-cmrp-notify.c')
+    entries = re.findall(r'\{ &hf_change_\w+, \{ "(\w+)",.*?HFILL \} \},', notify, re.S)
+    masks = re.findall(r'\{ &hf_change_\w+, \{ "\w+",.*?NULL, (\w+), NULL,\s*HFILL \} \},', notify, re.S)
+    assert len(entries) == 32 and masks == ['CMRP_' + e for e in entries]
+    assert set(entries) <= {n for n, _ in ENUMS['CLUSTER_CHANGE'].values}

@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """Write the libFuzzer dictionary of cmrp_fuzzer (to stdout): every control code of
-idl/tables/ctlcodes.tsv, the CLUSPROP_SYNTAX values of plugin/packet-cmrp-proplist.c, the
-CLUSTER_CHANGE notification filter values of plugin/packet-cmrp-notify.c (all little endian, as
+idl/tables/ctlcodes.tsv, the CLUSTER_PROPERTY_SYNTAX and _TYPE values of idl/types.idl, the
+CLUSTER_CHANGE_*_V2 notification filter values of idl/types.idl (all little endian, as
 NDR and NDR64 put them), NDR referent ids and common lengths (4-byte and NDR64 8-byte)."""
 import os
 import re
 import struct
+import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "idl", "gen"))
+import cmrpidl  # noqa: E402
 
 
 def esc(b):
@@ -31,12 +34,13 @@ def main():
             if line.startswith("#") or len(cols) < 2 or not cols[1].startswith("0x"):
                 continue
             add(cols[0], int(cols[1], 16))
-    with open(os.path.join(ROOT, "plugin", "packet-cmrp-proplist.c")) as f:
-        for m in re.finditer(r"\{\s*(0x[0-9a-fA-F]+),\s*\"(CLUSPROP_[A-Z0-9_]+)\"", f.read()):
-            add(m.group(2), int(m.group(1), 16))
-    with open(os.path.join(ROOT, "plugin", "packet-cmrp-notify.c")) as f:
-        for m in re.finditer(r"(0x[0-9a-fA-F]+),\s*\"(CLUSTER_CHANGE_[A-Z0-9_]+)\"", f.read()):
-            add(m.group(2), int(m.group(1), 16))
+    iface = cmrpidl.parse_idl(os.path.join(ROOT, "idl", "clusapi.idl"))
+    for enum in ("CLUSTER_PROPERTY_SYNTAX", "CLUSTER_PROPERTY_TYPE"):
+        for name, value in sorted(iface.types[enum].values, key=lambda x: x[1]):
+            add(name, value)
+    for enum in sorted(n for n in iface.types if re.match(r"CLUSTER_CHANGE_\w+_V2$", n)):
+        for name, value in iface.types[enum].values:
+            add(name, value)
     for v in (0, 1, 2, 3, 4, 8, 0x10, 0x14, 0x20, 0xff, 0x100, 0x1000, 0x7fff, 0xffff, 0x10000,
               0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0x00020000, 0x00020004):
         add("len_%x" % v, v)

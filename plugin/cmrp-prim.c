@@ -1,0 +1,393 @@
+/* cmrp-prim.c - bounded buffer primitives (cmrp-prim.h).
+ *
+ * Every read is bounded by the length the caller gives and by the tvb; loops end when the bytes
+ * end; nothing is allocated from a wire count.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include "cmrp-compat.h"
+
+#include "cmrp-gen.h"
+#include "cmrp-hooks.h"
+#include "cmrp-prim.h"
+
+int cmrp_hf_binary = -1;
+expert_field cmrp_ei_truncated = EI_INIT;
+expert_field cmrp_ei_too_deep = EI_INIT;
+expert_field cmrp_ei_size_overrun = EI_INIT;
+expert_field cmrp_ei_count_overrun = EI_INIT;
+static expert_field ei_sd_bad_offset = EI_INIT;
+
+static int hf_sd = -1;
+static int hf_sd_revision = -1;
+static int hf_sd_sbz1 = -1;
+static int hf_sd_control = -1;
+static int hf_sd_control_od = -1;
+static int hf_sd_control_gd = -1;
+static int hf_sd_control_dp = -1;
+static int hf_sd_control_dd = -1;
+static int hf_sd_control_sp = -1;
+static int hf_sd_control_sd = -1;
+static int hf_sd_control_ss = -1;
+static int hf_sd_control_dt = -1;
+static int hf_sd_control_di = -1;
+static int hf_sd_control_si = -1;
+static int hf_sd_control_pd = -1;
+static int hf_sd_control_ps = -1;
+static int hf_sd_control_rm = -1;
+static int hf_sd_control_sr = -1;
+static int hf_sd_owner_offset = -1;
+static int hf_sd_group_offset = -1;
+static int hf_sd_sacl_offset = -1;
+static int hf_sd_dacl_offset = -1;
+static int hf_sd_acl = -1;
+static int hf_sd_acl_revision = -1;
+static int hf_sd_acl_size = -1;
+static int hf_sd_acl_count = -1;
+static int hf_sd_ace = -1;
+static int hf_sd_ace_type = -1;
+static int hf_sd_ace_flags = -1;
+static int hf_sd_ace_flags_oi = -1;
+static int hf_sd_ace_flags_ci = -1;
+static int hf_sd_ace_flags_np = -1;
+static int hf_sd_ace_flags_io = -1;
+static int hf_sd_ace_flags_id = -1;
+static int hf_sd_ace_flags_sa = -1;
+static int hf_sd_ace_flags_fa = -1;
+static int hf_sd_ace_size = -1;
+static int hf_sd_ace_mask = -1;
+static int hf_sd_ace_object_flags = -1;
+static int hf_sd_ace_object_type = -1;
+static int hf_sd_ace_inherited_object_type = -1;
+static int hf_sd_ace_data = -1;
+
+static gint ett_sd = -1;
+static gint ett_sd_control = -1;
+static gint ett_sd_acl = -1;
+static gint ett_sd_ace = -1;
+static gint ett_sd_ace_flags = -1;
+
+
+static int * const sd_control_fields[] = {
+    &hf_sd_control_sr, &hf_sd_control_rm, &hf_sd_control_ps, &hf_sd_control_pd, &hf_sd_control_si,
+    &hf_sd_control_di, &hf_sd_control_ss, &hf_sd_control_dt, &hf_sd_control_sd, &hf_sd_control_sp,
+    &hf_sd_control_dd, &hf_sd_control_dp, &hf_sd_control_gd, &hf_sd_control_od, NULL
+};
+
+static int * const ace_flags_fields[] = {
+    &hf_sd_ace_flags_fa, &hf_sd_ace_flags_sa, &hf_sd_ace_flags_id, &hf_sd_ace_flags_io,
+    &hf_sd_ace_flags_np, &hf_sd_ace_flags_ci, &hf_sd_ace_flags_oi, NULL
+};
+
+/* ---- strings ---- */
+
+proto_item *
+cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
+                expert_field *ei, const char **str)
+{
+    const guint8 *s = NULL;
+    proto_item *item;
+    bool terminated = false;
+    int i;
+
+    if (len < 0)
+        len = 0;
+    item = proto_tree_add_item_ret_string(tree, hf, tvb, offset, len, ENC_UTF_16 | ENC_LITTLE_ENDIAN,
+                                          pinfo->pool, &s);
+    for (i = 0; i + 1 < len; i += 2) {
+        if (tvb_get_letohs(tvb, offset + i) == 0) {
+            terminated = true;
+            break;
+        }
+    }
+    if (!terminated && ei)
+        expert_add_info(pinfo, item, ei);
+    if (str)
+        *str = s ? (const char *)s : "";
+    return item;
+}
+
+unsigned
+cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
+                  expert_field *ei, const char **summary)
+{
+    wmem_strbuf_t *sb = wmem_strbuf_new(pinfo->pool, "");
+    int end = offset + len;
+    int pos = offset;
+    unsigned n = 0;
+    bool terminated = false;
+    proto_item *last = NULL;
+
+    while (pos + 1 < end) {
+        int i = pos;
+        const char *s = NULL;
+
+        /* find the NUL of this string; i stays within [pos, end) */
+        while (i + 1 < end && tvb_get_letohs(tvb, i) != 0)
+            i += 2;
+        if (i + 1 >= end) {
+            /* no NUL before the end: last string unterminated */
+            last = cmrp_add_utf16z(tree, hf, tvb, pos, end - pos, pinfo, NULL, &s);
+            if (sb && wmem_strbuf_get_len(sb) < 200)
+                wmem_strbuf_append_printf(sb, "%s%s", n ? ", " : "", s);
+            n++;
+            pos = end;
+            break;
+        }
+        if (i == pos) {
+            /* the empty string ends the MULTI_SZ */
+            terminated = true;
+            pos += 2;
+            break;
+        }
+        last = cmrp_add_utf16z(tree, hf, tvb, pos, i + 2 - pos, pinfo, NULL, &s);
+        if (wmem_strbuf_get_len(sb) < 200)
+            wmem_strbuf_append_printf(sb, "%s%s", n ? ", " : "", s);
+        n++;
+        pos = i + 2;
+    }
+    if (!terminated && ei) {
+        /* A MULTI_SZ ends with an empty string; accept a final string whose NUL ends the buffer. */
+        if (last == NULL || pos < end || tvb_get_letohs(tvb, end - 2) != 0 || n == 0)
+            expert_add_info(pinfo, last ? last : proto_tree_get_parent(tree), ei);
+    }
+    if (summary)
+        *summary = wmem_strbuf_get_str(sb);
+    return n;
+}
+
+/* ---- security descriptor ---- */
+
+/* A SID at `offset` if all its bytes are within [.., end). Returns true if dissected. */
+static bool
+dissect_sid_checked(tvbuff_t *tvb, packet_info *pinfo, int offset, int end, proto_tree *tree,
+                    const char *name)
+{
+    guint8 nsub;
+
+    if (offset < 0 || offset + 8 > end)
+        return false;
+    nsub = tvb_get_uint8(tvb, offset + 1);
+    if (nsub > 15 || offset + 8 + 4 * (int)nsub > end)
+        return false;
+    dissect_nt_sid(tvb, pinfo, offset, tree, name, NULL, -1);
+    return true;
+}
+
+static void
+dissect_acl(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree, const char *name)
+{
+    proto_item *acl_item, *ace_item;
+    proto_tree *acl_tree, *ace_tree;
+    guint16 acl_size, count, i;
+    int acl_end, o;
+
+    if (offset + 8 > end) {
+        proto_tree_add_expert_format(tree, pinfo, &ei_sd_bad_offset, tvb, 0, 0,
+                                     "%s: offset %d beyond the security descriptor", name, offset);
+        return;
+    }
+    acl_size = tvb_get_letohs(tvb, offset + 2);
+    count = tvb_get_letohs(tvb, offset + 4);
+    acl_end = offset + acl_size;
+    if (acl_size < 8 || acl_end > end) {
+        acl_end = end;
+    }
+    acl_item = proto_tree_add_item(tree, hf_sd_acl, tvb, offset, acl_end - offset, ENC_NA);
+    proto_item_set_text(acl_item, "%s (%u ACE%s)", name, count, count == 1 ? "" : "s");
+    acl_tree = proto_item_add_subtree(acl_item, ett_sd_acl);
+    proto_tree_add_item(acl_tree, hf_sd_acl_revision, tvb, offset, 1, ENC_NA);
+    proto_tree_add_item(acl_tree, hf_sd_acl_size, tvb, offset + 2, 2, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(acl_tree, hf_sd_acl_count, tvb, offset + 4, 2, ENC_LITTLE_ENDIAN);
+    if (offset + acl_size > end)
+        expert_add_info(pinfo, acl_item, &ei_sd_bad_offset);
+
+    o = offset + 8;
+    for (i = 0; i < count && o + 4 <= acl_end; i++) {
+        guint8 type = tvb_get_uint8(tvb, o);
+        guint16 ace_size = tvb_get_letohs(tvb, o + 2);
+        int ace_end = o + ace_size;
+        int p = o + 4;
+
+        if (ace_size < 4 || ace_end > acl_end) {
+            ace_end = acl_end;
+        }
+        ace_item = proto_tree_add_item(acl_tree, hf_sd_ace, tvb, o, ace_end - o, ENC_NA);
+        proto_item_set_text(ace_item, "ACE: %s", val_to_str_const(type, cmrp_vs_ACE_TYPE, "unknown type"));
+        ace_tree = proto_item_add_subtree(ace_item, ett_sd_ace);
+        proto_tree_add_item(ace_tree, hf_sd_ace_type, tvb, o, 1, ENC_NA);
+        proto_tree_add_bitmask(ace_tree, tvb, o + 1, hf_sd_ace_flags, ett_sd_ace_flags, ace_flags_fields, ENC_NA);
+        proto_tree_add_item(ace_tree, hf_sd_ace_size, tvb, o + 2, 2, ENC_LITTLE_ENDIAN);
+        if (ace_size < 4 || o + ace_size > acl_end)
+            expert_add_info(pinfo, ace_item, &cmrp_ei_size_overrun);
+
+        if (type != 0x04 && p + 4 <= ace_end) {
+            bool object = (type >= 0x05 && type <= 0x08) || type == 0x0b || type == 0x0c ||
+                          type == 0x0f || type == 0x10;
+            proto_tree_add_item(ace_tree, hf_sd_ace_mask, tvb, p, 4, ENC_LITTLE_ENDIAN);
+            p += 4;
+            if (object && p + 4 <= ace_end) {
+                guint32 oflags = tvb_get_letohl(tvb, p);
+                proto_tree_add_item(ace_tree, hf_sd_ace_object_flags, tvb, p, 4, ENC_LITTLE_ENDIAN);
+                p += 4;
+                if ((oflags & 1) && p + 16 <= ace_end) {
+                    proto_tree_add_item(ace_tree, hf_sd_ace_object_type, tvb, p, 16, ENC_LITTLE_ENDIAN);
+                    p += 16;
+                }
+                if ((oflags & 2) && p + 16 <= ace_end) {
+                    proto_tree_add_item(ace_tree, hf_sd_ace_inherited_object_type, tvb, p, 16, ENC_LITTLE_ENDIAN);
+                    p += 16;
+                }
+            }
+            if (dissect_sid_checked(tvb, pinfo, p, ace_end, ace_tree, "SID"))
+                p += 8 + 4 * tvb_get_uint8(tvb, p + 1);
+        }
+        if (p < ace_end)
+            proto_tree_add_item(ace_tree, hf_sd_ace_data, tvb, p, ace_end - p, ENC_NA);
+        if (ace_end <= o)
+            break;
+        o = ace_end;
+    }
+    if (i < count)
+        expert_add_info(pinfo, acl_item, &cmrp_ei_count_overrun);
+}
+
+int
+cmrp_dissect_security_descriptor(tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
+                                 proto_tree *tree, unsigned depth)
+{
+    proto_item *item;
+    proto_tree *sd_tree;
+    tvbuff_t *sd_tvb;
+    guint32 off_owner, off_group, off_sacl, off_dacl;
+    guint16 control;
+
+    if (len <= 0)
+        return offset;
+    item = proto_tree_add_item(tree, hf_sd, tvb, offset, len, ENC_NA);
+    sd_tree = proto_item_add_subtree(item, ett_sd);
+    if (depth >= CMRP_MAX_DEPTH) {
+        expert_add_info(pinfo, item, &cmrp_ei_too_deep);
+        return offset + len;
+    }
+    if (len < 20) {
+        expert_add_info(pinfo, item, &cmrp_ei_truncated);
+        proto_tree_add_item(sd_tree, cmrp_hf_binary, tvb, offset, len, ENC_NA);
+        return offset + len;
+    }
+    /* Offsets in a self-relative descriptor count from its start: work on a subset. */
+    sd_tvb = tvb_new_subset_length(tvb, offset, len);
+    proto_tree_add_item(sd_tree, hf_sd_revision, sd_tvb, 0, 1, ENC_NA);
+    proto_tree_add_item(sd_tree, hf_sd_sbz1, sd_tvb, 1, 1, ENC_NA);
+    proto_tree_add_bitmask(sd_tree, sd_tvb, 2, hf_sd_control, ett_sd_control, sd_control_fields, ENC_LITTLE_ENDIAN);
+    control = tvb_get_letohs(sd_tvb, 2);
+    off_owner = tvb_get_letohl(sd_tvb, 4);
+    off_group = tvb_get_letohl(sd_tvb, 8);
+    off_sacl = tvb_get_letohl(sd_tvb, 12);
+    off_dacl = tvb_get_letohl(sd_tvb, 16);
+    proto_tree_add_item(sd_tree, hf_sd_owner_offset, sd_tvb, 4, 4, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(sd_tree, hf_sd_group_offset, sd_tvb, 8, 4, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(sd_tree, hf_sd_sacl_offset, sd_tvb, 12, 4, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(sd_tree, hf_sd_dacl_offset, sd_tvb, 16, 4, ENC_LITTLE_ENDIAN);
+
+    if (off_owner && (off_owner >= (guint32)len || !dissect_sid_checked(sd_tvb, pinfo, (int)off_owner, len, sd_tree, "Owner")))
+        proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 4, 4,
+                                     "Owner SID offset %u outside the descriptor (%d bytes)", off_owner, len);
+    if (off_group && (off_group >= (guint32)len || !dissect_sid_checked(sd_tvb, pinfo, (int)off_group, len, sd_tree, "Group")))
+        proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 8, 4,
+                                     "Group SID offset %u outside the descriptor (%d bytes)", off_group, len);
+    if ((control & 0x0010) && off_sacl) {
+        if (off_sacl >= (guint32)len)
+            proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 12, 4,
+                                         "SACL offset %u outside the descriptor (%d bytes)", off_sacl, len);
+        else
+            dissect_acl(sd_tvb, (int)off_sacl, len, pinfo, sd_tree, "SACL");
+    }
+    if ((control & 0x0004) && off_dacl) {
+        if (off_dacl >= (guint32)len)
+            proto_tree_add_expert_format(sd_tree, pinfo, &ei_sd_bad_offset, sd_tvb, 16, 4,
+                                         "DACL offset %u outside the descriptor (%d bytes)", off_dacl, len);
+        else
+            dissect_acl(sd_tvb, (int)off_dacl, len, pinfo, sd_tree, "DACL");
+    }
+    return offset + len;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+
+void
+cmrp_register_prim(int proto)
+{
+    static hf_register_info hf[] = {
+        { &cmrp_hf_binary, { "Binary", "cmrp.prop.binary", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_sd, { "Security descriptor", "cmrp.sd", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_sd_revision, { "Revision", "cmrp.sd.revision", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_sbz1, { "Sbz1", "cmrp.sd.sbz1", FT_UINT8, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_sd_control, { "Control", "cmrp.sd.control", FT_UINT16, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_sd_control_od, { "SE_OWNER_DEFAULTED", "cmrp.sd.control.od", FT_BOOLEAN, 16, NULL, 0x0001, NULL, HFILL } },
+        { &hf_sd_control_gd, { "SE_GROUP_DEFAULTED", "cmrp.sd.control.gd", FT_BOOLEAN, 16, NULL, 0x0002, NULL, HFILL } },
+        { &hf_sd_control_dp, { "SE_DACL_PRESENT", "cmrp.sd.control.dp", FT_BOOLEAN, 16, NULL, 0x0004, NULL, HFILL } },
+        { &hf_sd_control_dd, { "SE_DACL_DEFAULTED", "cmrp.sd.control.dd", FT_BOOLEAN, 16, NULL, 0x0008, NULL, HFILL } },
+        { &hf_sd_control_sp, { "SE_SACL_PRESENT", "cmrp.sd.control.sp", FT_BOOLEAN, 16, NULL, 0x0010, NULL, HFILL } },
+        { &hf_sd_control_sd, { "SE_SACL_DEFAULTED", "cmrp.sd.control.sd", FT_BOOLEAN, 16, NULL, 0x0020, NULL, HFILL } },
+        { &hf_sd_control_ss, { "SE_SERVER_SECURITY", "cmrp.sd.control.ss", FT_BOOLEAN, 16, NULL, 0x0040, NULL, HFILL } },
+        { &hf_sd_control_dt, { "SE_DACL_TRUSTED", "cmrp.sd.control.dt", FT_BOOLEAN, 16, NULL, 0x0080, NULL, HFILL } },
+        { &hf_sd_control_di, { "SE_DACL_AUTO_INHERITED", "cmrp.sd.control.di", FT_BOOLEAN, 16, NULL, 0x0400, NULL, HFILL } },
+        { &hf_sd_control_si, { "SE_SACL_AUTO_INHERITED", "cmrp.sd.control.si", FT_BOOLEAN, 16, NULL, 0x0800, NULL, HFILL } },
+        { &hf_sd_control_pd, { "SE_DACL_PROTECTED", "cmrp.sd.control.pd", FT_BOOLEAN, 16, NULL, 0x1000, NULL, HFILL } },
+        { &hf_sd_control_ps, { "SE_SACL_PROTECTED", "cmrp.sd.control.ps", FT_BOOLEAN, 16, NULL, 0x2000, NULL, HFILL } },
+        { &hf_sd_control_rm, { "SE_RM_CONTROL_VALID", "cmrp.sd.control.rm", FT_BOOLEAN, 16, NULL, 0x4000, NULL, HFILL } },
+        { &hf_sd_control_sr, { "SE_SELF_RELATIVE", "cmrp.sd.control.sr", FT_BOOLEAN, 16, NULL, 0x8000, NULL, HFILL } },
+        { &hf_sd_owner_offset, { "Owner offset", "cmrp.sd.owner_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_group_offset, { "Group offset", "cmrp.sd.group_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_sacl_offset, { "SACL offset", "cmrp.sd.sacl_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_dacl_offset, { "DACL offset", "cmrp.sd.dacl_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_acl, { "ACL", "cmrp.sd.acl", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_sd_acl_revision, { "ACL revision", "cmrp.sd.acl.revision", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_acl_size, { "ACL size", "cmrp.sd.acl.size", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_acl_count, { "ACE count", "cmrp.sd.acl.count", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace, { "ACE", "cmrp.sd.ace", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_type, { "ACE type", "cmrp.sd.ace.type", FT_UINT8, BASE_HEX, VALS(cmrp_vs_ACE_TYPE), 0, NULL, HFILL } },
+        { &hf_sd_ace_flags, { "ACE flags", "cmrp.sd.ace.flags", FT_UINT8, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_flags_oi, { "OBJECT_INHERIT_ACE", "cmrp.sd.ace.flags.oi", FT_BOOLEAN, 8, NULL, 0x01, NULL, HFILL } },
+        { &hf_sd_ace_flags_ci, { "CONTAINER_INHERIT_ACE", "cmrp.sd.ace.flags.ci", FT_BOOLEAN, 8, NULL, 0x02, NULL, HFILL } },
+        { &hf_sd_ace_flags_np, { "NO_PROPAGATE_INHERIT_ACE", "cmrp.sd.ace.flags.np", FT_BOOLEAN, 8, NULL, 0x04, NULL, HFILL } },
+        { &hf_sd_ace_flags_io, { "INHERIT_ONLY_ACE", "cmrp.sd.ace.flags.io", FT_BOOLEAN, 8, NULL, 0x08, NULL, HFILL } },
+        { &hf_sd_ace_flags_id, { "INHERITED_ACE", "cmrp.sd.ace.flags.id", FT_BOOLEAN, 8, NULL, 0x10, NULL, HFILL } },
+        { &hf_sd_ace_flags_sa, { "SUCCESSFUL_ACCESS_ACE_FLAG", "cmrp.sd.ace.flags.sa", FT_BOOLEAN, 8, NULL, 0x40, NULL, HFILL } },
+        { &hf_sd_ace_flags_fa, { "FAILED_ACCESS_ACE_FLAG", "cmrp.sd.ace.flags.fa", FT_BOOLEAN, 8, NULL, 0x80, NULL, HFILL } },
+        { &hf_sd_ace_size, { "ACE size", "cmrp.sd.ace.size", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_mask, { "Access mask", "cmrp.sd.ace.mask", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_object_flags, { "Object flags", "cmrp.sd.ace.object_flags", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_object_type, { "Object type", "cmrp.sd.ace.object_type", FT_GUID, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_inherited_object_type, { "Inherited object type", "cmrp.sd.ace.inherited_object_type", FT_GUID,
+            BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_sd_ace_data, { "ACE data", "cmrp.sd.ace.data", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
+    };
+
+    static gint *ett[] = { &ett_sd, &ett_sd_control, &ett_sd_acl, &ett_sd_ace, &ett_sd_ace_flags };
+
+    static ei_register_info ei[] = {
+        { &cmrp_ei_count_overrun, { "cmrp.prop.count_overrun", PI_MALFORMED, PI_ERROR,
+            "Property count larger than the buffer can hold", EXPFILL } },
+        { &cmrp_ei_size_overrun, { "cmrp.prop.size_overrun", PI_MALFORMED, PI_ERROR,
+            "Size overruns the buffer", EXPFILL } },
+        { &cmrp_ei_truncated, { "cmrp.prop.truncated", PI_MALFORMED, PI_ERROR,
+            "Entry cut short by the end of the buffer", EXPFILL } },
+        { &cmrp_ei_too_deep, { "cmrp.prop.too_deep", PI_MALFORMED, PI_ERROR,
+            "Nesting deeper than CMRP_MAX_DEPTH", EXPFILL } },
+        { &ei_sd_bad_offset, { "cmrp.sd.bad_offset", PI_MALFORMED, PI_ERROR,
+            "Security descriptor offset or size outside the descriptor", EXPFILL } },
+    };
+
+    expert_module_t *expert = expert_register_protocol(proto);
+
+    proto_register_field_array(proto, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(expert, ei, array_length(ei));
+}
