@@ -304,18 +304,22 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
     if (csize == 2) {
         int nbytes = (int)actual * 2;
         int shown = nbytes;
-        const uint8_t *str;
         if (actual && tvb_get_uint16(w->tvb, off + nbytes - 2, w->enc) == 0)
             shown -= 2;   /* keep the terminator out of the value */
-        ti = proto_tree_add_item_ret_string(tree, *e->hf, w->tvb, off, shown,
-                                            ENC_UTF_16 | w->enc, w->pinfo->pool, &str);
+        if ((e->flags & CMRP_F_SAVESTR) && w->request && !w->visited && save_idx >= 0 &&
+            save_idx < CMRP_MAX_PARAMS) {
+            const uint8_t *str;
+            ti = proto_tree_add_item_ret_string(tree, *e->hf, w->tvb, off, shown,
+                                                ENC_UTF_16 | w->enc, w->pinfo->pool, &str);
+            w->hctx->call->in_str[save_idx] = wmem_strdup(wmem_file_scope(), (const char *)str);
+        } else {
+            /* nobody needs the value: the same item, but without a tree (summary lines) or
+             * for a field no filter references, no UTF-16 conversion at all */
+            ti = proto_tree_add_item(tree, *e->hf, w->tvb, off, shown, ENC_UTF_16 | w->enc);
+        }
         proto_item_set_len(ti, (off + nbytes) - off);
         if (actual && shown == nbytes)
             expert_add_info(w->pinfo, ti, &ei_cmrp_ndr_string_unterminated);
-        if ((e->flags & CMRP_F_SAVESTR) && w->request && save_idx >= 0 && save_idx < CMRP_MAX_PARAMS) {
-            if (!w->visited)
-                w->hctx->call->in_str[save_idx] = wmem_strdup(wmem_file_scope(), (const char *)str);
-        }
         off += nbytes;
     } else {
         ti = proto_tree_add_item(tree, *e->hf, w->tvb, off, (int)actual, ENC_ASCII | ENC_NA);

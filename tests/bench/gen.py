@@ -487,7 +487,8 @@ def copy_packets(p, copy):
 def generate(templates, target_pdus, out, seed, window, min_conns=0):
     """Copies of the templates (chosen in a seeded order) until target_pdus PDUs, at least
     min_conns connections; W at a time, interleaved."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)            # which templates, in which order
+    irng = random.Random(seed + 1)       # how their packets interleave
     prepared = [Prepared(t) for t in templates]
     w = Writer(out)
     pdus = conns = copy = 0
@@ -505,7 +506,7 @@ def generate(templates, target_pdus, out, seed, window, min_conns=0):
             break
         nxt = []
         for g in active:
-            for _ in range(rng.randrange(1, 4)):
+            for _ in range(irng.randrange(1, 4)):
                 try:
                     w.frame(next(g))
                 except StopIteration:

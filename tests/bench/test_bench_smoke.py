@@ -1,0 +1,61 @@
+"""The benchmark command (tests/bench/bench.py) works: a tiny run of every step but the
+linearity one (callgrind on two small real-mix captures, RSS at three sizes, one interleaved
+wall-clock round) writes performance.md with numbers in it. The real measurement is not part of
+the test run: see docs/performance.md."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+
+@pytest.fixture(scope='module')
+def bench_run(tshark, scratch):
+    out = os.path.join(scratch, 'bench-out')
+    p = subprocess.run([sys.executable, os.path.join(HERE, 'bench.py'), '--quick', '--out', out,
+                        '--mixes', 'real', '--setups', 'floor,cmrp', '--modes', 'summary',
+                        '--rss-setups', 'floor,cmrp', '--rss-modes', 'summary',
+                        '--steps', 'cg,rss,wall,report'],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout[-4000:]
+    return out
+
+
+def test_generator_is_deterministic_and_replicates(scratch):
+    import gen
+    a = os.path.join(scratch, 'g1.pcapng')
+    b = os.path.join(scratch, 'g2.pcapng')
+    st = gen.main([a, '--mix', 'heavy', '--pdus', '400', '--seed', '3'])
+    gen.main([b, '--mix', 'heavy', '--pdus', '400', '--seed', '3'])
+    assert open(a, 'rb').read() == open(b, 'rb').read()
+    assert st['pdus'] >= 400 and st['connections'] >= 2
+
+
+def test_generated_capture_decodes(tshark, scratch):
+    """Every replicated connection is decoded as ClusAPI (one cmrp.opnum per PDU), without
+    malformed packets."""
+    import gen
+    path = os.path.join(scratch, 'g3.pcapng')
+    st = gen.main([path, '--mix', 'real', '--pdus', '300'])
+    rows = tshark.fields(path, ['cmrp.opnum', 'tcp.stream', '_ws.malformed'], two_pass=False)
+    assert sum(len(r[0]) for r in rows) == st['pdus']
+    assert len({r[1][0] for r in rows if r[0]}) == st['connections']
+    assert not any(r[2] for r in rows)
+
+
+def test_bench_writes_report(bench_run):
+    res = json.load(open(os.path.join(bench_run, 'perf', 'results.json')))
+    cg = res['cg']['real']
+    for setup in ('floor', 'cmrp'):
+        assert cg[setup]['summary']['per_frame'] > 1000     # instructions per frame
+    assert res['rss']['real']['cmrp']['summary']['points'][0][1] > 10000   # kB
+    md = open(os.path.join(bench_run, 'performance.md')).read()
+    assert re.search(r'\| summary \| [\d,]+ \| - \| [\d,]+ \| - \| \d\.\d{3} \|', md), md
+    assert 'TShark (Wireshark)' in md
+    assert 'cmrp - floor' in md          # the marginal profile
