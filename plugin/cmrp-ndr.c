@@ -259,7 +259,8 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
         proto_tree_add_uint64(tree, *e->hf, tvb, off, (int)len, v);
     } else if (e->kind == CMRP_K_ENUM) {
         proto_tree_add_uint(tree, *e->hf, tvb, off, (int)len, (uint32_t)v);
-    } else {
+    } else if (tree) {
+        /* without a tree, proto_tree_add_item() would only check the bytes that were just read */
         proto_tree_add_item(tree, *e->hf, tvb, off, (int)len, w->enc);
     }
     if (e->flags & CMRP_F_SIGNED) {
@@ -314,8 +315,10 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
             w->hctx->call->in_str[save_idx] = wmem_strdup(wmem_file_scope(), (const char *)str);
         } else {
             /* nobody needs the value: the same item, but without a tree (summary lines) or
-             * for a field no filter references, no UTF-16 conversion at all */
-            ti = proto_tree_add_item(tree, *e->hf, w->tvb, off, shown, ENC_UTF_16 | w->enc);
+             * for a field no filter references, no UTF-16 conversion at all (the bytes are
+             * known to be there: the terminator check above read the last two) */
+            ti = tree ? proto_tree_add_item(tree, *e->hf, w->tvb, off, shown,
+                                            ENC_UTF_16 | w->enc) : NULL;
         }
         proto_item_set_len(ti, (off + nbytes) - off);
         if (actual && shown == nbytes)
