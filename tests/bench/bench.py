@@ -20,6 +20,7 @@ Steps (--steps, comma-separated; results are kept in OUT/results.json, merged ru
   rss     peak RSS (/usr/bin/time -f %M) at three sizes (--rss-sizes) and its growth per PDU (a
           least-squares slope), for --rss-setups and --rss-modes.
   wall    wall-clock medians (--wall-reps runs, interleaved setup by setup) at --wall-size PDUs.
+  lines   lines and bytes -V prints per frame (marginal, the callgrind sizes), per setup.
   lin     per-PDU linearity: instructions for one property-list response of 1 to 64 KiB and one
           GetNotifyV2 response of 1 to 10,000 events (cmrp, -V; callgrind, marginal over the
           same capture without those calls).
@@ -119,6 +120,19 @@ class Runner:
             os.unlink(out)
         return int(m.group(1))
 
+    def output_size(self, setup, mode, path):
+        """(lines, bytes) tshark prints."""
+        argv = ['tshark'] + self.args(setup, mode, path)
+        if os.geteuid() == 0:
+            argv = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] + argv
+        lines = nbytes = 0
+        with subprocess.Popen(argv, env=self.env(setup), stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL) as p:
+            for chunk in iter(lambda: p.stdout.read(1 << 20), b''):
+                lines += chunk.count(b'\n')
+                nbytes += len(chunk)
+        return lines, nbytes
+
     def rss(self, setup, mode, path):
         err, dt = self.run(setup, mode, path, ['/usr/bin/time', '-f', 'RSS %M'])
         return int(re.findall(r'RSS (\d+)', err)[-1]), dt
@@ -172,6 +186,22 @@ def step_cg(r, res, opts, cache):
                         os.unlink(k)
                 log('cg', mix, setup, mode, '%.0f instr/frame' % per_frame)
                 save(res, opts)
+
+
+def step_lines(r, res, opts, cache):
+    """Lines and bytes that -V prints per frame (marginal, the callgrind sizes): in -V most
+    instructions go to formatting and printing them."""
+    s1, s2 = opts.cg_sizes
+    for mix in opts.mixes:
+        p1, st1 = capture(r.work, mix, s1, opts.seed, cache)
+        p2, st2 = capture(r.work, mix, s2, opts.seed, cache)
+        frames = st2['frames'] - st1['frames']
+        for setup in opts.setups:
+            (l1, b1), (l2, b2) = r.output_size(setup, 'V', p1), r.output_size(setup, 'V', p2)
+            res.setdefault('lines', {}).setdefault(mix, {})[setup] = {
+                'lines_per_frame': (l2 - l1) / frames, 'bytes_per_frame': (b2 - b1) / frames}
+            log('lines', mix, setup, '%.1f lines/frame' % ((l2 - l1) / frames))
+        save(res, opts)
 
 
 def functions(path):
@@ -433,6 +463,19 @@ def report(res, opts):
                     '-V' if m == 'V' else m, *(fmt(v[s]) if v[s] else '-' for s in SETUPS),
                     ratio(v['builtin']), ratio(v['cmrp']), goal))
             w('')
+            ln = res.get('lines', {}).get(mix)
+            if ln and 'V' in d.get('floor', {}):
+                w('In `-V`, what each setup prints per frame (marginal, same sizes) and the '
+                  'instructions per printed line:')
+                w('')
+                w('| setup | lines per frame | bytes per frame | instructions per line |')
+                w('|---|---:|---:|---:|')
+                for s_ in SETUPS:
+                    if s_ in ln and 'V' in d.get(s_, {}):
+                        w('| %s | %.1f | %s | %s |' % (
+                            s_, ln[s_]['lines_per_frame'], fmt(ln[s_]['bytes_per_frame']),
+                            fmt(d[s_]['V']['per_frame'] / ln[s_]['lines_per_frame'])))
+                w('')
         if os.path.exists(os.path.join(opts.imgdir, 'perf-instructions.png')):
             w('![instructions per frame](%s/perf-instructions.png)' % opts.imgrel)
             w('')
@@ -560,7 +603,14 @@ def report(res, opts):
     w('tests/bench/bench.py                  # all steps, default sizes; see --help')
     w('```')
     w('')
-    w('Run options of the numbers above: `%s`.' % ' '.join(res.get('argv', [])))
+    cmds = res.get('commands', {})
+    if cmds:
+        w('The numbers above came from (merged, step by step, in `docs/perf/results.json`; a run '
+          'of a step replaces only the setups, modes and mixes it measured):')
+        w('')
+        for step in sorted(cmds):
+            for c in cmds[step]:
+                w('- %s: `%s`' % (step, c))
     with open(os.path.join(opts.out, 'performance.md'), 'w') as f:
         f.write('\n'.join(out) + '\n')
 
@@ -573,7 +623,8 @@ def main(argv=None):
     ap.add_argument('--out', default=os.path.join(ROOT, 'docs'),
                     help='where performance.md goes (results in OUT/perf/results.json)')
     ap.add_argument('--work', help='scratch folder for captures (default: a temporary one)')
-    ap.add_argument('--steps', type=strs, default=['cg', 'rss', 'wall', 'lin', 'report'])
+    ap.add_argument('--steps', type=strs,
+                    default=['cg', 'lines', 'rss', 'wall', 'lin', 'report'])
     ap.add_argument('--mixes', type=strs, default=MIXES)
     ap.add_argument('--setups', type=strs, default=SETUPS)
     ap.add_argument('--modes', type=strs, default=MODES)
@@ -616,10 +667,16 @@ def main(argv=None):
     measuring = [s for s in opts.steps if s != 'report']
     if measuring:
         res['machine'] = machine()
-        res['argv'] = ['tests/bench/bench.py'] + list(argv if argv is not None else sys.argv[1:])
+        cmd = ' '.join(['tests/bench/bench.py'] + list(argv if argv is not None else sys.argv[1:]))
+        for step in measuring:
+            res.setdefault('commands', {}).setdefault(step, [])
+            if cmd not in res['commands'][step]:
+                res['commands'][step].append(cmd)
     try:
         if 'cg' in opts.steps:
             step_cg(r, res, opts, cache)
+        if 'lines' in opts.steps:
+            step_lines(r, res, opts, cache)
         if 'lin' in opts.steps:
             step_lin(r, res, opts)
         if 'wall' in opts.steps:
