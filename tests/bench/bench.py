@@ -40,8 +40,18 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
-import gen  # noqa: E402
+
+
+def _load_gen():
+    # by path: tests/gen/ is a folder of its own, and pytest puts tests/ on sys.path
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('cmrp_bench_gen', os.path.join(HERE, 'gen.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+gen = _load_gen()
 
 SETUPS = ['floor', 'builtin', 'cmrp']
 MODES = ['V', 'summary', 'fields', 'filter']

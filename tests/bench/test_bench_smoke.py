@@ -12,7 +12,18 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
+
+
+def _load(name, path):
+    # by path: tests/gen/ and tests/bench/ are folders too, and pytest puts tests/ on sys.path
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+gen = _load('cmrp_bench_gen', os.path.join(HERE, 'gen.py'))
 
 
 @pytest.fixture(scope='module')
@@ -28,7 +39,6 @@ def bench_run(tshark, scratch):
 
 
 def test_generator_is_deterministic_and_replicates(scratch):
-    import gen
     a = os.path.join(scratch, 'g1.pcapng')
     b = os.path.join(scratch, 'g2.pcapng')
     st = gen.main([a, '--mix', 'heavy', '--pdus', '400', '--seed', '3'])
@@ -40,7 +50,6 @@ def test_generator_is_deterministic_and_replicates(scratch):
 def test_generated_capture_decodes(tshark, scratch):
     """Every replicated connection is decoded as ClusAPI (one cmrp.opnum per PDU), without
     malformed packets."""
-    import gen
     path = os.path.join(scratch, 'g3.pcapng')
     st = gen.main([path, '--mix', 'real', '--pdus', '300'])
     rows = tshark.fields(path, ['cmrp.opnum', 'tcp.stream', '_ws.malformed'], two_pass=False)
