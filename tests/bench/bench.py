@@ -501,24 +501,26 @@ def report(res, opts):
             d = rss[mix]
             w('**%s mix**:' % mix)
             w('')
-            sizes = None
-            for s in SETUPS:
-                for m, v in d.get(s, {}).items():
-                    sizes = [p[0] for p in v['points']]
-                    break
-                if sizes:
-                    break
+            sizes = sorted({p[0] for s in SETUPS for v in d.get(s, {}).values()
+                            for p in v['points']})
             w('| setup | mode | %s | bytes per PDU | above floor |' % ' | '.join(
                 'peak RSS, %s PDUs' % fmt(x) for x in sizes))
             w('|---|---|%s---:|---:|' % ('---:|' * len(sizes)))
-            for s in SETUPS:
-                for m, v in sorted(d.get(s, {}).items()):
+            for m in MODES:
+                for s in SETUPS:
+                    v = d.get(s, {}).get(m)
+                    if not v:
+                        continue
+                    at = {p[0]: p[1] for p in v['points']}
                     fl = d.get('floor', {}).get(m)
-                    above = ('%+.0f' % (v['bytes_per_pdu'] - fl['bytes_per_pdu'])) if fl else '-'
-                    w('| %s | %s | %s | %.0f | %s |' % (
+                    one = len(v['points']) < 2
+                    above = ('%+.0f' % (v['bytes_per_pdu'] - fl['bytes_per_pdu'])
+                             if fl and not one and len(fl['points']) > 1 else '-')
+                    w('| %s | %s | %s | %s | %s |' % (
                         s, '-V' if m == 'V' else m,
-                        ' | '.join('%.0f MB' % (p[1] / 1000) for p in v['points']),
-                        v['bytes_per_pdu'], above))
+                        ' | '.join(('%.0f MB' % (at[x] / 1000)) if x in at else '-'
+                                   for x in sizes),
+                        '-' if one else '%.0f' % v['bytes_per_pdu'], above))
             w('')
         if os.path.exists(os.path.join(opts.imgdir, 'perf-rss.png')):
             w('![peak RSS against PDUs](%s/perf-rss.png)' % opts.imgrel)
@@ -570,7 +572,8 @@ def report(res, opts):
         w('## Profile: where the instructions of a frame go')
         w('')
         w('Self instructions per frame of each function, the marginal between the two callgrind '
-          'runs above (`callgrind_annotate --inclusive=no` of each, subtracted: no start-up). '
+          'runs above (`callgrind_annotate --inclusive=no` of each, subtracted: no start-up); '
+          'share = of all instructions per frame. '
           '"cmrp - floor" is what the plugin adds over DCE/RPC alone, by function.')
         w('')
         for mix in sorted(prof):
@@ -583,7 +586,8 @@ def report(res, opts):
                 w('')
                 w('| per frame | share | function | object |')
                 w('|---:|---:|---|---|')
-                tot = sum(x[0] for x in p['cmrp']) or 1
+                tot = (cg.get(mix, {}).get('cmrp', {}).get(mode, {}).get('per_frame') or
+                       sum(x[0] for x in p['cmrp']) or 1)
                 for n, fn, obj in p['cmrp'][:opts.top]:
                     w('| %s | %.1f%% | `%s` | %s |' % (fmt(n), 100 * n / tot, fn, obj))
                 w('')
