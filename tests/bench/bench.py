@@ -624,9 +624,22 @@ def report(res, opts):
         w('')
         for step in sorted(cmds):
             for c in cmds[step]:
+                # where the files went is not part of the measurement
+                c = re.sub(r' --(build|out|work|merge) \S+| --keep-captures', '', c)
                 w('- %s: `%s`' % (step, c))
     with open(os.path.join(opts.out, 'performance.md'), 'w') as f:
         f.write('\n'.join(out) + '\n')
+
+
+def deep_merge(into, other):
+    for k, v in other.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            deep_merge(into[k], v)
+        elif (isinstance(v, list) and isinstance(into.get(k), list) and
+              all(isinstance(x, str) for x in v + into[k])):
+            into[k] = into[k] + [x for x in v if x not in into[k]]     # commands: union
+        else:
+            into[k] = v
 
 
 def main(argv=None):
@@ -655,6 +668,8 @@ def main(argv=None):
     ap.add_argument('--top', type=int, default=20)
     ap.add_argument('--keep-captures', action='store_true')
     ap.add_argument('--fresh', action='store_true', help='forget earlier results')
+    ap.add_argument('--merge', nargs='*', default=[], metavar='RESULTS_JSON',
+                    help='merge results of other runs (e.g. run in parallel) into OUT first')
     ap.add_argument('--quick', action='store_true',
                     help='tiny sizes: prove the command works (the smoke test)')
     opts = ap.parse_args(argv)
@@ -673,6 +688,8 @@ def main(argv=None):
     res = {}
     if os.path.exists(opts.results) and not opts.fresh:
         res = json.load(open(opts.results))
+    for f in opts.merge:
+        deep_merge(res, json.load(open(f)))
     work = opts.work or tempfile.mkdtemp(prefix='cmrp-bench-')
     os.makedirs(work, exist_ok=True)
     os.chmod(work, 0o1777)     # tshark runs as nobody and writes the callgrind files here
