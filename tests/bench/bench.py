@@ -152,10 +152,15 @@ def capture(work, mix, pdus, seed, cache):
     """Generate (or reuse) the capture of `mix` with `pdus` PDUs; its stats."""
     path = os.path.join(work, '%s-%d.pcapng' % (mix, pdus))
     key = '%s-%d-%d' % (mix, pdus, seed)
-    if key in cache and os.path.exists(path):
-        return path, cache[key]
+    side = path + '.json'          # the generator's stats: reuse a file made with the same seed
+    if os.path.exists(path) and os.path.exists(side):
+        st = json.load(open(side))
+        if st.get('key') == key and st.get('size') == os.path.getsize(path):
+            return path, st
     st = gen.main([path, '--mix', mix, '--pdus', str(pdus), '--seed', str(seed)])
-    cache[key] = st
+    st.update(key=key, size=os.path.getsize(path))
+    with open(side, 'w') as f:
+        json.dump(st, f)
     return path, st
 
 
