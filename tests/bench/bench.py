@@ -670,7 +670,7 @@ def main(argv=None):
     ap.add_argument('--lin-notify', type=ints, default=LIN_NOTIFY)
     ap.add_argument('--lin-calls', type=int, default=2)
     ap.add_argument('--seed', type=int, default=14)
-    ap.add_argument('--top', type=int, default=20)
+    ap.add_argument('--top', type=int, default=12)
     ap.add_argument('--keep-captures', action='store_true')
     ap.add_argument('--fresh', action='store_true', help='forget earlier results')
     ap.add_argument('--merge', nargs='*', default=[], metavar='RESULTS_JSON',
