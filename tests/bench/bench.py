@@ -385,10 +385,13 @@ def plots(res, imgdir):
     if rss:
         fig, axes = plt.subplots(1, len(rss), figsize=(6 * len(rss), 4), squeeze=False)
         for ax, (mix, d) in zip(axes[0], sorted(rss.items())):
+            colors = {'floor': 'tab:blue', 'builtin': 'tab:orange', 'cmrp': 'tab:green'}
             for s in [s for s in SETUPS if s in d]:
                 for m, v in sorted(d[s].items()):
                     pts = v['points']
-                    ax.plot([p[0] / 1000 for p in pts], [p[1] / 1024 for p in pts], marker='o',
+                    ax.plot([p[0] / 1000 for p in pts], [p[1] / 1024 for p in pts],
+                            marker='o' if m == 'summary' else 'x', color=colors[s],
+                            ls='-' if m == 'summary' else 'none', ms=6 if m == 'summary' else 10,
                             label='%s -%s' % (s, m) if m == 'V' else '%s %s' % (s, m))
             ax.set_xlabel('thousand PDUs')
             ax.set_ylabel('peak RSS, MiB')
@@ -408,9 +411,15 @@ def plots(res, imgdir):
                 continue
             ax.loglog([r['n'] for r in rows], [r['instructions'] for r in rows], marker='o',
                       label='cmrp -V')
-            x0, y0 = rows[0]['n'], rows[0]['instructions']
-            ax.loglog([r['n'] for r in rows], [y0 * r['n'] / x0 for r in rows], ls=':',
-                      label='linear from the first point')
+            xs = [r['file_bytes'] for r in rows]
+            ys = [r['instructions'] for r in rows]
+            if len(xs) > 1:
+                mx, my = statistics.mean(xs), statistics.mean(ys)
+                b = (sum((x - mx) * (y - my) for x, y in zip(xs, ys)) /
+                     sum((x - mx) ** 2 for x in xs))
+                a = my - b * mx
+                ax.loglog([r['n'] for r in rows], [a + b * x for x in xs], ls=':',
+                          label='least-squares a + b x bytes (b = %.0f per byte)' % b)
             ax.set_xlabel(xl)
             ax.set_ylabel('instructions for the call')
             ax.legend()
