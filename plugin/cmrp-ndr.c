@@ -278,7 +278,8 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
         proto_tree_add_uint64(tree, *e->hf, tvb, off, (int)len, v);
     } else if (e->kind == CMRP_K_ENUM) {
         proto_tree_add_uint(tree, *e->hf, tvb, off, (int)len, (uint32_t)v);
-    } else {
+    } else if (tree) {
+        /* without a tree, proto_tree_add_item() would only check the bytes that were just read */
         proto_item *vi = proto_tree_add_item(tree, *e->hf, tvb, off, (int)len, w->enc);
         if (e->hf == &hf_cmrp_rc && w->sum->cur_param == CMRP_MAX_PARAMS)
             w->sum->rc_item = vi;
@@ -330,17 +331,28 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
     if (csize == 2) {
         int nbytes = (int)actual * 2;
         int shown = nbytes;
-        const uint8_t *str;
         if (actual && tvb_get_uint16(w->tvb, off + nbytes - 2, w->enc) == 0)
             shown -= 2;   /* keep the terminator out of the value */
-        ti = proto_tree_add_item_ret_string(tree, *e->hf, w->tvb, off, shown,
-                                            ENC_UTF_16 | w->enc, w->pinfo->pool, &str);
+        const uint8_t *str = NULL;
+        /* the value is kept for a request's object names (every pass: they add generated items)
+         * and for a response's [out] strings (the Info answer) */
+        if (save_idx >= 0 && save_idx < CMRP_MAX_PARAMS &&
+            (!w->request || (e->flags & CMRP_F_SAVESTR))) {
+            ti = proto_tree_add_item_ret_string(tree, *e->hf, w->tvb, off, shown,
+                                                ENC_UTF_16 | w->enc, w->pinfo->pool, &str);
+        } else {
+            /* nobody needs the value: the same item, but without a tree (summary lines) or
+             * for a field no filter references, no UTF-16 conversion at all (the bytes are
+             * known to be there: the terminator check above read the last two) */
+            ti = tree ? proto_tree_add_item(tree, *e->hf, w->tvb, off, shown,
+                                            ENC_UTF_16 | w->enc) : NULL;
+        }
         proto_item_set_len(ti, (off + nbytes) - off);
         if (actual && shown == nbytes)
             expert_add_info(w->pinfo, ti, &ei_cmrp_ndr_string_unterminated);
-        if (!w->request && save_idx >= 0 && save_idx < CMRP_MAX_PARAMS)
+        if (str && !w->request)
             w->sum->out_str[save_idx] = (const char *)str;
-        if ((e->flags & CMRP_F_SAVESTR) && w->request)
+        if (str && w->request)
             cmrp_object_string(w->pinfo, ti, w->tvb, e, w->hctx, w->sum, save_idx,
                                (const char *)str);
         if (e->buffer_hook >= 0)    /* a hook on a [string]: its UTF-16 bytes, terminator excluded */

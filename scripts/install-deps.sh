@@ -10,6 +10,9 @@ PACKAGES="build-essential cmake pkg-config libglib2.0-dev dpkg-dev file
     clang llvm libclang-rt-dev
     samba-testsuite tcpdump valgrind ca-certificates
     krb5-kdc krb5-admin-server krb5-user python3-gssapi"
+# the benchmark's plots (tests/bench/bench.py -> docs/performance.md); not in --list, so the
+# tests/versions roots (made from --list) stay as they are
+BENCH_PACKAGES="python3-matplotlib"
 if [ "${1:-}" = "--list" ]; then
     echo $PACKAGES
     exit 0
@@ -25,4 +28,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $as_root apt-get update -qq
 # shellcheck disable=SC2086
-$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PACKAGES $BENCH_PACKAGES >/dev/null
