@@ -1205,17 +1205,22 @@ typedef struct _BADNEST { INNER in; DWORD after; } BADNEST;
 [opnum(0)] error_status_t ApiTypo([in] TYPO t);
 [opnum(1)] error_status_t ApiNoSize([in] DWORD n, [in] DWORD arr[*]);
 [opnum(2)] error_status_t ApiVoid([in] void *p);
-[opnum(3)] error_status_t ApiFirstIs([in] DWORD n, [in, size_is(n), first_is(n)] DWORD *p);
+[opnum(3)] error_status_t ApiThree([in] DWORD n);
 [opnum(4)] error_status_t ApiBadNest([in] BADNEST b);
 [opnum(5)] error_status_t ApiStringInt([in, string] DWORD *p);
 [opnum(6)] error_status_t ApiFine([in] DWORD n);
 ''')
     c = Codec(cmrpidl.parse_idl(str(tmp_path / 'clusapi.idl')))
     bad = c.check_all()
-    assert sorted(bad) == ['ApiBadNest', 'ApiFirstIs', 'ApiNoSize', 'ApiStringInt', 'ApiTypo',
-                           'ApiVoid']
+    assert sorted(bad) == ['ApiBadNest', 'ApiNoSize', 'ApiStringInt', 'ApiTypo', 'ApiVoid']
     assert 'cbDta' in bad['ApiTypo'] and 'ApiTypo.t' in bad['ApiTypo']
     assert 'not last' in bad['ApiBadNest']
     with pytest.raises(NdrError):
         c.encode_request('ApiTypo', {})
     assert c.encode_request('ApiFine', {'n': 1}) == le('I', 1)
+    # an attribute neither the generator nor the codec implements stops the parse (file:line)
+    (tmp_path / 'methods.idl').write_text('''
+[opnum(0)] error_status_t ApiFirstIs([in] DWORD n, [in, size_is(n), first_is(n)] DWORD *p);
+''')
+    with pytest.raises(cmrpidl.IdlError, match='methods.idl:2 .*first_is'):
+        cmrpidl.parse_idl(str(tmp_path / 'clusapi.idl'))
