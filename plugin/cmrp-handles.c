@@ -27,12 +27,12 @@
 typedef struct cmrp_rename {
     const char *name;            /* the name from this frame on */
     uint32_t frame;              /* response frame of the successful rename */
-    struct cmrp_rename *next;
 } cmrp_rename_t;
 
 struct cmrp_obj {
     const char *name;            /* the first name seen (points into its table key) */
-    cmrp_rename_t *renames;      /* in frame order */
+    wmem_array_t *renames;       /* cmrp_rename_t in frame order (NULL: never renamed); binary
+                                  * searched, so n renames of one object cost O(log n) a lookup */
     uint32_t deleted_in;         /* response frame of the successful delete, 0 */
     uint8_t type;                /* enum cmrp_obj_type */
 };
@@ -134,15 +134,26 @@ obj_intern(packet_info *pinfo, uint8_t type, const char *name)
 static const char *
 obj_name_at(const cmrp_obj_t *o, uint32_t frame, const cmrp_rename_t **ren, const char **was)
 {
-    const char *name = o->name;
+    const cmrp_rename_t *rs;
+    unsigned lo = 0, hi;
     *ren = NULL;
     *was = NULL;
-    for (const cmrp_rename_t *r = o->renames; r && r->frame < frame; r = r->next) {
-        *was = name;
-        name = r->name;
-        *ren = r;
+    if (!o->renames)
+        return o->name;
+    rs = (const cmrp_rename_t *)wmem_array_get_raw(o->renames);
+    hi = wmem_array_get_count(o->renames);
+    while (lo < hi) {           /* lo: the number of renames before `frame` */
+        unsigned mid = lo + (hi - lo) / 2;
+        if (rs[mid].frame < frame)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return name;
+    if (lo == 0)
+        return o->name;
+    *ren = &rs[lo - 1];
+    *was = lo > 1 ? rs[lo - 2].name : o->name;
+    return rs[lo - 1].name;
 }
 
 const char *
@@ -156,11 +167,8 @@ cmrp_obj_name(const cmrp_obj_t *o, uint32_t frame)
 static const char *
 obj_current(const cmrp_obj_t *o)
 {
-    const cmrp_rename_t *r = o->renames;
-    const char *name = o->name;
-    for (; r; r = r->next)
-        name = r->name;
-    return name;
+    unsigned n = o->renames ? wmem_array_get_count(o->renames) : 0;
+    return n ? ((const cmrp_rename_t *)wmem_array_index(o->renames, n - 1))->name : o->name;
 }
 
 static void
@@ -174,15 +182,15 @@ obj_unmap(packet_info *pinfo, cmrp_obj_t *o)
 static void
 obj_rename(packet_info *pinfo, cmrp_obj_t *o, const char *name, uint32_t frame)
 {
-    cmrp_rename_t *r = wmem_new0(wmem_file_scope(), cmrp_rename_t), **tail;
+    cmrp_rename_t r;
     char *k;
     obj_unmap(pinfo, o);
     k = obj_key(wmem_file_scope(), o->type, name);
-    r->name = k + 1;
-    r->frame = frame;
-    for (tail = &o->renames; *tail; tail = &(*tail)->next)
-        ;
-    *tail = r;
+    r.name = k + 1;
+    r.frame = frame;            /* first pass: frames only grow, the array stays in frame order */
+    if (!o->renames)
+        o->renames = wmem_array_sized_new(wmem_file_scope(), sizeof(cmrp_rename_t), 1);
+    wmem_array_append_one(o->renames, r);
     wmem_map_insert(obj_map, k, o);
 }
 
