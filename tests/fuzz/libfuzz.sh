@@ -5,8 +5,10 @@
 # which compiles in the plugin's sources and generated files with ASan + UBSan + libFuzzer
 # coverage, and cmrp_replay, the same harness with clang source-based coverage and no fuzzing;
 # extracts the seed corpus from captures/ (tests/fuzz/libfuzz/seeds.py, cached until a capture
-# changes) and the dictionary (dict.py); fuzzes a working copy of the seeds for SECONDS in one
-# process; replays the seeds and the grown corpus through cmrp_replay and prints the line
+# changes) and the dictionary (dict.py); fuzzes a working copy of the seeds for SECONDS with one
+# worker process per core (libFuzzer's -fork mode: the parent merges what the workers find into
+# the corpus, each worker is a fresh process, so libwireshark's per-session leak never adds up);
+# replays the seeds and the grown corpus through cmrp_replay and prints the line
 # coverage of plugin/ and of the generated code. Prints the number of executions.
 #
 # Exit status: 0 no finding; 1 a finding (crash, sanitizer report, timeout, out-of-memory): the
@@ -16,7 +18,8 @@
 #
 # Environment: CMRP_LIBFUZZ_BUILD (build folder, default build-libfuzz), CMRP_LIBFUZZ_RUN (name
 # of the run's folder under build-libfuzz/libfuzz/, default run: corpus/, findings/, fuzz.log),
-# CMRP_LIBFUZZ_ARGS (extra libFuzzer options).
+# CMRP_LIBFUZZ_JOBS (worker processes, default the number of cores; 1 fuzzes in this one
+# process, without -fork), CMRP_LIBFUZZ_ARGS (extra libFuzzer options).
 set -eu
 usage() { echo "usage: tests/fuzz/libfuzz.sh SECONDS" >&2; exit 2; }
 [ $# -eq 1 ] || usage
@@ -76,18 +79,33 @@ mkdir -p "$CORPUS" "$FINDINGS"
 cp "$SEEDS"/* "$CORPUS"/
 LOG=$RUN/fuzz.log
 export WIRESHARK_CONFIG_DIR="$WORK/no-config"
-echo "libfuzz: fuzzing for ${SECONDS_BUDGET}s (one process; log: $LOG)"
+JOBS=${CMRP_LIBFUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case "$JOBS" in ''|*[!0-9]*|0) JOBS=1 ;; esac
+if [ "$JOBS" -gt 1 ]; then
+    MODE="-fork=$JOBS"
+    echo "libfuzz: fuzzing for ${SECONDS_BUDGET}s ($JOBS worker processes; log: $LOG)"
+else
+    MODE=
+    echo "libfuzz: fuzzing for ${SECONDS_BUDGET}s (one process; log: $LOG)"
+fi
 set +e
 # shellcheck disable=SC2086
 ASAN_OPTIONS=detect_leaks=0:handle_abort=1:max_malloc_fill_size=0:quarantine_size_mb=64 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    "$BUILD/cmrp_fuzzer" -max_total_time="$SECONDS_BUDGET" -timeout=10 -rss_limit_mb=3072 \
+    "$BUILD/cmrp_fuzzer" $MODE -max_total_time="$SECONDS_BUDGET" -timeout=10 -rss_limit_mb=3072 \
     -print_final_stats=1 -dict="$WORK/cmrp.dict" -artifact_prefix="$FINDINGS/" \
     ${CMRP_LIBFUZZ_ARGS:-} "$CORPUS" >"$LOG" 2>&1
 rc=$?
 set -e
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -1)
-rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$LOG" | tail -1)
+if [ -n "$MODE" ]; then
+    # the parent's last status line: "#EXECUTIONS: cov: ... exec/s RATE ..."
+    execs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$LOG" | tail -1)
+    rate=$(sed -n 's/^#[0-9]*: cov:.* exec\/s \([0-9]*\).*/\1/p' "$LOG" | tail -1)
+    [ -z "$execs" ] || rate=$((execs / SECONDS_BUDGET))
+else
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$LOG" | tail -1)
+fi
 echo "libfuzz: executions: ${execs:-unknown} (${rate:-?} exec/s), corpus $(ls "$CORPUS" | wc -l) inputs"
 
 # ---- coverage: replay seeds + grown corpus with source-based coverage -----------------------
@@ -113,7 +131,17 @@ found=$(ls "$FINDINGS" 2>/dev/null | head -20)
 if [ "$rc" -ne 0 ] || [ -n "$found" ] || grep -q "ERROR: AddressSanitizer\|runtime error:\|ERROR: libFuzzer" "$LOG"; then
     echo "libfuzz: FINDING (libFuzzer exit status $rc); reproducer(s) in $FINDINGS/:" >&2
     for f in $found; do echo "  $FINDINGS/$f" >&2; done
-    grep -m5 "ERROR:\|runtime error:\|SUMMARY:" "$LOG" >&2 || true
+    report=$LOG
+    first=$(echo "$found" | head -1)
+    if [ -n "$first" ] && ! grep -q "ERROR:\|runtime error:" "$LOG"; then
+        # -fork keeps the report of an input that failed while the seeds were merged in its
+        # worker's log: replay the first reproducer for it
+        report=$RUN/finding.log
+        ASAN_OPTIONS=detect_leaks=0:handle_abort=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+            "$BUILD/cmrp_fuzzer" "$FINDINGS/$first" >"$report" 2>&1 || true
+        echo "libfuzz: report of $first: $report" >&2
+    fi
+    grep -m5 "ERROR:\|runtime error:\|SUMMARY:" "$report" >&2 || true
     echo "libfuzz: replay one with: $BUILD/cmrp_fuzzer FILE (CMRP_FUZZ_PRINT=1 prints the tree)" >&2
     exit 1
 fi

@@ -4,9 +4,11 @@
   for a request and for a response (which needs the request's call state), NDR and NDR64, 3.0 and
   2.0 (checked by printing the tree of hand-made inputs);
 - `libfuzz.sh 60`: exit 0 (no finding), at least 100,000 executions, coverage printed;
-- a deliberate heap overflow (CMRP_FUZZ_CANARY=1, harness only) makes libfuzz.sh exit 1 and name
-  its reproducer.
-About 90 s, most of it the 60 s run. The build lives in build-libfuzz/.
+- a deliberate heap overflow (CMRP_FUZZ_CANARY=1, harness only) makes libfuzz.sh exit 1, name
+  its reproducer and print the sanitizer's report, with one worker per core (-fork: the failing
+  seeds are set aside while the workers merge them, and libFuzzer itself exits 0) and in one
+  process.
+About 2 minutes, most of it the 60 s run. The build lives in build-libfuzz/.
 """
 import os
 import re
@@ -104,10 +106,17 @@ def test_harness_reaches_cmrp(run60, tmp_path, flags, ndr64, proto):
     assert proto.split()[0] in out
 
 
-def test_finding_fails_the_run(run60):
-    p = run_script(10, CMRP_FUZZ_CANARY='1', CMRP_LIBFUZZ_RUN='canary')
+@pytest.mark.parametrize('jobs', ['2', '1'])
+def test_finding_fails_the_run(run60, jobs):
+    p = run_script(10, CMRP_FUZZ_CANARY='1', CMRP_LIBFUZZ_RUN='canary', CMRP_LIBFUZZ_JOBS=jobs)
     assert p.returncode == 1, p.stdout + p.stderr
+    assert ('worker processes' if jobs != '1' else 'one process') in p.stdout
     assert 'FINDING' in p.stderr
     m = re.search(r'^  (\S+/findings/crash-\S+)$', p.stderr, re.M)
     assert m and os.path.exists(m.group(1)), p.stderr
     assert 'heap-buffer-overflow' in p.stderr
+    # the reproducer replays the finding on its own
+    r = subprocess.run([os.path.join(BUILD, 'cmrp_fuzzer'), m.group(1)], capture_output=True,
+                       text=True, timeout=120, env=dict(os.environ, CMRP_FUZZ_CANARY='1',
+                                                        ASAN_OPTIONS='detect_leaks=0'))
+    assert r.returncode != 0 and 'heap-buffer-overflow' in r.stderr, r.stderr[-3000:]
