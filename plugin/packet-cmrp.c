@@ -532,6 +532,60 @@ take_over_uuid(uint16_t ver)
 #endif
 }
 
+/* An empty stub is a whole request for a method without [in] parameters (ApiOpenCluster,
+ * ApiGetClusterName, ApiGetClusterVersion2, ...). DCE/RPC's own handle for an interface
+ * (dissect_dcerpc_guid, 4.0 to 4.6) returns the stub's length, and dissector_try_guid_new() reads
+ * 0 as "not this interface": such a request got dcerpc.unknown_if_id, " CMRP V3" appended to its
+ * Info, no cmrp layer in frame.protocols and no DCE/RPC tap, though cmrp had decoded it. So the
+ * interface's entry in "dcerpc.uuid" is a handle of ours: a stub with bytes goes to DCE/RPC's
+ * handle as before; an empty one goes through a handle of the cmrp protocol (which adds the layer)
+ * that calls DCE/RPC's and claims the PDU. Set once, at hand-off. */
+static dissector_handle_t dcerpc_handle_v2, dcerpc_handle_v3, empty_handle_v2, empty_handle_v3;
+static guid_key claim_key_v2, claim_key_v3;     /* the table keeps the key it already has */
+
+static int
+empty_v2(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    return MAX(call_dissector_only(dcerpc_handle_v2, tvb, pinfo, tree, data), 1);
+}
+
+static int
+empty_v3(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    return MAX(call_dissector_only(dcerpc_handle_v3, tvb, pinfo, tree, data), 1);
+}
+
+static int
+claim_v2(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    return call_dissector_only(tvb_captured_length(tvb) ? dcerpc_handle_v2 : empty_handle_v2, tvb,
+                               pinfo, tree, data);
+}
+
+static int
+claim_v3(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    return call_dissector_only(tvb_captured_length(tvb) ? dcerpc_handle_v3 : empty_handle_v3, tvb,
+                               pinfo, tree, data);
+}
+
+static void
+claim_empty_stubs(guid_key *key, uint16_t ver, dissector_handle_t *inner, dissector_t fn,
+                  const char *name, const char *description)
+{
+    dissector_table_t table = find_dissector_table("dcerpc.uuid");
+    memset(key, 0, sizeof *key);
+    key->guid = uuid_cmrp;
+    key->ver = ver;
+    *inner = table ? dissector_get_guid_handle(table, key) : NULL;
+    /* No protocol of its own (the handle it calls adds the cmrp layer, once); the table also
+     * lists it for Decode As, which wants a description no other handle there has (DCE/RPC's
+     * Decode As lists interfaces from its UUID table, not from these handles). */
+    if (*inner)
+        dissector_add_guid("dcerpc.uuid", key,
+                           create_dissector_handle_with_name_and_description(fn, -1, name, description));
+}
+
 static void
 proto_reg_handoff_cmrp(void)
 {
@@ -541,6 +595,12 @@ proto_reg_handoff_cmrp(void)
     dcerpc_init_uuid(proto_cmrp2, ett_cmrp2, &uuid_cmrp, CMRP_VER2, build_procs(true),
                      hf_cmrp2_opnum);
     dcerpc_init_uuid(proto_cmrp, ett_cmrp, &uuid_cmrp, CMRP_VER3, build_procs(false), hf_cmrp_opnum);
+    empty_handle_v2 = create_dissector_handle(empty_v2, proto_cmrp2);
+    empty_handle_v3 = create_dissector_handle(empty_v3, proto_cmrp);
+    claim_empty_stubs(&claim_key_v2, CMRP_VER2, &dcerpc_handle_v2, claim_v2, "cmrp2.uuid",
+                      "Failover Cluster Management API 2.0 (cmrp plugin)");
+    claim_empty_stubs(&claim_key_v3, CMRP_VER3, &dcerpc_handle_v3, claim_v3, "cmrp.uuid",
+                      "Failover Cluster Management API 3.0 (cmrp plugin)");
 }
 
 void

@@ -119,3 +119,41 @@ def test_cmake_install_puts_plugin_where_wireshark_loads_it(scratch):
     assert out.endswith('/wireshark/plugins/' + wsversion.minor()), out
     path = dest + out + '/epan/cmrp.so'
     assert os.path.isfile(path), path
+
+
+# Requests whose stub is empty (a method without [in] parameters): ApiOpenCluster,
+# ApiGetClusterName, ApiGetClusterVersion(2), ApiGetQuorumResource, ... (smbtorture-anon.pcapng
+# holds 43, v2-udp.pcapng the ApiOpenCluster and ApiGetClusterName of ClusAPI 2.0).
+EMPTY_STUB = 'dcerpc.pkt_type == 0 && !dcerpc.auth_type && dcerpc.cn_frag_len == 24'
+
+
+@pytest.mark.parametrize('name,proto,empty', [('smbtorture-anon.pcapng', 'cmrp', 43),
+                                              ('v2-udp.pcapng', 'cmrp2', None)])
+def test_empty_stub_requests_are_claimed(tshark, name, proto, empty):
+    """DCE/RPC's handle for an interface returns the stub's length, which Wireshark reads as 'not
+    this interface' when it is 0: the built-in clusapi's empty requests get dcerpc.unknown_if_id
+    and ' CLUSAPI V3' on their Info. cmrp claims them: the layer is cmrp, Info names the method
+    and nothing more, dcerpc.unknown_if_id is on no frame."""
+    from conftest import capture
+    path = capture(name)
+    if proto == 'cmrp':
+        rows = tshark.fields(path, ['frame.number', 'frame.protocols', '_ws.col.Info', 'cmrp.opnum'],
+                             EMPTY_STUB)
+        assert len(rows) == empty
+        for number, protocols, info, opnum in rows:
+            assert protocols[0].endswith(':dcerpc:cmrp'), (number, protocols)
+            assert re.fullmatch(r'Api\w+ request', info[0]), (number, info)
+            assert opnum, number
+        assert [r[2][0] for r in rows[:3]] == ['ApiGetClusterName request',
+                                               'ApiGetClusterVersion2 request',
+                                               'ApiOpenCluster request']
+    else:
+        rows = tshark.fields(path, ['frame.protocols', '_ws.col.Info'], 'dcerpc.pkt_type == 0')
+        assert ['eth:ethertype:ip:udp:dcerpc:cmrp2'] in [r[0] for r in rows]
+        assert ['ApiOpenCluster request'] in [r[1] for r in rows]
+    assert tshark.run('-r', path, '-Y', 'dcerpc.unknown_if_id').stdout == ''
+    # counter-proof: with cmrp off (and the built-in without our UUID), DCE/RPC says unknown
+    off = tshark.run('-r', path, '--disable-protocol', proto, '-Y', 'dcerpc.unknown_if_id').stdout
+    assert off.count('\n') >= (empty or 1)
+    if empty:
+        assert ' CMRP V3' in off
