@@ -19,7 +19,16 @@
 #include "cmrp-compat.h"
 
 #include "cmrp-ndr.h"
-#include "cmrp-handles.h"
+#include "cmrp-errors.h"
+
+/* The layers above, set once at registration (cmrp_ndr_register). */
+static const cmrp_walker_ops_t *ops;
+
+/* The walker's fields that the layers above also use (cmrp-ndr.h). */
+int hf_cmrp_handle = -1;
+int hf_cmrp_rc = -1;
+int hf_cmrp_null_pointer = -1;
+int hf_cmrp_referent = -1;
 
 static int hf_cmrp_ndr_max_count = -1;
 static int hf_cmrp_ndr_offset = -1;
@@ -246,7 +255,7 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
     switch (e->kind) {
     case CMRP_K_HANDLE:
         tvb_ensure_bytes_exist(tvb, off, 20);
-        cmrp_handle_item(w->pinfo, tree, tvb, off, w->method, w->hctx, e, w->sum);
+        ops->handle_item(w->pinfo, tree, tvb, off, w->method, w->hctx, e, w->sum);
         return off + 20;
     case CMRP_K_GUID:
         proto_tree_add_item(tree, *e->hf, tvb, off, 16, w->enc);
@@ -306,7 +315,7 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
         w->frame->tail = mv;
     }
     if (save_idx >= 0 || e->hf == &hf_cmrp_rc)
-        cmrp_summary_note_value(w->sum, e, v);
+        ops->note_value(w->sum, e, v);
     return off + (int)len;
 }
 
@@ -353,7 +362,7 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
         if (str && !w->request)
             w->sum->out_str[save_idx] = (const char *)str;
         if (str && w->request)
-            cmrp_object_string(w->pinfo, ti, w->tvb, e, w->hctx, w->sum, save_idx,
+            ops->object_string(w->pinfo, ti, w->tvb, e, w->hctx, w->sum, save_idx,
                                (const char *)str);
         if (e->buffer_hook >= 0)    /* a hook on a [string]: its UTF-16 bytes, terminator excluded */
             call_buffer_hook(w, e, off, shown, ti);
@@ -662,7 +671,7 @@ cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value)
             }
             return false;
         }
-        return ctx->call && cmrp_call_val(ctx->call, i, value);
+        return ctx->call && ops->call_val(ctx->call, i, value);
     }
     return false;
 }
@@ -783,9 +792,20 @@ cmrp_ndr_walk(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, d
 }
 
 void
-cmrp_ndr_register(int proto)
+cmrp_ndr_register(int proto, const cmrp_walker_ops_t *walker_ops)
 {
     static hf_register_info hf[] = {
+        { &hf_cmrp_handle, { "Context handle", "cmrp.handle", FT_BYTES, BASE_NONE, NULL, 0,
+            "20-byte RPC context handle", HFILL } },
+        { &hf_cmrp_rc, { "Return value", "cmrp.rc", FT_UINT32, BASE_HEX | BASE_EXT_STRING,
+            VALS_EXT_PTR(&cmrp_error_vals_ext), 0, "The call's outcome (Win32 error code): the "
+            "return value, or the Status parameter of the methods that return a handle",
+            HFILL } },
+        { &hf_cmrp_null_pointer, { "NULL pointer", "cmrp.null_pointer", FT_STRING, BASE_NONE,
+            NULL, 0, "A unique pointer that was NULL on the wire (the parameter it stands for)",
+            HFILL } },
+        { &hf_cmrp_referent, { "Referent ID", "cmrp.referent", FT_UINT64, BASE_HEX, NULL, 0,
+            NULL, HFILL } },
         { &hf_cmrp_ndr_max_count, { "Max count", "cmrp.ndr.max_count", FT_UINT64, BASE_DEC,
             NULL, 0, "NDR conformance: the number of elements allocated", HFILL } },
         { &hf_cmrp_ndr_offset, { "Offset", "cmrp.ndr.offset", FT_UINT64, BASE_DEC,
@@ -809,6 +829,7 @@ cmrp_ndr_register(int proto)
             "Value outside the range() the IDL gives it", EXPFILL } },
     };
     expert_module_t *em;
+    ops = walker_ops;
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     em = expert_register_protocol(proto);

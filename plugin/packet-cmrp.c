@@ -44,10 +44,6 @@ static int proto_cmrp = -1;
 static int proto_cmrp2 = -1;
 static int hf_cmrp_opnum = -1;
 static int hf_cmrp2_opnum = -1;   /* same abbrev: dcerpc rewrites an opnum hf's names per table */
-int hf_cmrp_handle = -1;
-int hf_cmrp_rc = -1;
-int hf_cmrp_null_pointer = -1;
-int hf_cmrp_referent = -1;
 static int ett_cmrp = -1;
 static int ett_cmrp2 = -1;
 
@@ -456,6 +452,15 @@ build_procs(bool v2)
     return procs;
 }
 
+/* What the NDR walker reports to the layers above it: handles and the objects a call names go to
+ * the state module, scalars to this module's stub summary. */
+static const cmrp_walker_ops_t walker_ops = {
+    .handle_item = cmrp_handle_item,
+    .object_string = cmrp_object_string,
+    .call_val = cmrp_call_val,
+    .note_value = cmrp_summary_note_value,
+};
+
 static void
 proto_register_cmrp(void)
 {
@@ -464,17 +469,6 @@ proto_register_cmrp(void)
             "ClusAPI method (opnum)", HFILL } },
         { &hf_cmrp2_opnum, { "Operation", "cmrp.opnum", FT_UINT16, BASE_DEC, NULL, 0,
             "ClusAPI 2.0 method (opnum)", HFILL } },
-        { &hf_cmrp_handle, { "Context handle", "cmrp.handle", FT_BYTES, BASE_NONE, NULL, 0,
-            "20-byte RPC context handle", HFILL } },
-        { &hf_cmrp_rc, { "Return value", "cmrp.rc", FT_UINT32, BASE_HEX | BASE_EXT_STRING,
-            VALS_EXT_PTR(&cmrp_error_vals_ext), 0, "The call's outcome (Win32 error code): the "
-            "return value, or the Status parameter of the methods that return a handle",
-            HFILL } },
-        { &hf_cmrp_null_pointer, { "NULL pointer", "cmrp.null_pointer", FT_STRING, BASE_NONE,
-            NULL, 0, "A unique pointer that was NULL on the wire (the parameter it stands for)",
-            HFILL } },
-        { &hf_cmrp_referent, { "Referent ID", "cmrp.referent", FT_UINT64, BASE_HEX, NULL, 0,
-            NULL, HFILL } },
         { &hf_cmrp_request_in, { "Request in", "cmrp.request_in", FT_FRAMENUM, BASE_NONE,
             FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0, "Frame of the request this response answers",
             HFILL } },
@@ -506,7 +500,7 @@ proto_register_cmrp(void)
     expert_register_field_array(em, ei, array_length(ei));
 
     cmrp_gen_register(proto_cmrp);
-    cmrp_ndr_register(proto_cmrp);
+    cmrp_ndr_register(proto_cmrp, &walker_ops);
     cmrp_handles_register(proto_cmrp);
     cmrp_gen_register_modules(proto_cmrp);
     cmrp_stats_register_tap();
