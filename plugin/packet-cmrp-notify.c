@@ -124,38 +124,6 @@ static int hf_notify_csv_block_no_disk = -1;
 static int hf_notify_csv_block_space_not_attached = -1;
 
 /* CLUSTER_CHANGE (2.2.2.7), one bit each */
-static int hf_change_node_state = -1;
-static int hf_change_node_deleted = -1;
-static int hf_change_node_added = -1;
-static int hf_change_node_property = -1;
-static int hf_change_registry_name = -1;
-static int hf_change_registry_attributes = -1;
-static int hf_change_registry_value = -1;
-static int hf_change_registry_subtree = -1;
-static int hf_change_resource_state = -1;
-static int hf_change_resource_deleted = -1;
-static int hf_change_resource_added = -1;
-static int hf_change_resource_property = -1;
-static int hf_change_group_state = -1;
-static int hf_change_group_deleted = -1;
-static int hf_change_group_added = -1;
-static int hf_change_group_property = -1;
-static int hf_change_resource_type_deleted = -1;
-static int hf_change_resource_type_added = -1;
-static int hf_change_resource_type_property = -1;
-static int hf_change_cluster_reconnect = -1;
-static int hf_change_network_state = -1;
-static int hf_change_network_deleted = -1;
-static int hf_change_network_added = -1;
-static int hf_change_network_property = -1;
-static int hf_change_netinterface_state = -1;
-static int hf_change_netinterface_deleted = -1;
-static int hf_change_netinterface_added = -1;
-static int hf_change_netinterface_property = -1;
-static int hf_change_quorum_state = -1;
-static int hf_change_cluster_state = -1;
-static int hf_change_cluster_property = -1;
-static int hf_change_handle_close = -1;
 
 /* ENUM_ENTRY.Type, one field per enumeration (same filter name) */
 static int hf_enum_type_cluster = -1;
@@ -186,19 +154,8 @@ static expert_field ei_notify_too_deep = EI_INIT;
 static expert_field ei_notify_count_overrun = EI_INIT;
 static expert_field ei_notify_unregistered_key = EI_INIT;
 
-static int *const change_fields[] = {
-    &hf_change_node_state, &hf_change_node_deleted, &hf_change_node_added, &hf_change_node_property,
-    &hf_change_registry_name, &hf_change_registry_attributes, &hf_change_registry_value,
-    &hf_change_registry_subtree, &hf_change_resource_state, &hf_change_resource_deleted,
-    &hf_change_resource_added, &hf_change_resource_property, &hf_change_group_state,
-    &hf_change_group_deleted, &hf_change_group_added, &hf_change_group_property,
-    &hf_change_resource_type_deleted, &hf_change_resource_type_added,
-    &hf_change_resource_type_property, &hf_change_cluster_reconnect, &hf_change_network_state,
-    &hf_change_network_deleted, &hf_change_network_added, &hf_change_network_property,
-    &hf_change_netinterface_state, &hf_change_netinterface_deleted, &hf_change_netinterface_added,
-    &hf_change_netinterface_property, &hf_change_quorum_state, &hf_change_cluster_state,
-    &hf_change_cluster_property, &hf_change_handle_close, NULL
-};
+/* The CLUSTER_CHANGE bits (2.2.2.7), generated from the IDL (notify.cnf BITS line). */
+static int *const *const change_fields = cmrp_bits_CLUSTER_CHANGE;
 
 static int *const csv_redirected_fields[] = {
     &hf_notify_csv_redirected_user, &hf_notify_csv_redirected_fs_filter,
@@ -1076,73 +1033,6 @@ cmrp_register_notify(int proto)
         { &hf_notify_csv_block_space_not_attached, { "BlockRedirectedIOReasonStorageSpaceNotAttached",
             "cmrp.notify.csv.block_redirected_reason.storage_space_not_attached", FT_BOOLEAN, 64,
             NULL, G_GUINT64_CONSTANT(0x2), NULL, HFILL } },
-
-        { &hf_change_node_state, { "CLUSTER_CHANGE_NODE_STATE", "cmrp.notify.change.node_state",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_STATE, NULL, HFILL } },
-        { &hf_change_node_deleted, { "CLUSTER_CHANGE_NODE_DELETED", "cmrp.notify.change.node_deleted",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_DELETED, NULL, HFILL } },
-        { &hf_change_node_added, { "CLUSTER_CHANGE_NODE_ADDED", "cmrp.notify.change.node_added",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_ADDED, NULL, HFILL } },
-        { &hf_change_node_property, { "CLUSTER_CHANGE_NODE_PROPERTY",
-            "cmrp.notify.change.node_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_PROPERTY, NULL, HFILL } },
-        { &hf_change_registry_name, { "CLUSTER_CHANGE_REGISTRY_NAME",
-            "cmrp.notify.change.registry_name", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_NAME, NULL, HFILL } },
-        { &hf_change_registry_attributes, { "CLUSTER_CHANGE_REGISTRY_ATTRIBUTES",
-            "cmrp.notify.change.registry_attributes", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_ATTRIBUTES, NULL, HFILL } },
-        { &hf_change_registry_value, { "CLUSTER_CHANGE_REGISTRY_VALUE",
-            "cmrp.notify.change.registry_value", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_VALUE, NULL, HFILL } },
-        { &hf_change_registry_subtree, { "CLUSTER_CHANGE_REGISTRY_SUBTREE",
-            "cmrp.notify.change.registry_subtree", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_SUBTREE, NULL, HFILL } },
-        { &hf_change_resource_state, { "CLUSTER_CHANGE_RESOURCE_STATE",
-            "cmrp.notify.change.resource_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_STATE, NULL, HFILL } },
-        { &hf_change_resource_deleted, { "CLUSTER_CHANGE_RESOURCE_DELETED",
-            "cmrp.notify.change.resource_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_DELETED, NULL, HFILL } },
-        { &hf_change_resource_added, { "CLUSTER_CHANGE_RESOURCE_ADDED",
-            "cmrp.notify.change.resource_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_ADDED, NULL, HFILL } },
-        { &hf_change_resource_property, { "CLUSTER_CHANGE_RESOURCE_PROPERTY",
-            "cmrp.notify.change.resource_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_PROPERTY, NULL, HFILL } },
-        { &hf_change_group_state, { "CLUSTER_CHANGE_GROUP_STATE", "cmrp.notify.change.group_state",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_STATE, NULL, HFILL } },
-        { &hf_change_group_deleted, { "CLUSTER_CHANGE_GROUP_DELETED",
-            "cmrp.notify.change.group_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_DELETED, NULL, HFILL } },
-        { &hf_change_group_added, { "CLUSTER_CHANGE_GROUP_ADDED", "cmrp.notify.change.group_added",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_ADDED, NULL, HFILL } },
-        { &hf_change_group_property, { "CLUSTER_CHANGE_GROUP_PROPERTY",
-            "cmrp.notify.change.group_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_PROPERTY, NULL, HFILL } },
-        { &hf_change_resource_type_deleted, { "CLUSTER_CHANGE_RESOURCE_TYPE_DELETED",
-            "cmrp.notify.change.resource_type_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_TYPE_DELETED, NULL, HFILL } },
-        { &hf_change_resource_type_added, { "CLUSTER_CHANGE_RESOURCE_TYPE_ADDED",
-            "cmrp.notify.change.resource_type_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_TYPE_ADDED, NULL, HFILL } },
-        { &hf_change_resource_type_property, { "CLUSTER_CHANGE_RESOURCE_TYPE_PROPERTY",
-            "cmrp.notify.change.resource_type_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_TYPE_PROPERTY, NULL,
-            HFILL } },
-        { &hf_change_cluster_reconnect, { "CLUSTER_CHANGE_CLUSTER_RECONNECT",
-            "cmrp.notify.change.cluster_reconnect", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_CLUSTER_RECONNECT, NULL, HFILL } },
-        { &hf_change_network_state, { "CLUSTER_CHANGE_NETWORK_STATE",
-            "cmrp.notify.change.network_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_STATE, NULL, HFILL } },
-        { &hf_change_network_deleted, { "CLUSTER_CHANGE_NETWORK_DELETED",
-            "cmrp.notify.change.network_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_DELETED, NULL, HFILL } },
-        { &hf_change_network_added, { "CLUSTER_CHANGE_NETWORK_ADDED",
-            "cmrp.notify.change.network_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_ADDED, NULL, HFILL } },
-        { &hf_change_network_property, { "CLUSTER_CHANGE_NETWORK_PROPERTY",
-            "cmrp.notify.change.network_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_PROPERTY, NULL, HFILL } },
-        { &hf_change_netinterface_state, { "CLUSTER_CHANGE_NETINTERFACE_STATE",
-            "cmrp.notify.change.netinterface_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_STATE, NULL, HFILL } },
-        { &hf_change_netinterface_deleted, { "CLUSTER_CHANGE_NETINTERFACE_DELETED",
-            "cmrp.notify.change.netinterface_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_DELETED, NULL, HFILL } },
-        { &hf_change_netinterface_added, { "CLUSTER_CHANGE_NETINTERFACE_ADDED",
-            "cmrp.notify.change.netinterface_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_ADDED, NULL, HFILL } },
-        { &hf_change_netinterface_property, { "CLUSTER_CHANGE_NETINTERFACE_PROPERTY",
-            "cmrp.notify.change.netinterface_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_PROPERTY, NULL,
-            HFILL } },
-        { &hf_change_quorum_state, { "CLUSTER_CHANGE_QUORUM_STATE", "cmrp.notify.change.quorum_state",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_QUORUM_STATE, NULL, HFILL } },
-        { &hf_change_cluster_state, { "CLUSTER_CHANGE_CLUSTER_STATE",
-            "cmrp.notify.change.cluster_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_CLUSTER_STATE, NULL, HFILL } },
-        { &hf_change_cluster_property, { "CLUSTER_CHANGE_CLUSTER_PROPERTY",
-            "cmrp.notify.change.cluster_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_CLUSTER_PROPERTY, NULL, HFILL } },
-        { &hf_change_handle_close, { "CLUSTER_CHANGE_HANDLE_CLOSE", "cmrp.notify.change.handle_close",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_HANDLE_CLOSE, NULL, HFILL } },
 
         { &hf_enum_type_cluster, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
             VALS(cmrp_vs_CLUSTER_ENUM), 0, "CLUSTER_ENUM (ApiCreateEnum, ApiCreateEnumEx, "

@@ -294,10 +294,24 @@ def test_notify_rules_generated(tmp_path):
 
 
 def test_change_filter_bits_are_the_idls():
-    """The CLUSTER_CHANGE filter bits (2.2.2.7) of the notification module use the IDL's values as
-    their masks, under the IDL's names."""
+    """The CLUSTER_CHANGE filter bits (2.2.2.7) are the IDL's: one generated field per bit
+    (notify.cnf BITS line, cmrp_bits_CLUSTER_CHANGE), none registered by hand."""
     notify = source('packet-cmrp-notify.c')
-    entries = re.findall(r'\{ &hf_change_\w+, \{ "(\w+)",.*?HFILL \} \},', notify, re.S)
-    masks = re.findall(r'\{ &hf_change_\w+, \{ "\w+",.*?NULL, (\w+), NULL,\s*HFILL \} \},', notify, re.S)
-    assert len(entries) == 32 and masks == ['CMRP_' + e for e in entries]
-    assert set(entries) <= {n for n, _ in ENUMS['CLUSTER_CHANGE'].values}
+    with open(os.path.join(ROOT, 'idl', 'notify.cnf'), encoding='utf-8') as f:
+        assert re.search(r'^BITS\s+CLUSTER_CHANGE\s+cmrp\.notify\.change$', f.read(), re.M)
+    assert 'cmrp_bits_CLUSTER_CHANGE' in notify
+    assert re.findall(r'hf_change_\w+|CMRP_CLUSTER_CHANGE_\w+', notify) == []
+    bits = [v for _, v in ENUMS['CLUSTER_CHANGE'].values if v and not v & (v - 1)]
+    assert len(bits) == 32
+
+
+def test_change_filter_bits_registered(tshark):
+    """tshark -G fields: the 32 bits under cmrp.notify.change, their names and masks the IDL's."""
+    got = {}
+    for line in tshark.run('-G', 'fields').stdout.splitlines():
+        c = line.split('\t')
+        if c[0] == 'F' and c[2].startswith('cmrp.notify.change.'):
+            got[c[1]] = (c[2], int(c[6], 16))
+    want = {n: ('cmrp.notify.change.' + n[len('CLUSTER_CHANGE_'):].lower(), v)
+            for n, v in ENUMS['CLUSTER_CHANGE'].values if v and not v & (v - 1)}
+    assert got == want
