@@ -24,24 +24,9 @@
 /* The layers above, set once at registration (cmrp_ndr_register). */
 static const cmrp_walker_ops_t *ops;
 
-/* The walker's fields that the layers above also use (cmrp-ndr.h). */
-int hf_cmrp_handle = -1;
-int hf_cmrp_rc = -1;
-int hf_cmrp_null_pointer = -1;
-int hf_cmrp_referent = -1;
-
-static int hf_cmrp_ndr_max_count = -1;
-static int hf_cmrp_ndr_offset = -1;
-static int hf_cmrp_ndr_actual_count = -1;
-static int ett_cmrp_buffer = -1;
-static int ett_cmrp_array = -1;
-
-static expert_field ei_cmrp_ndr_count_too_large = EI_INIT;
-static expert_field ei_cmrp_ndr_bad_variance = EI_INIT;
-static expert_field ei_cmrp_ndr_too_deep = EI_INIT;
-static expert_field ei_cmrp_ndr_null_ref = EI_INIT;
-static expert_field ei_cmrp_ndr_string_unterminated = EI_INIT;
-static expert_field ei_cmrp_ndr_out_of_range = EI_INIT;
+/* Fields, subtrees and expert infos: idl/tables/fields-ndr.tsv (generated); the layers above also
+ * use cmrp.handle, cmrp.rc, cmrp.null_pointer and cmrp.referent (cmrp-ndr.h). */
+#include "cmrp-fields-ndr.h"
 
 /* Limits on nesting of our own recursion (pointer chains, structures, deferred lists). */
 #define CMRP_NDR_MAX_NEST 32
@@ -794,44 +779,6 @@ cmrp_ndr_walk(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, d
 void
 cmrp_ndr_register(int proto, const cmrp_walker_ops_t *walker_ops)
 {
-    static hf_register_info hf[] = {
-        { &hf_cmrp_handle, { "Context handle", "cmrp.handle", FT_BYTES, BASE_NONE, NULL, 0,
-            "20-byte RPC context handle", HFILL } },
-        { &hf_cmrp_rc, { "Return value", "cmrp.rc", FT_UINT32, BASE_HEX | BASE_EXT_STRING,
-            VALS_EXT_PTR(&cmrp_error_vals_ext), 0, "The call's outcome (Win32 error code): the "
-            "return value, or the Status parameter of the methods that return a handle",
-            HFILL } },
-        { &hf_cmrp_null_pointer, { "NULL pointer", "cmrp.null_pointer", FT_STRING, BASE_NONE,
-            NULL, 0, "A unique pointer that was NULL on the wire (the parameter it stands for)",
-            HFILL } },
-        { &hf_cmrp_referent, { "Referent ID", "cmrp.referent", FT_UINT64, BASE_HEX, NULL, 0,
-            NULL, HFILL } },
-        { &hf_cmrp_ndr_max_count, { "Max count", "cmrp.ndr.max_count", FT_UINT64, BASE_DEC,
-            NULL, 0, "NDR conformance: the number of elements allocated", HFILL } },
-        { &hf_cmrp_ndr_offset, { "Offset", "cmrp.ndr.offset", FT_UINT64, BASE_DEC,
-            NULL, 0, "NDR variance: the index of the first element transmitted", HFILL } },
-        { &hf_cmrp_ndr_actual_count, { "Actual count", "cmrp.ndr.actual_count", FT_UINT64,
-            BASE_DEC, NULL, 0, "NDR variance: the number of elements transmitted", HFILL } },
-    };
-    static int *ett[] = { &ett_cmrp_buffer, &ett_cmrp_array };
-    static ei_register_info ei[] = {
-        { &ei_cmrp_ndr_count_too_large, { "cmrp.ndr.count_too_large", PI_MALFORMED, PI_ERROR,
-            "Count larger than the stub", EXPFILL } },
-        { &ei_cmrp_ndr_bad_variance, { "cmrp.ndr.bad_variance", PI_MALFORMED, PI_ERROR,
-            "Offset not zero or actual count above max count", EXPFILL } },
-        { &ei_cmrp_ndr_too_deep, { "cmrp.ndr.too_deep", PI_MALFORMED, PI_ERROR,
-            "Nesting too deep", EXPFILL } },
-        { &ei_cmrp_ndr_null_ref, { "cmrp.ndr.null_ref", PI_PROTOCOL, PI_WARN,
-            "NULL [ref] pointer", EXPFILL } },
-        { &ei_cmrp_ndr_string_unterminated, { "cmrp.ndr.string_unterminated", PI_PROTOCOL, PI_WARN,
-            "String not NUL-terminated", EXPFILL } },
-        { &ei_cmrp_ndr_out_of_range, { "cmrp.ndr.out_of_range", PI_PROTOCOL, PI_WARN,
-            "Value outside the range() the IDL gives it", EXPFILL } },
-    };
-    expert_module_t *em;
     ops = walker_ops;
-    proto_register_field_array(proto, hf, array_length(hf));
-    proto_register_subtree_array(ett, array_length(ett));
-    em = expert_register_protocol(proto);
-    expert_register_field_array(em, ei, array_length(ei));
+    register_fields(proto);
 }

@@ -40,7 +40,6 @@
 #define CSV_STATE_EX_LEN    (3 * CSV_NAME_LEN + 4 + 16)
 #define CSV_STATE_EX_LEN_C  (CSV_STATE_EX_LEN + 4)
 
-
 /* What NOTIFICATION_DATA_RPC.buffer holds for one flag (3.1.4.2.138): the PAYLOAD column of
  * idl/tables/notifypayloads.tsv (its words: KINDS of idl/gen/gen_notifypayloads.py). */
 typedef enum {
@@ -95,64 +94,8 @@ typedef struct {
  * register_notify_payloads(): generated from idl/tables/notifypayloads.tsv. */
 #include "cmrp-notify-payloads.h"
 
-static int hf_notify_filter_flags = -1;
-static int hf_notify_filter = -1;
-static int hf_notify_key = -1;
-static int hf_notify_registered_in = -1;
-static int hf_notify_change = -1;
-static int hf_notify_id = -1;
-static int hf_notify_dependency_expression = -1;
-static int hf_notify_data = -1;
-static int hf_notify_trailing = -1;
-static int hf_notify_mbr_has_quorum = -1;
-static int hf_notify_mbr_up_nodes_size = -1;
-static int hf_notify_mbr_up_node = -1;
-static int hf_notify_csv_state_info = -1;
-static int hf_notify_csv_volume_name = -1;
-static int hf_notify_csv_node_name = -1;
-static int hf_notify_csv_state = -1;
-static int hf_notify_csv_friendly_name = -1;
-static int hf_notify_csv_padding = -1;
-static int hf_notify_csv_redirected = -1;
-static int hf_notify_csv_redirected_user = -1;
-static int hf_notify_csv_redirected_fs_filter = -1;
-static int hf_notify_csv_redirected_vol_filter = -1;
-static int hf_notify_csv_redirected_fs_config = -1;
-static int hf_notify_csv_redirected_encryption = -1;
-static int hf_notify_csv_block_redirected = -1;
-static int hf_notify_csv_block_no_disk = -1;
-static int hf_notify_csv_block_space_not_attached = -1;
-
-/* CLUSTER_CHANGE (2.2.2.7), one bit each */
-
-/* ENUM_ENTRY.Type, one field per enumeration (same filter name) */
-static int hf_enum_type_cluster = -1;
-static int hf_enum_type_resource = -1;
-static int hf_enum_type_group = -1;
-static int hf_enum_type_network = -1;
-static int hf_enum_type_node = -1;
-static int hf_enum_type_restype = -1;
-static int hf_enum_type_plain = -1;
-static int hf_enum_property_name = -1;
-
-static gint ett_notify_flags = -1;
-static gint ett_notify_change = -1;
-static gint ett_notify_csv = -1;
-static gint ett_notify_csv_reason = -1;
-static gint ett_notify_membership = -1;
-
-static expert_field ei_notify_buffer_size = EI_INIT;
-static expert_field ei_notify_short = EI_INIT;
-static expert_field ei_notify_trailing = EI_INIT;
-static expert_field ei_notify_unterminated = EI_INIT;
-static expert_field ei_notify_unexpected_data = EI_INIT;
-static expert_field ei_notify_not_returned = EI_INIT;
-static expert_field ei_notify_not_one_flag = EI_INIT;
-static expert_field ei_notify_unknown_flags = EI_INIT;
-static expert_field ei_notify_unknown_object_type = EI_INIT;
-static expert_field ei_notify_too_deep = EI_INIT;
-static expert_field ei_notify_count_overrun = EI_INIT;
-static expert_field ei_notify_unregistered_key = EI_INIT;
+/* Fields, subtrees and expert infos: idl/tables/fields-notify.tsv (generated). */
+#include "cmrp-fields-notify.h"
 
 /* The CLUSTER_CHANGE bits (2.2.2.7), generated from the IDL (notify.cnf BITS line). */
 static int *const *const change_fields = cmrp_bits_CLUSTER_CHANGE;
@@ -970,128 +913,9 @@ cmrp_hook_enum_property_names(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *
 void
 cmrp_register_notify(int proto)
 {
-    static hf_register_info hf[] = {
-        { &hf_notify_filter_flags, { "Filter flags", "cmrp.notify.filter_flags", FT_UINT64, BASE_HEX,
-            NULL, 0, "CLUSTER_CHANGE_*_V2 flags of the object type (MS-CMRP 2.2.2.12-2.2.2.26)", HFILL } },
-        { &hf_notify_filter, { "Filter", "cmrp.notify.filter", FT_UINT64, BASE_HEX, NULL, 0,
-            "The CLUSTER_CHANGE_*_V2 flag of this notification", HFILL } },
-        { &hf_notify_key, { "Notify key", "cmrp.notify.key", FT_UINT64, BASE_HEX, NULL, 0,
-            "dwNotifyKey: the client's value for a registration (a DWORD_PTR is an integer)", HFILL } },
-        { &hf_notify_registered_in, { "Registered in", "cmrp.notify.registered_in", FT_FRAMENUM,
-            BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0,
-            "Frame of the ApiAddNotify* request that registered this key on this port", HFILL } },
-        { &hf_notify_change, { "Filter", "cmrp.notify.change", FT_UINT32, BASE_HEX, NULL, 0,
-            "CLUSTER_CHANGE bitmask (MS-CMRP 2.2.2.7)", HFILL } },
-        { &hf_notify_id, { "ID", "cmrp.notify.id", FT_STRING, BASE_NONE, NULL, 0,
-            "Object ID carried in the notification buffer", HFILL } },
-        { &hf_notify_dependency_expression, { "Dependency expression",
-            "cmrp.notify.dependency_expression", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_notify_data, { "Data", "cmrp.notify.data", FT_BYTES, BASE_NONE, NULL, 0,
-            "Notification buffer without a documented format", HFILL } },
-        { &hf_notify_trailing, { "Trailing data", "cmrp.notify.trailing", FT_BYTES, BASE_NONE, NULL,
-            0, NULL, HFILL } },
-        { &hf_notify_mbr_has_quorum, { "Has quorum", "cmrp.notify.membership.has_quorum", FT_UINT8,
-            BASE_DEC, NULL, 0, "CLUSTER_MEMBERSHIP_INFO.HasQuorum", HFILL } },
-        { &hf_notify_mbr_up_nodes_size, { "Up nodes", "cmrp.notify.membership.up_nodes_size",
-            FT_UINT32, BASE_DEC, NULL, 0, "CLUSTER_MEMBERSHIP_INFO.UpNodesSize", HFILL } },
-        { &hf_notify_mbr_up_node, { "Up node ID", "cmrp.notify.membership.up_node", FT_UINT8,
-            BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_state_info, { "Shared volume state", "cmrp.notify.csv", FT_BYTES,
-            BASE_NONE, NULL, 0, "CLUSTER_SHARED_VOLUME_STATE_INFO(_EX)", HFILL } },
-        { &hf_notify_csv_volume_name, { "Volume name", "cmrp.notify.csv.volume_name", FT_STRING,
-            BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_node_name, { "Node name", "cmrp.notify.csv.node_name", FT_STRING,
-            BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_state, { "Volume state", "cmrp.notify.csv.state", FT_UINT32, BASE_DEC,
-            VALS(cmrp_vs_CLUSTER_SHARED_VOLUME_STATE), 0, NULL, HFILL } },
-        { &hf_notify_csv_friendly_name, { "Volume friendly name", "cmrp.notify.csv.friendly_name",
-            FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_padding, { "Padding", "cmrp.notify.csv.padding", FT_BYTES, BASE_NONE,
-            NULL, 0, "Alignment of the 64-bit reasons (C layout)", HFILL } },
-        { &hf_notify_csv_redirected, { "Redirected I/O reason", "cmrp.notify.csv.redirected_reason",
-            FT_UINT64, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_redirected_user, { "RedirectedIOReasonUserRequest",
-            "cmrp.notify.csv.redirected_reason.user_request", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x1), NULL, HFILL } },
-        { &hf_notify_csv_redirected_fs_filter, { "RedirectedIOReasonIncompatibleFileSystemFilter",
-            "cmrp.notify.csv.redirected_reason.fs_filter", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x2), NULL, HFILL } },
-        { &hf_notify_csv_redirected_vol_filter, { "RedirectedIOReasonIncompatibleVolumeFilter",
-            "cmrp.notify.csv.redirected_reason.volume_filter", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x4), NULL, HFILL } },
-        { &hf_notify_csv_redirected_fs_config, { "RedirectedIOReasonFileSystemConfiguration",
-            "cmrp.notify.csv.redirected_reason.fs_configuration", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x8), NULL, HFILL } },
-        { &hf_notify_csv_redirected_encryption, { "RedirectedIOReasonVolumeEncryption",
-            "cmrp.notify.csv.redirected_reason.encryption", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x10), NULL, HFILL } },
-        { &hf_notify_csv_block_redirected, { "Block redirected I/O reason",
-            "cmrp.notify.csv.block_redirected_reason", FT_UINT64, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_block_no_disk, { "BlockRedirectedIOReasonNoDiskConnectivity",
-            "cmrp.notify.csv.block_redirected_reason.no_disk_connectivity", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x1), NULL, HFILL } },
-        { &hf_notify_csv_block_space_not_attached, { "BlockRedirectedIOReasonStorageSpaceNotAttached",
-            "cmrp.notify.csv.block_redirected_reason.storage_space_not_attached", FT_BOOLEAN, 64,
-            NULL, G_GUINT64_CONSTANT(0x2), NULL, HFILL } },
-
-        { &hf_enum_type_cluster, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_ENUM), 0, "CLUSTER_ENUM (ApiCreateEnum, ApiCreateEnumEx, "
-            "ApiCreateNetInterfaceEnum)", HFILL } },
-        { &hf_enum_type_resource, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_RESOURCE_ENUM), 0, "CLUSTER_RESOURCE_ENUM (ApiCreateResEnum)", HFILL } },
-        { &hf_enum_type_group, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_GROUP_ENUM), 0, "CLUSTER_GROUP_ENUM (ApiCreateGroupResourceEnum)", HFILL } },
-        { &hf_enum_type_network, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_NETWORK_ENUM), 0, "CLUSTER_NETWORK_ENUM (ApiCreateNetworkEnum)", HFILL } },
-        { &hf_enum_type_node, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_NODE_ENUM), 0, "CLUSTER_NODE_ENUM (ApiCreateNodeEnum, ApiCreateNodeEnumEx)",
-            HFILL } },
-        { &hf_enum_type_restype, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_RESOURCE_TYPE_ENUM), 0, "CLUSTER_RESOURCE_TYPE_ENUM (ApiCreateResTypeEnum)", HFILL } },
-        { &hf_enum_type_plain, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX, NULL, 0,
-            "Entry type (no documented values for this method)", HFILL } },
-        { &hf_enum_property_name, { "Property name", "cmrp.enum.property_name", FT_STRING,
-            BASE_NONE, NULL, 0, "A property requested by ApiCreateGroupEnum / ApiCreateResourceEnum "
-            "(\"*\": all)", HFILL } },
-    };
-    static gint *ett[] = {
-        &ett_notify_flags, &ett_notify_change, &ett_notify_csv, &ett_notify_csv_reason,
-        &ett_notify_membership,
-    };
-    static ei_register_info ei[] = {
-        { &ei_notify_buffer_size, { "cmrp.notify.buffer_size_mismatch", PI_MALFORMED, PI_ERROR,
-            "dwBufferSize does not match the buffer", EXPFILL } },
-        { &ei_notify_short, { "cmrp.notify.payload_short", PI_MALFORMED, PI_ERROR,
-            "Notification buffer too short for its payload", EXPFILL } },
-        { &ei_notify_trailing, { "cmrp.notify.trailing_data", PI_PROTOCOL, PI_WARN,
-            "Data after the end of the payload", EXPFILL } },
-        { &ei_notify_unterminated, { "cmrp.notify.unterminated_string", PI_MALFORMED, PI_WARN,
-            "String or string list is not NUL-terminated", EXPFILL } },
-        { &ei_notify_unexpected_data, { "cmrp.notify.unexpected_data", PI_PROTOCOL, PI_WARN,
-            "MS-CMRP 3.1.4.2.138 says this notification has an empty buffer", EXPFILL } },
-        { &ei_notify_not_returned, { "cmrp.notify.client_only_flag", PI_PROTOCOL, PI_WARN,
-            "The server MUST NOT return this flag (MS-CMRP 3.1.4.2.138)", EXPFILL } },
-        { &ei_notify_not_one_flag, { "cmrp.notify.not_one_flag", PI_PROTOCOL, PI_WARN,
-            "A notification carries exactly one filter flag", EXPFILL } },
-        { &ei_notify_unknown_flags, { "cmrp.notify.unknown_flags", PI_PROTOCOL, PI_WARN,
-            "Filter flags not defined for the object type", EXPFILL } },
-        { &ei_notify_unknown_object_type, { "cmrp.notify.unknown_object_type", PI_PROTOCOL, PI_WARN,
-            "Unknown CLUSTER_OBJECT_TYPE", EXPFILL } },
-        { &ei_notify_too_deep, { "cmrp.notify.too_deep", PI_MALFORMED, PI_ERROR,
-            "Nesting too deep", EXPFILL } },
-        { &ei_notify_count_overrun, { "cmrp.notify.count_overrun", PI_MALFORMED, PI_ERROR,
-            "Count larger than the buffer can hold", EXPFILL } },
-        { &ei_notify_unregistered_key, { "cmrp.notify.unregistered_key", PI_SEQUENCE, PI_NOTE,
-            "No registration of this key was seen", EXPFILL } },
-    };
-    expert_module_t *expert;
-
     proto_notify = proto;
     register_notify_payloads(proto);
-    proto_register_field_array(proto, hf, array_length(hf));
-    proto_register_subtree_array(ett, array_length(ett));
-    expert = expert_register_protocol(proto);
-    expert_register_field_array(expert, ei, array_length(ei));
+    register_fields(proto);
 
     notify_keys = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), port_key_hash,
                                          port_key_equal);

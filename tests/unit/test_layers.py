@@ -130,7 +130,8 @@ def test_walker_reaches_no_layer_above():
     """cmrp-ndr.c/.h and cmrp-hooks.h include only the walker's own headers and the tables; what
     the walker reports (handles, named objects, stored-call values, summary values) goes through
     the cmrp_walker_ops_t that packet-cmrp.c wires, and the fields it adds are its own."""
-    allowed = {'config.h', 'cmrp-compat.h', 'cmrp-ndr.h', 'cmrp-hooks.h', 'cmrp-errors.h'}
+    allowed = {'config.h', 'cmrp-compat.h', 'cmrp-ndr.h', 'cmrp-hooks.h', 'cmrp-errors.h',
+               'cmrp-fields-ndr.h'}
     for f in ('cmrp-ndr.c', 'cmrp-ndr.h', 'cmrp-hooks.h'):
         assert set(includes(f)) <= allowed, f
     walker = source('cmrp-ndr.c')
@@ -138,7 +139,12 @@ def test_walker_reaches_no_layer_above():
     above |= {'cmrp_summary_note_value', 'cmrp_info_append'}
     assert sorted(n for n in above if re.search(r'\b%s\b' % n, walker)) == []
     # the fields it uses are defined by it, not by the protocol module
+    def table(mod):
+        with open(os.path.join(ROOT, 'idl', 'tables', 'fields-%s.tsv' % mod), encoding='utf-8') as f:
+            return f.read()
     for hf in ('hf_cmrp_handle', 'hf_cmrp_rc', 'hf_cmrp_null_pointer', 'hf_cmrp_referent'):
-        assert re.search(r'^int %s = -1;' % hf, walker, re.M), hf
+        assert re.search(r'^global\t%s$' % hf, table('ndr'), re.M), hf
+        assert re.search(r'^field\t%s\t' % hf, table('ndr'), re.M), hf
+        assert hf not in table('cmrp'), hf
         assert not re.search(r'^int %s\b' % hf, source('packet-cmrp.c'), re.M), hf
     assert 'cmrp_ndr_register(proto_cmrp, &walker_ops)' in source('packet-cmrp.c')

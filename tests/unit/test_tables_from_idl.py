@@ -34,6 +34,18 @@ def source(name):
         return f.read()
 
 
+def with_fields(name):
+    """A module's source and its field table (idl/tables/fields-<module>.tsv), whose `idl:ENUM`
+    values become the module's VALS(cmrp_vs_ENUM) (idl/gen/gen_fields.py)."""
+    mod = re.sub(r'^(packet-cmrp-|cmrp-)', '', name[:-2])
+    path = os.path.join(ROOT, 'idl', 'tables', 'fields-%s.tsv' % mod)
+    text = source(name)
+    if os.path.exists(path):
+        with open(path, encoding='utf-8') as f:
+            text += re.sub(r'\bidl:(\w+)', r'cmrp_vs_\1', f.read())
+    return text
+
+
 def table_text(name):
     with open(os.path.join(ROOT, 'idl', 'tables', name), encoding='utf-8') as f:
         return f.read()
@@ -77,7 +89,7 @@ def test_at_most_ten_hand_tables():
 
 
 def test_notify_and_proplist_use_the_idl():
-    notify, prop = source('packet-cmrp-notify.c'), source('packet-cmrp-proplist.c')
+    notify, prop = with_fields('packet-cmrp-notify.c'), with_fields('packet-cmrp-proplist.c')
     for t in ('CLUSTER_SHARED_VOLUME_STATE', 'CLUSTER_OBJECT_TYPE', 'CLUSTER_ENUM',
               'CLUSTER_RESOURCE_ENUM', 'CLUSTER_GROUP_ENUM', 'CLUSTER_NETWORK_ENUM',
               'CLUSTER_NODE_ENUM', 'CLUSTER_RESOURCE_TYPE_ENUM'):
@@ -134,7 +146,7 @@ def test_values_beyond_the_spec_say_where_they_come_from():
 
 
 def test_generated_tables_used():
-    ctl, reg = source('packet-cmrp-ctl.c'), source('packet-cmrp-reg.c')
+    ctl, reg = with_fields('packet-cmrp-ctl.c'), with_fields('packet-cmrp-reg.c')
     for t in ('CLUSTER_QUORUM_VALUE', 'CLUSTER_RESOURCE_CLASS', 'MAINTENANCE_MODE_TYPE',
               'CLUSDSK_DISKID_ENUM', 'CLUSTER_CONTROL_OBJECT', 'CLUSCTL_ACCESS_MODES',
               'CLUSTER_SHARED_VOLUME_BACKUP_STATE', 'CLUS_POOL_DRIVE_HEALTH', 'CLUS_POOL_DRIVE_STATE',
