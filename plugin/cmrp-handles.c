@@ -53,20 +53,8 @@ static wmem_map_t *handle_map;
 /* "<type byte><current name>" -> cmrp_obj_t * */
 static wmem_map_t *obj_map;
 
-static int hf_cmrp_object_name = -1;
-static int hf_cmrp_object_type = -1;
-static int hf_cmrp_object_role = -1;
-static int hf_cmrp_object_former_name = -1;
-static int hf_cmrp_object_renamed_in = -1;
-static int hf_cmrp_object_deleted_in = -1;
-static int hf_cmrp_handle_opened_in = -1;
-static int hf_cmrp_handle_closed_in = -1;
-static int hf_cmrp_handle_opened_by = -1;
-static int ett_cmrp_handle = -1;
-static int ett_cmrp_object = -1;
-
-static expert_field ei_cmrp_handle_after_close = EI_INIT;
-static expert_field ei_cmrp_object_after_delete = EI_INIT;
+/* Fields, subtrees and expert infos: idl/tables/fields-handles.tsv (generated). */
+#include "cmrp-fields-handles.h"
 
 static guint
 handle_hash(gconstpointer k)
@@ -533,41 +521,7 @@ cmrp_call_effects(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t 
 void
 cmrp_handles_register(int proto)
 {
-    static hf_register_info hf[] = {
-        { &hf_cmrp_object_name, { "Object name", "cmrp.object_name", FT_STRING, BASE_NONE, NULL, 0,
-            "Name of an object the call names (by a context handle or a name); on a response, "
-            "its request's objects", HFILL } },
-        { &hf_cmrp_object_type, { "Object type", "cmrp.object_type", FT_STRING, BASE_NONE, NULL, 0,
-            "Type of the named object (resource, group, node, ...)", HFILL } },
-        { &hf_cmrp_object_role, { "Object role", "cmrp.object_role", FT_STRING, BASE_NONE, NULL, 0,
-            "Role of the object in the call: subject, destination node, dependency, new owner, "
-            "resource type, ... (idl/cmrp.cnf OBJECT lines)", HFILL } },
-        { &hf_cmrp_object_former_name, { "Former name", "cmrp.object_former_name", FT_STRING,
-            BASE_NONE, NULL, 0, "The object's name before its last rename", HFILL } },
-        { &hf_cmrp_object_renamed_in, { "Renamed in", "cmrp.object_renamed_in", FT_FRAMENUM,
-            BASE_NONE, NULL, 0, "Frame whose response renamed the object", HFILL } },
-        { &hf_cmrp_object_deleted_in, { "Deleted in", "cmrp.object_deleted_in", FT_FRAMENUM,
-            BASE_NONE, NULL, 0, "Frame whose response deleted the object", HFILL } },
-        { &hf_cmrp_handle_opened_by, { "Opened by", "cmrp.handle.opened_by", FT_STRING, BASE_NONE,
-            NULL, 0, "Method that returned the context handle", HFILL } },
-        { &hf_cmrp_handle_opened_in, { "Opened in", "cmrp.handle.opened_in", FT_FRAMENUM, BASE_NONE,
-            FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0, "Frame whose response returned the handle",
-            HFILL } },
-        { &hf_cmrp_handle_closed_in, { "Closed in", "cmrp.handle.closed_in", FT_FRAMENUM, BASE_NONE,
-            NULL, 0, "Frame whose response closed the handle", HFILL } },
-    };
-    static int *ett[] = { &ett_cmrp_handle, &ett_cmrp_object };
-    static ei_register_info ei[] = {
-        { &ei_cmrp_handle_after_close, { "cmrp.handle.used_after_close", PI_SEQUENCE, PI_WARN,
-            "Context handle used after it was closed", EXPFILL } },
-        { &ei_cmrp_object_after_delete, { "cmrp.object.used_after_delete", PI_SEQUENCE, PI_WARN,
-            "Object used after it was deleted", EXPFILL } },
-    };
-    expert_module_t *em;
-    proto_register_field_array(proto, hf, array_length(hf));
-    proto_register_subtree_array(ett, array_length(ett));
-    em = expert_register_protocol(proto);
-    expert_register_field_array(em, ei, array_length(ei));
+    register_fields(proto);
     handle_map = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), handle_hash,
                                         handle_equal);
     obj_map = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash,

@@ -19,20 +19,14 @@
 #include "cmrp-compat.h"
 
 #include "cmrp-ndr.h"
-#include "cmrp-handles.h"
+#include "cmrp-errors.h"
 
-static int hf_cmrp_ndr_max_count = -1;
-static int hf_cmrp_ndr_offset = -1;
-static int hf_cmrp_ndr_actual_count = -1;
-static int ett_cmrp_buffer = -1;
-static int ett_cmrp_array = -1;
+/* The layers above, set once at registration (cmrp_ndr_register). */
+static const cmrp_walker_ops_t *ops;
 
-static expert_field ei_cmrp_ndr_count_too_large = EI_INIT;
-static expert_field ei_cmrp_ndr_bad_variance = EI_INIT;
-static expert_field ei_cmrp_ndr_too_deep = EI_INIT;
-static expert_field ei_cmrp_ndr_null_ref = EI_INIT;
-static expert_field ei_cmrp_ndr_string_unterminated = EI_INIT;
-static expert_field ei_cmrp_ndr_out_of_range = EI_INIT;
+/* Fields, subtrees and expert infos: idl/tables/fields-ndr.tsv (generated); the layers above also
+ * use cmrp.handle, cmrp.rc, cmrp.null_pointer and cmrp.referent (cmrp-ndr.h). */
+#include "cmrp-fields-ndr.h"
 
 /* Limits on nesting of our own recursion (pointer chains, structures, deferred lists). */
 #define CMRP_NDR_MAX_NEST 32
@@ -246,7 +240,7 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
     switch (e->kind) {
     case CMRP_K_HANDLE:
         tvb_ensure_bytes_exist(tvb, off, 20);
-        cmrp_handle_item(w->pinfo, tree, tvb, off, w->method, w->hctx, e, w->sum);
+        ops->handle_item(w->pinfo, tree, tvb, off, w->method, w->hctx, e, w->sum);
         return off + 20;
     case CMRP_K_GUID:
         proto_tree_add_item(tree, *e->hf, tvb, off, 16, w->enc);
@@ -306,7 +300,7 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
         w->frame->tail = mv;
     }
     if (save_idx >= 0 || e->hf == &hf_cmrp_rc)
-        cmrp_summary_note_value(w->sum, e, v);
+        ops->note_value(w->sum, e, v);
     return off + (int)len;
 }
 
@@ -353,7 +347,7 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
         if (str && !w->request)
             w->sum->out_str[save_idx] = (const char *)str;
         if (str && w->request)
-            cmrp_object_string(w->pinfo, ti, w->tvb, e, w->hctx, w->sum, save_idx,
+            ops->object_string(w->pinfo, ti, w->tvb, e, w->hctx, w->sum, save_idx,
                                (const char *)str);
         if (e->buffer_hook >= 0)    /* a hook on a [string]: its UTF-16 bytes, terminator excluded */
             call_buffer_hook(w, e, off, shown, ti);
@@ -662,7 +656,7 @@ cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value)
             }
             return false;
         }
-        return ctx->call && cmrp_call_val(ctx->call, i, value);
+        return ctx->call && ops->call_val(ctx->call, i, value);
     }
     return false;
 }
@@ -783,34 +777,8 @@ cmrp_ndr_walk(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, d
 }
 
 void
-cmrp_ndr_register(int proto)
+cmrp_ndr_register(int proto, const cmrp_walker_ops_t *walker_ops)
 {
-    static hf_register_info hf[] = {
-        { &hf_cmrp_ndr_max_count, { "Max count", "cmrp.ndr.max_count", FT_UINT64, BASE_DEC,
-            NULL, 0, "NDR conformance: the number of elements allocated", HFILL } },
-        { &hf_cmrp_ndr_offset, { "Offset", "cmrp.ndr.offset", FT_UINT64, BASE_DEC,
-            NULL, 0, "NDR variance: the index of the first element transmitted", HFILL } },
-        { &hf_cmrp_ndr_actual_count, { "Actual count", "cmrp.ndr.actual_count", FT_UINT64,
-            BASE_DEC, NULL, 0, "NDR variance: the number of elements transmitted", HFILL } },
-    };
-    static int *ett[] = { &ett_cmrp_buffer, &ett_cmrp_array };
-    static ei_register_info ei[] = {
-        { &ei_cmrp_ndr_count_too_large, { "cmrp.ndr.count_too_large", PI_MALFORMED, PI_ERROR,
-            "Count larger than the stub", EXPFILL } },
-        { &ei_cmrp_ndr_bad_variance, { "cmrp.ndr.bad_variance", PI_MALFORMED, PI_ERROR,
-            "Offset not zero or actual count above max count", EXPFILL } },
-        { &ei_cmrp_ndr_too_deep, { "cmrp.ndr.too_deep", PI_MALFORMED, PI_ERROR,
-            "Nesting too deep", EXPFILL } },
-        { &ei_cmrp_ndr_null_ref, { "cmrp.ndr.null_ref", PI_PROTOCOL, PI_WARN,
-            "NULL [ref] pointer", EXPFILL } },
-        { &ei_cmrp_ndr_string_unterminated, { "cmrp.ndr.string_unterminated", PI_PROTOCOL, PI_WARN,
-            "String not NUL-terminated", EXPFILL } },
-        { &ei_cmrp_ndr_out_of_range, { "cmrp.ndr.out_of_range", PI_PROTOCOL, PI_WARN,
-            "Value outside the range() the IDL gives it", EXPFILL } },
-    };
-    expert_module_t *em;
-    proto_register_field_array(proto, hf, array_length(hf));
-    proto_register_subtree_array(ett, array_length(ett));
-    em = expert_register_protocol(proto);
-    expert_register_field_array(em, ei, array_length(ei));
+    ops = walker_ops;
+    register_fields(proto);
 }

@@ -132,7 +132,7 @@ typedef struct cmrp_range {
 extern const cmrp_range_t cmrp_ranges[];
 extern const unsigned cmrp_n_ranges;
 
-/* Fields the walker uses directly (registered in packet-cmrp.c). */
+/* The walker's own fields, registered by cmrp_ndr_register(); the layers above use them too. */
 extern int hf_cmrp_handle;
 extern int hf_cmrp_rc;
 extern int hf_cmrp_null_pointer;
@@ -160,6 +160,25 @@ typedef struct cmrp_stub_summary {
     const char *out_str[CMRP_MAX_PARAMS];   /* [out] strings of a response (packet scope) */
 } cmrp_stub_summary_t;
 
+/* What the walker hands up, and asks of, the layers above it. The walker knows no handle
+ * tracking and no Info column: the protocol module (packet-cmrp.c) wires these at registration
+ * to the state module (cmrp-handles.c) and to itself, so the include and call graph of plugin/
+ * reads top-down (README, layout section). */
+typedef struct cmrp_walker_ops {
+    /* a 20-byte context handle at tvb/off: add its item; in a request, remember what it names */
+    void (*handle_item)(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int off,
+                        const cmrp_method_t *m, cmrp_hook_ctx_t *hctx, const cmrp_elem_t *e,
+                        cmrp_stub_summary_t *sum);
+    /* an [in] string that names an object (cmrp.cnf OBJECT line), its item `ti` */
+    void (*object_string)(packet_info *pinfo, proto_item *ti, tvbuff_t *tvb, const cmrp_elem_t *e,
+                          cmrp_hook_ctx_t *hctx, cmrp_stub_summary_t *sum, int param,
+                          const char *name);
+    /* the [in] scalar parameter `param` of a stored call */
+    bool (*call_val)(const cmrp_call_t *call, unsigned param, uint64_t *value);
+    /* a scalar the stub summary may want (return value, Status, counts) */
+    void (*note_value)(cmrp_stub_summary_t *sum, const cmrp_elem_t *e, uint64_t v);
+} cmrp_walker_ops_t;
+
 void cmrp_summary_note_value(cmrp_stub_summary_t *sum, const cmrp_elem_t *e, uint64_t v);
 
 /* Walk one stub. Returns the offset after the last byte consumed. */
@@ -167,6 +186,7 @@ int cmrp_ndr_walk(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
                   uint8_t *drep, const cmrp_method_t *m, cmrp_hook_ctx_t *hctx,
                   cmrp_stub_summary_t *sum);
 
-void cmrp_ndr_register(int proto);
+/* Registers the walker's fields; `ops` (static, every member set) is what it calls above it. */
+void cmrp_ndr_register(int proto, const cmrp_walker_ops_t *ops);
 
 #endif

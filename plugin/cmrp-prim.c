@@ -16,62 +16,8 @@
 #include "cmrp-hooks.h"
 #include "cmrp-prim.h"
 
-int cmrp_hf_binary = -1;
-expert_field cmrp_ei_truncated = EI_INIT;
-expert_field cmrp_ei_too_deep = EI_INIT;
-expert_field cmrp_ei_size_overrun = EI_INIT;
-expert_field cmrp_ei_count_overrun = EI_INIT;
-static expert_field ei_sd_bad_offset = EI_INIT;
-
-static int hf_sd = -1;
-static int hf_sd_revision = -1;
-static int hf_sd_sbz1 = -1;
-static int hf_sd_control = -1;
-static int hf_sd_control_od = -1;
-static int hf_sd_control_gd = -1;
-static int hf_sd_control_dp = -1;
-static int hf_sd_control_dd = -1;
-static int hf_sd_control_sp = -1;
-static int hf_sd_control_sd = -1;
-static int hf_sd_control_ss = -1;
-static int hf_sd_control_dt = -1;
-static int hf_sd_control_di = -1;
-static int hf_sd_control_si = -1;
-static int hf_sd_control_pd = -1;
-static int hf_sd_control_ps = -1;
-static int hf_sd_control_rm = -1;
-static int hf_sd_control_sr = -1;
-static int hf_sd_owner_offset = -1;
-static int hf_sd_group_offset = -1;
-static int hf_sd_sacl_offset = -1;
-static int hf_sd_dacl_offset = -1;
-static int hf_sd_acl = -1;
-static int hf_sd_acl_revision = -1;
-static int hf_sd_acl_size = -1;
-static int hf_sd_acl_count = -1;
-static int hf_sd_ace = -1;
-static int hf_sd_ace_type = -1;
-static int hf_sd_ace_flags = -1;
-static int hf_sd_ace_flags_oi = -1;
-static int hf_sd_ace_flags_ci = -1;
-static int hf_sd_ace_flags_np = -1;
-static int hf_sd_ace_flags_io = -1;
-static int hf_sd_ace_flags_id = -1;
-static int hf_sd_ace_flags_sa = -1;
-static int hf_sd_ace_flags_fa = -1;
-static int hf_sd_ace_size = -1;
-static int hf_sd_ace_mask = -1;
-static int hf_sd_ace_object_flags = -1;
-static int hf_sd_ace_object_type = -1;
-static int hf_sd_ace_inherited_object_type = -1;
-static int hf_sd_ace_data = -1;
-
-static gint ett_sd = -1;
-static gint ett_sd_control = -1;
-static gint ett_sd_acl = -1;
-static gint ett_sd_ace = -1;
-static gint ett_sd_ace_flags = -1;
-
+/* Fields, subtrees and expert infos: idl/tables/fields-prim.tsv (generated). */
+#include "cmrp-fields-prim.h"
 
 static int * const sd_control_fields[] = {
     &hf_sd_control_sr, &hf_sd_control_rm, &hf_sd_control_ps, &hf_sd_control_pd, &hf_sd_control_si,
@@ -323,71 +269,5 @@ cmrp_dissect_security_descriptor(tvbuff_t *tvb, int offset, int len, packet_info
 void
 cmrp_register_prim(int proto)
 {
-    static hf_register_info hf[] = {
-        { &cmrp_hf_binary, { "Binary", "cmrp.prop.binary", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd, { "Security descriptor", "cmrp.sd", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd_revision, { "Revision", "cmrp.sd.revision", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_sbz1, { "Sbz1", "cmrp.sd.sbz1", FT_UINT8, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_sd_control, { "Control", "cmrp.sd.control", FT_UINT16, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_sd_control_od, { "SE_OWNER_DEFAULTED", "cmrp.sd.control.od", FT_BOOLEAN, 16, NULL, 0x0001, NULL, HFILL } },
-        { &hf_sd_control_gd, { "SE_GROUP_DEFAULTED", "cmrp.sd.control.gd", FT_BOOLEAN, 16, NULL, 0x0002, NULL, HFILL } },
-        { &hf_sd_control_dp, { "SE_DACL_PRESENT", "cmrp.sd.control.dp", FT_BOOLEAN, 16, NULL, 0x0004, NULL, HFILL } },
-        { &hf_sd_control_dd, { "SE_DACL_DEFAULTED", "cmrp.sd.control.dd", FT_BOOLEAN, 16, NULL, 0x0008, NULL, HFILL } },
-        { &hf_sd_control_sp, { "SE_SACL_PRESENT", "cmrp.sd.control.sp", FT_BOOLEAN, 16, NULL, 0x0010, NULL, HFILL } },
-        { &hf_sd_control_sd, { "SE_SACL_DEFAULTED", "cmrp.sd.control.sd", FT_BOOLEAN, 16, NULL, 0x0020, NULL, HFILL } },
-        { &hf_sd_control_ss, { "SE_SERVER_SECURITY", "cmrp.sd.control.ss", FT_BOOLEAN, 16, NULL, 0x0040, NULL, HFILL } },
-        { &hf_sd_control_dt, { "SE_DACL_TRUSTED", "cmrp.sd.control.dt", FT_BOOLEAN, 16, NULL, 0x0080, NULL, HFILL } },
-        { &hf_sd_control_di, { "SE_DACL_AUTO_INHERITED", "cmrp.sd.control.di", FT_BOOLEAN, 16, NULL, 0x0400, NULL, HFILL } },
-        { &hf_sd_control_si, { "SE_SACL_AUTO_INHERITED", "cmrp.sd.control.si", FT_BOOLEAN, 16, NULL, 0x0800, NULL, HFILL } },
-        { &hf_sd_control_pd, { "SE_DACL_PROTECTED", "cmrp.sd.control.pd", FT_BOOLEAN, 16, NULL, 0x1000, NULL, HFILL } },
-        { &hf_sd_control_ps, { "SE_SACL_PROTECTED", "cmrp.sd.control.ps", FT_BOOLEAN, 16, NULL, 0x2000, NULL, HFILL } },
-        { &hf_sd_control_rm, { "SE_RM_CONTROL_VALID", "cmrp.sd.control.rm", FT_BOOLEAN, 16, NULL, 0x4000, NULL, HFILL } },
-        { &hf_sd_control_sr, { "SE_SELF_RELATIVE", "cmrp.sd.control.sr", FT_BOOLEAN, 16, NULL, 0x8000, NULL, HFILL } },
-        { &hf_sd_owner_offset, { "Owner offset", "cmrp.sd.owner_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_group_offset, { "Group offset", "cmrp.sd.group_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_sacl_offset, { "SACL offset", "cmrp.sd.sacl_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_dacl_offset, { "DACL offset", "cmrp.sd.dacl_offset", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_acl, { "ACL", "cmrp.sd.acl", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd_acl_revision, { "ACL revision", "cmrp.sd.acl.revision", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_acl_size, { "ACL size", "cmrp.sd.acl.size", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_acl_count, { "ACE count", "cmrp.sd.acl.count", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace, { "ACE", "cmrp.sd.ace", FT_NONE, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_type, { "ACE type", "cmrp.sd.ace.type", FT_UINT8, BASE_HEX, VALS(cmrp_vs_ACE_TYPE), 0, NULL, HFILL } },
-        { &hf_sd_ace_flags, { "ACE flags", "cmrp.sd.ace.flags", FT_UINT8, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_flags_oi, { "OBJECT_INHERIT_ACE", "cmrp.sd.ace.flags.oi", FT_BOOLEAN, 8, NULL, 0x01, NULL, HFILL } },
-        { &hf_sd_ace_flags_ci, { "CONTAINER_INHERIT_ACE", "cmrp.sd.ace.flags.ci", FT_BOOLEAN, 8, NULL, 0x02, NULL, HFILL } },
-        { &hf_sd_ace_flags_np, { "NO_PROPAGATE_INHERIT_ACE", "cmrp.sd.ace.flags.np", FT_BOOLEAN, 8, NULL, 0x04, NULL, HFILL } },
-        { &hf_sd_ace_flags_io, { "INHERIT_ONLY_ACE", "cmrp.sd.ace.flags.io", FT_BOOLEAN, 8, NULL, 0x08, NULL, HFILL } },
-        { &hf_sd_ace_flags_id, { "INHERITED_ACE", "cmrp.sd.ace.flags.id", FT_BOOLEAN, 8, NULL, 0x10, NULL, HFILL } },
-        { &hf_sd_ace_flags_sa, { "SUCCESSFUL_ACCESS_ACE_FLAG", "cmrp.sd.ace.flags.sa", FT_BOOLEAN, 8, NULL, 0x40, NULL, HFILL } },
-        { &hf_sd_ace_flags_fa, { "FAILED_ACCESS_ACE_FLAG", "cmrp.sd.ace.flags.fa", FT_BOOLEAN, 8, NULL, 0x80, NULL, HFILL } },
-        { &hf_sd_ace_size, { "ACE size", "cmrp.sd.ace.size", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_mask, { "Access mask", "cmrp.sd.ace.mask", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_object_flags, { "Object flags", "cmrp.sd.ace.object_flags", FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_object_type, { "Object type", "cmrp.sd.ace.object_type", FT_GUID, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_inherited_object_type, { "Inherited object type", "cmrp.sd.ace.inherited_object_type", FT_GUID,
-            BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_sd_ace_data, { "ACE data", "cmrp.sd.ace.data", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
-    };
-
-    static gint *ett[] = { &ett_sd, &ett_sd_control, &ett_sd_acl, &ett_sd_ace, &ett_sd_ace_flags };
-
-    static ei_register_info ei[] = {
-        { &cmrp_ei_count_overrun, { "cmrp.prop.count_overrun", PI_MALFORMED, PI_ERROR,
-            "Property count larger than the buffer can hold", EXPFILL } },
-        { &cmrp_ei_size_overrun, { "cmrp.prop.size_overrun", PI_MALFORMED, PI_ERROR,
-            "Size overruns the buffer", EXPFILL } },
-        { &cmrp_ei_truncated, { "cmrp.prop.truncated", PI_MALFORMED, PI_ERROR,
-            "Entry cut short by the end of the buffer", EXPFILL } },
-        { &cmrp_ei_too_deep, { "cmrp.prop.too_deep", PI_MALFORMED, PI_ERROR,
-            "Nesting deeper than CMRP_MAX_DEPTH", EXPFILL } },
-        { &ei_sd_bad_offset, { "cmrp.sd.bad_offset", PI_MALFORMED, PI_ERROR,
-            "Security descriptor offset or size outside the descriptor", EXPFILL } },
-    };
-
-    expert_module_t *expert = expert_register_protocol(proto);
-
-    proto_register_field_array(proto, hf, array_length(hf));
-    proto_register_subtree_array(ett, array_length(ett));
-    expert_register_field_array(expert, ei, array_length(ei));
+    register_fields(proto);
 }

@@ -40,8 +40,8 @@
 #define CSV_STATE_EX_LEN    (3 * CSV_NAME_LEN + 4 + 16)
 #define CSV_STATE_EX_LEN_C  (CSV_STATE_EX_LEN + 4)
 
-
-/* What NOTIFICATION_DATA_RPC.buffer holds for one flag (3.1.4.2.138; /work notify_v2.tsv). */
+/* What NOTIFICATION_DATA_RPC.buffer holds for one flag (3.1.4.2.138): the PAYLOAD column of
+ * idl/tables/notifypayloads.tsv (its words: KINDS of idl/gen/gen_notifypayloads.py). */
 typedef enum {
     P_OPAQUE,           /* not specified, or raised by a resource DLL: bytes */
     P_EMPTY,            /* the spec says the buffer is empty */
@@ -62,6 +62,8 @@ typedef enum {
     P_CSV_STATE         /* PROPERTY_LIST of CLUSTER_SHARED_VOLUME_STATE_INFO(_EX) (2.2.3.29/32) */
 } payload_t;
 
+/* One CLUSTER_CHANGE_*_V2 flag of one object type: its value and name (the IDL's), its field, its
+ * payload. */
 typedef struct {
     uint8_t object_type;
     uint64_t mask;
@@ -70,112 +72,8 @@ typedef struct {
     payload_t payload;
 } v2_flag_t;
 
-/* Every CLUSTER_CHANGE_*_V2 flag (2.2.2.12-2.2.2.26), by object type, with its payload. The SDK-only
- * values are marked in idl/types.idl; group set, spaceport and upgrade payloads are not specified
- * (group sets by analogy: *_PROPERTY -> PROPERTY_LIST, STATE -> DWORD). */
-/* One row: the object type, the IDL's flag (its value and its name), the field, the payload. */
-#define V2(ot, flag, abbrev, payload) \
-    { CMRP_CLUSTER_OBJECT_TYPE_##ot, CMRP_##flag, #flag, abbrev, payload }
-static const v2_flag_t v2_flags[] = {
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_RECONNECT_V2, "cmrp.notify.flags.cluster.reconnect", P_NOT_RETURNED),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_STATE_V2, "cmrp.notify.flags.cluster.state", P_NOT_RETURNED),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_GROUP_ADDED_V2, "cmrp.notify.flags.cluster.group_added", P_GROUP_TYPE),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_HANDLE_CLOSE_V2, "cmrp.notify.flags.cluster.handle_close", P_NOT_RETURNED),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_NETWORK_ADDED_V2, "cmrp.notify.flags.cluster.network_added", P_EMPTY),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_NODE_ADDED_V2, "cmrp.notify.flags.cluster.node_added", P_STATE_NODE),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_RESOURCE_TYPE_ADDED_V2, "cmrp.notify.flags.cluster.resource_type_added", P_EMPTY),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_COMMON_PROPERTY_V2, "cmrp.notify.flags.cluster.common_property", P_PROPLIST),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.cluster.private_property", P_PROPLIST),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_LOST_NOTIFICATIONS_V2, "cmrp.notify.flags.cluster.lost_notifications", P_EMPTY),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_RENAME_V2, "cmrp.notify.flags.cluster.rename", P_EMPTY),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_MEMBERSHIP_V2, "cmrp.notify.flags.cluster.membership", P_MEMBERSHIP),
-    V2(CLUSTER, CLUSTER_CHANGE_CLUSTER_UPGRADED_V2, "cmrp.notify.flags.cluster.upgraded", P_CLUSTER_VERSION),
-
-    V2(GROUP, CLUSTER_CHANGE_GROUP_DELETED_V2, "cmrp.notify.flags.group.deleted", P_EMPTY),
-    V2(GROUP, CLUSTER_CHANGE_GROUP_COMMON_PROPERTY_V2, "cmrp.notify.flags.group.common_property", P_PROPLIST),
-    V2(GROUP, CLUSTER_CHANGE_GROUP_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.group.private_property", P_PROPLIST),
-    V2(GROUP, CLUSTER_CHANGE_GROUP_STATE_V2, "cmrp.notify.flags.group.state", P_STATE_GROUP),
-    V2(GROUP, CLUSTER_CHANGE_GROUP_OWNER_NODE_V2, "cmrp.notify.flags.group.owner_node", P_ID),
-    V2(GROUP, CLUSTER_CHANGE_GROUP_PREFERRED_OWNERS_V2, "cmrp.notify.flags.group.preferred_owners", P_ID_LIST),
-    V2(GROUP, CLUSTER_CHANGE_GROUP_RESOURCE_ADDED_V2, "cmrp.notify.flags.group.resource_added", P_ID),
-    V2(GROUP, CLUSTER_CHANGE_GROUP_RESOURCE_GAINED_V2, "cmrp.notify.flags.group.resource_gained", P_ID),
-    V2(GROUP, CLUSTER_CHANGE_GROUP_RESOURCE_LOST_V2, "cmrp.notify.flags.group.resource_lost", P_ID),
-    V2(GROUP, CLUSTER_CHANGE_GROUP_HANDLE_CLOSE_V2, "cmrp.notify.flags.group.handle_close", P_NOT_RETURNED),
-
-    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_COMMON_PROPERTY_V2, "cmrp.notify.flags.resource.common_property", P_PROPLIST),
-    /* the spec's table says "Empty"; a non-empty buffer is decoded as the other *_PROPERTY ones */
-    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.resource.private_property", P_PROPLIST),
-    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_STATE_V2, "cmrp.notify.flags.resource.state", P_STATE_RESOURCE),
-    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_OWNER_GROUP_V2, "cmrp.notify.flags.resource.owner_group", P_ID),
-    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_DEPENDENCIES_V2, "cmrp.notify.flags.resource.dependencies", P_DEPENDENCY_EXPR),
-    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_DEPENDENTS_V2, "cmrp.notify.flags.resource.dependents", P_ID_LIST),
-    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_POSSIBLE_OWNERS_V2, "cmrp.notify.flags.resource.possible_owners", P_ID_LIST),
-    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_DELETED_V2, "cmrp.notify.flags.resource.deleted", P_ID),
-    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_DLL_UPGRADED_V2, "cmrp.notify.flags.resource.dll_upgraded", P_ID),
-    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_HANDLE_CLOSE_V2, "cmrp.notify.flags.resource.handle_close", P_NOT_RETURNED),
-    V2(RESOURCE, CLUSTER_CHANGE_RESOURCE_TERMINAL_STATE_V2, "cmrp.notify.flags.resource.terminal_state", P_OPAQUE),
-
-    V2(RESOURCE_TYPE, CLUSTER_CHANGE_RESOURCE_TYPE_DELETED_V2, "cmrp.notify.flags.resource_type.deleted", P_EMPTY),
-    V2(RESOURCE_TYPE, CLUSTER_CHANGE_RESOURCE_TYPE_COMMON_PROPERTY_V2, "cmrp.notify.flags.resource_type.common_property", P_PROPLIST),
-    V2(RESOURCE_TYPE, CLUSTER_CHANGE_RESOURCE_TYPE_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.resource_type.private_property", P_PROPLIST),
-    V2(RESOURCE_TYPE, CLUSTER_CHANGE_RESOURCE_TYPE_POSSIBLE_OWNERS_V2, "cmrp.notify.flags.resource_type.possible_owners", P_ID_LIST),
-    V2(RESOURCE_TYPE, CLUSTER_CHANGE_RESOURCE_TYPE_DLL_UPGRADED_V2, "cmrp.notify.flags.resource_type.dll_upgraded", P_ID),
-    V2(RESOURCE_TYPE, CLUSTER_RESOURCE_TYPE_SPECIFIC_V2, "cmrp.notify.flags.resource_type.specific", P_OPAQUE),
-
-    V2(NETWORK_INTERFACE, CLUSTER_CHANGE_NETINTERFACE_DELETED_V2, "cmrp.notify.flags.netinterface.deleted", P_EMPTY),
-    V2(NETWORK_INTERFACE, CLUSTER_CHANGE_NETINTERFACE_COMMON_PROPERTY_V2, "cmrp.notify.flags.netinterface.common_property", P_PROPLIST),
-    V2(NETWORK_INTERFACE, CLUSTER_CHANGE_NETINTERFACE_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.netinterface.private_property", P_PROPLIST),
-    V2(NETWORK_INTERFACE, CLUSTER_CHANGE_NETINTERFACE_STATE_V2, "cmrp.notify.flags.netinterface.state", P_STATE_NETIF),
-    V2(NETWORK_INTERFACE, CLUSTER_CHANGE_NETINTERFACE_HANDLE_CLOSE_V2, "cmrp.notify.flags.netinterface.handle_close", P_NOT_RETURNED),
-
-    V2(NETWORK, CLUSTER_CHANGE_NETWORK_DELETED_V2, "cmrp.notify.flags.network.deleted", P_EMPTY),
-    V2(NETWORK, CLUSTER_CHANGE_NETWORK_COMMON_PROPERTY_V2, "cmrp.notify.flags.network.common_property", P_PROPLIST),
-    V2(NETWORK, CLUSTER_CHANGE_NETWORK_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.network.private_property", P_PROPLIST),
-    V2(NETWORK, CLUSTER_CHANGE_NETWORK_STATE_V2, "cmrp.notify.flags.network.state", P_STATE_NETWORK),
-    V2(NETWORK, CLUSTER_CHANGE_NETWORK_HANDLE_CLOSE_V2, "cmrp.notify.flags.network.handle_close", P_NOT_RETURNED),
-
-    V2(NODE, CLUSTER_CHANGE_NODE_NETINTERFACE_ADDED_V2, "cmrp.notify.flags.node.netinterface_added", P_ID),
-    V2(NODE, CLUSTER_CHANGE_NODE_DELETED_V2, "cmrp.notify.flags.node.deleted", P_STATE_NODE),
-    V2(NODE, CLUSTER_CHANGE_NODE_COMMON_PROPERTY_V2, "cmrp.notify.flags.node.common_property", P_PROPLIST),
-    V2(NODE, CLUSTER_CHANGE_NODE_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.node.private_property", P_PROPLIST),
-    V2(NODE, CLUSTER_CHANGE_NODE_STATE_V2, "cmrp.notify.flags.node.state", P_STATE_NODE),
-    V2(NODE, CLUSTER_CHANGE_NODE_GROUP_GAINED_V2, "cmrp.notify.flags.node.group_gained", P_ID),
-    V2(NODE, CLUSTER_CHANGE_NODE_GROUP_LOST_V2, "cmrp.notify.flags.node.group_lost", P_ID),
-    V2(NODE, CLUSTER_CHANGE_NODE_HANDLE_CLOSE_V2, "cmrp.notify.flags.node.handle_close", P_NOT_RETURNED),
-
-    V2(REGISTRY, CLUSTER_CHANGE_REGISTRY_ATTRIBUTES_V2, "cmrp.notify.flags.registry.attributes", P_EMPTY),
-    V2(REGISTRY, CLUSTER_CHANGE_REGISTRY_NAME_V2, "cmrp.notify.flags.registry.name", P_EMPTY),
-    V2(REGISTRY, CLUSTER_CHANGE_REGISTRY_SUBTREE_V2, "cmrp.notify.flags.registry.subtree", P_NOT_RETURNED),
-    V2(REGISTRY, CLUSTER_CHANGE_REGISTRY_VALUE_V2, "cmrp.notify.flags.registry.value", P_EMPTY),
-    V2(REGISTRY, CLUSTER_CHANGE_REGISTRY_HANDLE_CLOSE_V2, "cmrp.notify.flags.registry.handle_close", P_NOT_RETURNED),
-
-    V2(QUORUM, CLUSTER_CHANGE_QUORUM_STATE_V2, "cmrp.notify.flags.quorum.state", P_STATE_RESOURCE),
-
-    V2(SHARED_VOLUME, CLUSTER_CHANGE_SHARED_VOLUME_STATE_V2, "cmrp.notify.flags.shared_volume.state", P_CSV_STATE),
-    V2(SHARED_VOLUME, CLUSTER_CHANGE_SHARED_VOLUME_ADDED_V2, "cmrp.notify.flags.shared_volume.added", P_OPAQUE),
-    V2(SHARED_VOLUME, CLUSTER_CHANGE_SHARED_VOLUME_REMOVED_V2, "cmrp.notify.flags.shared_volume.removed", P_OPAQUE),
-
-    V2(SPACEPORT, CLUSTER_CHANGE_SPACEPORT_CUSTOM_PNP_V2, "cmrp.notify.flags.spaceport.custom_pnp", P_OPAQUE),
-
-    V2(UPGRADE, CLUSTER_CHANGE_UPGRADE_NODE_PREPARE, "cmrp.notify.flags.upgrade.node_prepare", P_OPAQUE),
-    V2(UPGRADE, CLUSTER_CHANGE_UPGRADE_NODE_COMMIT, "cmrp.notify.flags.upgrade.node_commit", P_OPAQUE),
-    V2(UPGRADE, CLUSTER_CHANGE_UPGRADE_NODE_POSTCOMMIT, "cmrp.notify.flags.upgrade.node_postcommit", P_OPAQUE),
-
-    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_DELETED_v2, "cmrp.notify.flags.groupset.deleted", P_EMPTY),
-    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_COMMON_PROPERTY_V2, "cmrp.notify.flags.groupset.common_property", P_PROPLIST),
-    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_PRIVATE_PROPERTY_V2, "cmrp.notify.flags.groupset.private_property", P_PROPLIST),
-    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_STATE_V2, "cmrp.notify.flags.groupset.state", P_STATE_PLAIN),
-    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_GROUP_ADDED, "cmrp.notify.flags.groupset.group_added", P_OPAQUE),
-    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_GROUP_REMOVED, "cmrp.notify.flags.groupset.group_removed", P_OPAQUE),
-    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_DEPENDENCIES_V2, "cmrp.notify.flags.groupset.dependencies", P_OPAQUE),
-    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_DEPENDENTS_V2, "cmrp.notify.flags.groupset.dependents", P_OPAQUE),
-    V2(GROUPSET, CLUSTER_CHANGE_GROUPSET_HANDLE_CLOSE_v2, "cmrp.notify.flags.groupset.handle_close", P_NOT_RETURNED),
-};
-#undef V2
-#define N_V2_FLAGS (sizeof v2_flags / sizeof v2_flags[0])
-
-/* Per object type: its flags in v2_flags[first .. first+count), the NULL-terminated bitmask field
- * list and the union of its masks. Filled once at registration from v2_flags. */
+/* Per object type: its flags in v2_flags[first .. first+count), the union of their masks and the
+ * NULL-terminated list of their fields. */
 typedef struct {
     unsigned first;
     unsigned count;
@@ -183,124 +81,24 @@ typedef struct {
     int *const *fields;
 } v2_type_t;
 
-static int v2_flag_hf[N_V2_FLAGS]; /* ids, not named hf_*: checkhf.pl reads hf_ arrays as static registrations */
-static hf_register_info hf_v2_flag_info[N_V2_FLAGS];
-static int *v2_field_lists[N_V2_FLAGS + OT_MAX + 1];
-static v2_type_t v2_types[OT_MAX + 1];
+/* A DWORD payload: its field, what a short one is called, and for the states the table and the
+ * prefix short_state() drops in the event text. */
+typedef struct {
+    int *hf;
+    const char *what;
+    const value_string *vals;
+    const char *prefix;
+} dword_payload_t;
 
-static int hf_notify_filter_flags = -1;
-static int hf_notify_filter = -1;
-static int hf_notify_key = -1;
-static int hf_notify_registered_in = -1;
-static int hf_notify_change = -1;
-static int hf_notify_state_group = -1;
-static int hf_notify_state_resource = -1;
-static int hf_notify_state_node = -1;
-static int hf_notify_state_network = -1;
-static int hf_notify_state_netif = -1;
-static int hf_notify_state_plain = -1;
-static int hf_notify_group_type = -1;
-static int hf_notify_cluster_version = -1;
-static int hf_notify_id = -1;
-static int hf_notify_dependency_expression = -1;
-static int hf_notify_data = -1;
-static int hf_notify_trailing = -1;
-static int hf_notify_mbr_has_quorum = -1;
-static int hf_notify_mbr_up_nodes_size = -1;
-static int hf_notify_mbr_up_node = -1;
-static int hf_notify_csv_state_info = -1;
-static int hf_notify_csv_volume_name = -1;
-static int hf_notify_csv_node_name = -1;
-static int hf_notify_csv_state = -1;
-static int hf_notify_csv_friendly_name = -1;
-static int hf_notify_csv_padding = -1;
-static int hf_notify_csv_redirected = -1;
-static int hf_notify_csv_redirected_user = -1;
-static int hf_notify_csv_redirected_fs_filter = -1;
-static int hf_notify_csv_redirected_vol_filter = -1;
-static int hf_notify_csv_redirected_fs_config = -1;
-static int hf_notify_csv_redirected_encryption = -1;
-static int hf_notify_csv_block_redirected = -1;
-static int hf_notify_csv_block_no_disk = -1;
-static int hf_notify_csv_block_space_not_attached = -1;
+/* v2_flags[], v2_types[], ot_short[], dword_payloads[], their fields and ett_v2_type[], and
+ * register_notify_payloads(): generated from idl/tables/notifypayloads.tsv. */
+#include "cmrp-notify-payloads.h"
 
-/* CLUSTER_CHANGE (2.2.2.7), one bit each */
-static int hf_change_node_state = -1;
-static int hf_change_node_deleted = -1;
-static int hf_change_node_added = -1;
-static int hf_change_node_property = -1;
-static int hf_change_registry_name = -1;
-static int hf_change_registry_attributes = -1;
-static int hf_change_registry_value = -1;
-static int hf_change_registry_subtree = -1;
-static int hf_change_resource_state = -1;
-static int hf_change_resource_deleted = -1;
-static int hf_change_resource_added = -1;
-static int hf_change_resource_property = -1;
-static int hf_change_group_state = -1;
-static int hf_change_group_deleted = -1;
-static int hf_change_group_added = -1;
-static int hf_change_group_property = -1;
-static int hf_change_resource_type_deleted = -1;
-static int hf_change_resource_type_added = -1;
-static int hf_change_resource_type_property = -1;
-static int hf_change_cluster_reconnect = -1;
-static int hf_change_network_state = -1;
-static int hf_change_network_deleted = -1;
-static int hf_change_network_added = -1;
-static int hf_change_network_property = -1;
-static int hf_change_netinterface_state = -1;
-static int hf_change_netinterface_deleted = -1;
-static int hf_change_netinterface_added = -1;
-static int hf_change_netinterface_property = -1;
-static int hf_change_quorum_state = -1;
-static int hf_change_cluster_state = -1;
-static int hf_change_cluster_property = -1;
-static int hf_change_handle_close = -1;
+/* Fields, subtrees and expert infos: idl/tables/fields-notify.tsv (generated). */
+#include "cmrp-fields-notify.h"
 
-/* ENUM_ENTRY.Type, one field per enumeration (same filter name) */
-static int hf_enum_type_cluster = -1;
-static int hf_enum_type_resource = -1;
-static int hf_enum_type_group = -1;
-static int hf_enum_type_network = -1;
-static int hf_enum_type_node = -1;
-static int hf_enum_type_restype = -1;
-static int hf_enum_type_plain = -1;
-static int hf_enum_property_name = -1;
-
-static gint ett_notify_flags = -1;
-static gint ett_notify_change = -1;
-static gint ett_notify_csv = -1;
-static gint ett_notify_csv_reason = -1;
-static gint ett_notify_membership = -1;
-static gint ett_v2_type[OT_MAX + 1];
-
-static expert_field ei_notify_buffer_size = EI_INIT;
-static expert_field ei_notify_short = EI_INIT;
-static expert_field ei_notify_trailing = EI_INIT;
-static expert_field ei_notify_unterminated = EI_INIT;
-static expert_field ei_notify_unexpected_data = EI_INIT;
-static expert_field ei_notify_not_returned = EI_INIT;
-static expert_field ei_notify_not_one_flag = EI_INIT;
-static expert_field ei_notify_unknown_flags = EI_INIT;
-static expert_field ei_notify_unknown_object_type = EI_INIT;
-static expert_field ei_notify_too_deep = EI_INIT;
-static expert_field ei_notify_count_overrun = EI_INIT;
-static expert_field ei_notify_unregistered_key = EI_INIT;
-
-static int *const change_fields[] = {
-    &hf_change_node_state, &hf_change_node_deleted, &hf_change_node_added, &hf_change_node_property,
-    &hf_change_registry_name, &hf_change_registry_attributes, &hf_change_registry_value,
-    &hf_change_registry_subtree, &hf_change_resource_state, &hf_change_resource_deleted,
-    &hf_change_resource_added, &hf_change_resource_property, &hf_change_group_state,
-    &hf_change_group_deleted, &hf_change_group_added, &hf_change_group_property,
-    &hf_change_resource_type_deleted, &hf_change_resource_type_added,
-    &hf_change_resource_type_property, &hf_change_cluster_reconnect, &hf_change_network_state,
-    &hf_change_network_deleted, &hf_change_network_added, &hf_change_network_property,
-    &hf_change_netinterface_state, &hf_change_netinterface_deleted, &hf_change_netinterface_added,
-    &hf_change_netinterface_property, &hf_change_quorum_state, &hf_change_cluster_state,
-    &hf_change_cluster_property, &hf_change_handle_close, NULL
-};
+/* The CLUSTER_CHANGE bits (2.2.2.7), generated from the IDL (notify.cnf BITS line). */
+static int *const *const change_fields = cmrp_bits_CLUSTER_CHANGE;
 
 static int *const csv_redirected_fields[] = {
     &hf_notify_csv_redirected_user, &hf_notify_csv_redirected_fs_filter,
@@ -498,13 +296,6 @@ batch_event(packet_info *pinfo, batch_t *b, proto_item *item, const char *text)
         cmrp_info_append(pinfo, text);
 }
 
-/* Object type names for event text (CLUSTER_OBJECT_TYPE, 2.2.2.11) */
-static const char *const ot_short[] = {
-    NULL, "Cluster", "Group", "Resource", "Resource type", "Network interface", "Network", "Node",
-    "Registry", "Quorum", "Shared volume", "Spaceport", "Upgrade", "Group set", "SBL device",
-    "Certificate", "Affinity rule"
-};
-
 /* The value name without its enumeration's prefix: ClusterResourceOnline -> Online. */
 static const char *
 short_state(uint32_t v, const value_string *vs, const char *prefix)
@@ -693,27 +484,6 @@ payload_dword(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo, int hf, const
         expert_add_info(pinfo, pi, &ei_notify_trailing);
     }
 }
-
-/* The DWORD payloads: their field, what a short one is called, and for the states the table and
- * the prefix short_state() drops in the event text. */
-static const struct {
-    int *hf;
-    const char *what;
-    const value_string *vals;
-    const char *prefix;
-} dword_payloads[] = {
-    [P_STATE_GROUP] = { &hf_notify_state_group, "group state", cmrp_vs_CLUSTER_GROUP_STATE, "ClusterGroup" },
-    [P_STATE_RESOURCE] = { &hf_notify_state_resource, "resource state", cmrp_vs_CLUSTER_RESOURCE_STATE,
-                           "ClusterResource" },
-    [P_STATE_NODE] = { &hf_notify_state_node, "node state", cmrp_vs_CLUSTER_NODE_STATE, "ClusterNode" },
-    [P_STATE_NETWORK] = { &hf_notify_state_network, "network state", cmrp_vs_CLUSTER_NETWORK_STATE,
-                          "ClusterNetwork" },
-    [P_STATE_NETIF] = { &hf_notify_state_netif, "network interface state", cmrp_vs_CLUSTER_NETINTERFACE_STATE,
-                        "ClusterNetInterface" },
-    [P_STATE_PLAIN] = { &hf_notify_state_plain, "state", NULL, NULL },
-    [P_GROUP_TYPE] = { &hf_notify_group_type, "group type", NULL, NULL },
-    [P_CLUSTER_VERSION] = { &hf_notify_cluster_version, "cluster version", NULL, NULL },
-};
 
 /* A NUL-terminated UTF-16 string that fills the buffer (allowing padding after the NUL). */
 static void
@@ -1143,240 +913,9 @@ cmrp_hook_enum_property_names(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *
 void
 cmrp_register_notify(int proto)
 {
-    static hf_register_info hf[] = {
-        { &hf_notify_filter_flags, { "Filter flags", "cmrp.notify.filter_flags", FT_UINT64, BASE_HEX,
-            NULL, 0, "CLUSTER_CHANGE_*_V2 flags of the object type (MS-CMRP 2.2.2.12-2.2.2.26)", HFILL } },
-        { &hf_notify_filter, { "Filter", "cmrp.notify.filter", FT_UINT64, BASE_HEX, NULL, 0,
-            "The CLUSTER_CHANGE_*_V2 flag of this notification", HFILL } },
-        { &hf_notify_key, { "Notify key", "cmrp.notify.key", FT_UINT64, BASE_HEX, NULL, 0,
-            "dwNotifyKey: the client's value for a registration (a DWORD_PTR is an integer)", HFILL } },
-        { &hf_notify_registered_in, { "Registered in", "cmrp.notify.registered_in", FT_FRAMENUM,
-            BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0,
-            "Frame of the ApiAddNotify* request that registered this key on this port", HFILL } },
-        { &hf_notify_change, { "Filter", "cmrp.notify.change", FT_UINT32, BASE_HEX, NULL, 0,
-            "CLUSTER_CHANGE bitmask (MS-CMRP 2.2.2.7)", HFILL } },
-        { &hf_notify_state_group, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC,
-            VALS(cmrp_vs_CLUSTER_GROUP_STATE), 0, "Group state (ApiGetGroupState values)", HFILL } },
-        { &hf_notify_state_resource, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC,
-            VALS(cmrp_vs_CLUSTER_RESOURCE_STATE), 0, "Resource state (ApiGetResourceState values)", HFILL } },
-        { &hf_notify_state_node, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC,
-            VALS(cmrp_vs_CLUSTER_NODE_STATE), 0, "Node state (ApiGetNodeState values)", HFILL } },
-        { &hf_notify_state_network, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC,
-            VALS(cmrp_vs_CLUSTER_NETWORK_STATE), 0, "Network state (ApiGetNetworkState values)", HFILL } },
-        { &hf_notify_state_netif, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC,
-            VALS(cmrp_vs_CLUSTER_NETINTERFACE_STATE), 0, "Network interface state (ApiGetNetInterfaceState values)",
-            HFILL } },
-        { &hf_notify_state_plain, { "State", "cmrp.notify.state", FT_UINT32, BASE_DEC, NULL, 0,
-            "Object state", HFILL } },
-        { &hf_notify_group_type, { "Group type", "cmrp.notify.group_type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSGROUP_TYPE), 0, "CLUSGROUP_TYPE of the added group", HFILL } },
-        { &hf_notify_cluster_version, { "Cluster operating version", "cmrp.notify.cluster_version",
-            FT_UINT32, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_notify_id, { "ID", "cmrp.notify.id", FT_STRING, BASE_NONE, NULL, 0,
-            "Object ID carried in the notification buffer", HFILL } },
-        { &hf_notify_dependency_expression, { "Dependency expression",
-            "cmrp.notify.dependency_expression", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_notify_data, { "Data", "cmrp.notify.data", FT_BYTES, BASE_NONE, NULL, 0,
-            "Notification buffer without a documented format", HFILL } },
-        { &hf_notify_trailing, { "Trailing data", "cmrp.notify.trailing", FT_BYTES, BASE_NONE, NULL,
-            0, NULL, HFILL } },
-        { &hf_notify_mbr_has_quorum, { "Has quorum", "cmrp.notify.membership.has_quorum", FT_UINT8,
-            BASE_DEC, NULL, 0, "CLUSTER_MEMBERSHIP_INFO.HasQuorum", HFILL } },
-        { &hf_notify_mbr_up_nodes_size, { "Up nodes", "cmrp.notify.membership.up_nodes_size",
-            FT_UINT32, BASE_DEC, NULL, 0, "CLUSTER_MEMBERSHIP_INFO.UpNodesSize", HFILL } },
-        { &hf_notify_mbr_up_node, { "Up node ID", "cmrp.notify.membership.up_node", FT_UINT8,
-            BASE_DEC, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_state_info, { "Shared volume state", "cmrp.notify.csv", FT_BYTES,
-            BASE_NONE, NULL, 0, "CLUSTER_SHARED_VOLUME_STATE_INFO(_EX)", HFILL } },
-        { &hf_notify_csv_volume_name, { "Volume name", "cmrp.notify.csv.volume_name", FT_STRING,
-            BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_node_name, { "Node name", "cmrp.notify.csv.node_name", FT_STRING,
-            BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_state, { "Volume state", "cmrp.notify.csv.state", FT_UINT32, BASE_DEC,
-            VALS(cmrp_vs_CLUSTER_SHARED_VOLUME_STATE), 0, NULL, HFILL } },
-        { &hf_notify_csv_friendly_name, { "Volume friendly name", "cmrp.notify.csv.friendly_name",
-            FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_padding, { "Padding", "cmrp.notify.csv.padding", FT_BYTES, BASE_NONE,
-            NULL, 0, "Alignment of the 64-bit reasons (C layout)", HFILL } },
-        { &hf_notify_csv_redirected, { "Redirected I/O reason", "cmrp.notify.csv.redirected_reason",
-            FT_UINT64, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_redirected_user, { "RedirectedIOReasonUserRequest",
-            "cmrp.notify.csv.redirected_reason.user_request", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x1), NULL, HFILL } },
-        { &hf_notify_csv_redirected_fs_filter, { "RedirectedIOReasonIncompatibleFileSystemFilter",
-            "cmrp.notify.csv.redirected_reason.fs_filter", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x2), NULL, HFILL } },
-        { &hf_notify_csv_redirected_vol_filter, { "RedirectedIOReasonIncompatibleVolumeFilter",
-            "cmrp.notify.csv.redirected_reason.volume_filter", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x4), NULL, HFILL } },
-        { &hf_notify_csv_redirected_fs_config, { "RedirectedIOReasonFileSystemConfiguration",
-            "cmrp.notify.csv.redirected_reason.fs_configuration", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x8), NULL, HFILL } },
-        { &hf_notify_csv_redirected_encryption, { "RedirectedIOReasonVolumeEncryption",
-            "cmrp.notify.csv.redirected_reason.encryption", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x10), NULL, HFILL } },
-        { &hf_notify_csv_block_redirected, { "Block redirected I/O reason",
-            "cmrp.notify.csv.block_redirected_reason", FT_UINT64, BASE_HEX, NULL, 0, NULL, HFILL } },
-        { &hf_notify_csv_block_no_disk, { "BlockRedirectedIOReasonNoDiskConnectivity",
-            "cmrp.notify.csv.block_redirected_reason.no_disk_connectivity", FT_BOOLEAN, 64, NULL,
-            G_GUINT64_CONSTANT(0x1), NULL, HFILL } },
-        { &hf_notify_csv_block_space_not_attached, { "BlockRedirectedIOReasonStorageSpaceNotAttached",
-            "cmrp.notify.csv.block_redirected_reason.storage_space_not_attached", FT_BOOLEAN, 64,
-            NULL, G_GUINT64_CONSTANT(0x2), NULL, HFILL } },
-
-        { &hf_change_node_state, { "CLUSTER_CHANGE_NODE_STATE", "cmrp.notify.change.node_state",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_STATE, NULL, HFILL } },
-        { &hf_change_node_deleted, { "CLUSTER_CHANGE_NODE_DELETED", "cmrp.notify.change.node_deleted",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_DELETED, NULL, HFILL } },
-        { &hf_change_node_added, { "CLUSTER_CHANGE_NODE_ADDED", "cmrp.notify.change.node_added",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_ADDED, NULL, HFILL } },
-        { &hf_change_node_property, { "CLUSTER_CHANGE_NODE_PROPERTY",
-            "cmrp.notify.change.node_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NODE_PROPERTY, NULL, HFILL } },
-        { &hf_change_registry_name, { "CLUSTER_CHANGE_REGISTRY_NAME",
-            "cmrp.notify.change.registry_name", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_NAME, NULL, HFILL } },
-        { &hf_change_registry_attributes, { "CLUSTER_CHANGE_REGISTRY_ATTRIBUTES",
-            "cmrp.notify.change.registry_attributes", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_ATTRIBUTES, NULL, HFILL } },
-        { &hf_change_registry_value, { "CLUSTER_CHANGE_REGISTRY_VALUE",
-            "cmrp.notify.change.registry_value", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_VALUE, NULL, HFILL } },
-        { &hf_change_registry_subtree, { "CLUSTER_CHANGE_REGISTRY_SUBTREE",
-            "cmrp.notify.change.registry_subtree", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_REGISTRY_SUBTREE, NULL, HFILL } },
-        { &hf_change_resource_state, { "CLUSTER_CHANGE_RESOURCE_STATE",
-            "cmrp.notify.change.resource_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_STATE, NULL, HFILL } },
-        { &hf_change_resource_deleted, { "CLUSTER_CHANGE_RESOURCE_DELETED",
-            "cmrp.notify.change.resource_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_DELETED, NULL, HFILL } },
-        { &hf_change_resource_added, { "CLUSTER_CHANGE_RESOURCE_ADDED",
-            "cmrp.notify.change.resource_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_ADDED, NULL, HFILL } },
-        { &hf_change_resource_property, { "CLUSTER_CHANGE_RESOURCE_PROPERTY",
-            "cmrp.notify.change.resource_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_PROPERTY, NULL, HFILL } },
-        { &hf_change_group_state, { "CLUSTER_CHANGE_GROUP_STATE", "cmrp.notify.change.group_state",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_STATE, NULL, HFILL } },
-        { &hf_change_group_deleted, { "CLUSTER_CHANGE_GROUP_DELETED",
-            "cmrp.notify.change.group_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_DELETED, NULL, HFILL } },
-        { &hf_change_group_added, { "CLUSTER_CHANGE_GROUP_ADDED", "cmrp.notify.change.group_added",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_ADDED, NULL, HFILL } },
-        { &hf_change_group_property, { "CLUSTER_CHANGE_GROUP_PROPERTY",
-            "cmrp.notify.change.group_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_GROUP_PROPERTY, NULL, HFILL } },
-        { &hf_change_resource_type_deleted, { "CLUSTER_CHANGE_RESOURCE_TYPE_DELETED",
-            "cmrp.notify.change.resource_type_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_TYPE_DELETED, NULL, HFILL } },
-        { &hf_change_resource_type_added, { "CLUSTER_CHANGE_RESOURCE_TYPE_ADDED",
-            "cmrp.notify.change.resource_type_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_TYPE_ADDED, NULL, HFILL } },
-        { &hf_change_resource_type_property, { "CLUSTER_CHANGE_RESOURCE_TYPE_PROPERTY",
-            "cmrp.notify.change.resource_type_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_RESOURCE_TYPE_PROPERTY, NULL,
-            HFILL } },
-        { &hf_change_cluster_reconnect, { "CLUSTER_CHANGE_CLUSTER_RECONNECT",
-            "cmrp.notify.change.cluster_reconnect", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_CLUSTER_RECONNECT, NULL, HFILL } },
-        { &hf_change_network_state, { "CLUSTER_CHANGE_NETWORK_STATE",
-            "cmrp.notify.change.network_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_STATE, NULL, HFILL } },
-        { &hf_change_network_deleted, { "CLUSTER_CHANGE_NETWORK_DELETED",
-            "cmrp.notify.change.network_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_DELETED, NULL, HFILL } },
-        { &hf_change_network_added, { "CLUSTER_CHANGE_NETWORK_ADDED",
-            "cmrp.notify.change.network_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_ADDED, NULL, HFILL } },
-        { &hf_change_network_property, { "CLUSTER_CHANGE_NETWORK_PROPERTY",
-            "cmrp.notify.change.network_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETWORK_PROPERTY, NULL, HFILL } },
-        { &hf_change_netinterface_state, { "CLUSTER_CHANGE_NETINTERFACE_STATE",
-            "cmrp.notify.change.netinterface_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_STATE, NULL, HFILL } },
-        { &hf_change_netinterface_deleted, { "CLUSTER_CHANGE_NETINTERFACE_DELETED",
-            "cmrp.notify.change.netinterface_deleted", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_DELETED, NULL, HFILL } },
-        { &hf_change_netinterface_added, { "CLUSTER_CHANGE_NETINTERFACE_ADDED",
-            "cmrp.notify.change.netinterface_added", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_ADDED, NULL, HFILL } },
-        { &hf_change_netinterface_property, { "CLUSTER_CHANGE_NETINTERFACE_PROPERTY",
-            "cmrp.notify.change.netinterface_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_NETINTERFACE_PROPERTY, NULL,
-            HFILL } },
-        { &hf_change_quorum_state, { "CLUSTER_CHANGE_QUORUM_STATE", "cmrp.notify.change.quorum_state",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_QUORUM_STATE, NULL, HFILL } },
-        { &hf_change_cluster_state, { "CLUSTER_CHANGE_CLUSTER_STATE",
-            "cmrp.notify.change.cluster_state", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_CLUSTER_STATE, NULL, HFILL } },
-        { &hf_change_cluster_property, { "CLUSTER_CHANGE_CLUSTER_PROPERTY",
-            "cmrp.notify.change.cluster_property", FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_CLUSTER_PROPERTY, NULL, HFILL } },
-        { &hf_change_handle_close, { "CLUSTER_CHANGE_HANDLE_CLOSE", "cmrp.notify.change.handle_close",
-            FT_BOOLEAN, 32, NULL, CMRP_CLUSTER_CHANGE_HANDLE_CLOSE, NULL, HFILL } },
-
-        { &hf_enum_type_cluster, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_ENUM), 0, "CLUSTER_ENUM (ApiCreateEnum, ApiCreateEnumEx, "
-            "ApiCreateNetInterfaceEnum)", HFILL } },
-        { &hf_enum_type_resource, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_RESOURCE_ENUM), 0, "CLUSTER_RESOURCE_ENUM (ApiCreateResEnum)", HFILL } },
-        { &hf_enum_type_group, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_GROUP_ENUM), 0, "CLUSTER_GROUP_ENUM (ApiCreateGroupResourceEnum)", HFILL } },
-        { &hf_enum_type_network, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_NETWORK_ENUM), 0, "CLUSTER_NETWORK_ENUM (ApiCreateNetworkEnum)", HFILL } },
-        { &hf_enum_type_node, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_NODE_ENUM), 0, "CLUSTER_NODE_ENUM (ApiCreateNodeEnum, ApiCreateNodeEnumEx)",
-            HFILL } },
-        { &hf_enum_type_restype, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX,
-            VALS(cmrp_vs_CLUSTER_RESOURCE_TYPE_ENUM), 0, "CLUSTER_RESOURCE_TYPE_ENUM (ApiCreateResTypeEnum)", HFILL } },
-        { &hf_enum_type_plain, { "Type", "cmrp.enum_entry.type", FT_UINT32, BASE_HEX, NULL, 0,
-            "Entry type (no documented values for this method)", HFILL } },
-        { &hf_enum_property_name, { "Property name", "cmrp.enum.property_name", FT_STRING,
-            BASE_NONE, NULL, 0, "A property requested by ApiCreateGroupEnum / ApiCreateResourceEnum "
-            "(\"*\": all)", HFILL } },
-    };
-    static gint *ett[] = {
-        &ett_notify_flags, &ett_notify_change, &ett_notify_csv, &ett_notify_csv_reason,
-        &ett_notify_membership,
-        &ett_v2_type[0], &ett_v2_type[1], &ett_v2_type[2], &ett_v2_type[3], &ett_v2_type[4],
-        &ett_v2_type[5], &ett_v2_type[6], &ett_v2_type[7], &ett_v2_type[8], &ett_v2_type[9],
-        &ett_v2_type[10], &ett_v2_type[11], &ett_v2_type[12], &ett_v2_type[13], &ett_v2_type[14],
-        &ett_v2_type[15], &ett_v2_type[16],
-    };
-    static ei_register_info ei[] = {
-        { &ei_notify_buffer_size, { "cmrp.notify.buffer_size_mismatch", PI_MALFORMED, PI_ERROR,
-            "dwBufferSize does not match the buffer", EXPFILL } },
-        { &ei_notify_short, { "cmrp.notify.payload_short", PI_MALFORMED, PI_ERROR,
-            "Notification buffer too short for its payload", EXPFILL } },
-        { &ei_notify_trailing, { "cmrp.notify.trailing_data", PI_PROTOCOL, PI_WARN,
-            "Data after the end of the payload", EXPFILL } },
-        { &ei_notify_unterminated, { "cmrp.notify.unterminated_string", PI_MALFORMED, PI_WARN,
-            "String or string list is not NUL-terminated", EXPFILL } },
-        { &ei_notify_unexpected_data, { "cmrp.notify.unexpected_data", PI_PROTOCOL, PI_WARN,
-            "MS-CMRP 3.1.4.2.138 says this notification has an empty buffer", EXPFILL } },
-        { &ei_notify_not_returned, { "cmrp.notify.client_only_flag", PI_PROTOCOL, PI_WARN,
-            "The server MUST NOT return this flag (MS-CMRP 3.1.4.2.138)", EXPFILL } },
-        { &ei_notify_not_one_flag, { "cmrp.notify.not_one_flag", PI_PROTOCOL, PI_WARN,
-            "A notification carries exactly one filter flag", EXPFILL } },
-        { &ei_notify_unknown_flags, { "cmrp.notify.unknown_flags", PI_PROTOCOL, PI_WARN,
-            "Filter flags not defined for the object type", EXPFILL } },
-        { &ei_notify_unknown_object_type, { "cmrp.notify.unknown_object_type", PI_PROTOCOL, PI_WARN,
-            "Unknown CLUSTER_OBJECT_TYPE", EXPFILL } },
-        { &ei_notify_too_deep, { "cmrp.notify.too_deep", PI_MALFORMED, PI_ERROR,
-            "Nesting too deep", EXPFILL } },
-        { &ei_notify_count_overrun, { "cmrp.notify.count_overrun", PI_MALFORMED, PI_ERROR,
-            "Count larger than the buffer can hold", EXPFILL } },
-        { &ei_notify_unregistered_key, { "cmrp.notify.unregistered_key", PI_SEQUENCE, PI_NOTE,
-            "No registration of this key was seen", EXPFILL } },
-    };
-    expert_module_t *expert;
-    unsigned i, n = 0;
-
     proto_notify = proto;
-    /* The per-object-type flag fields come from v2_flags (one table for names, bits and
-     * payloads); their registration records and field lists live in static arrays. */
-    for (i = 0; i < N_V2_FLAGS; i++) {
-        const v2_flag_t *f = &v2_flags[i];
-        v2_type_t *t = &v2_types[f->object_type];
-        v2_flag_hf[i] = -1;
-        hf_v2_flag_info[i].p_id = &v2_flag_hf[i];
-        hf_v2_flag_info[i].hfinfo = (header_field_info){ f->name, f->abbrev, FT_BOOLEAN, 64, NULL,
-                                                         f->mask, NULL, HFILL };
-        if (t->count == 0)
-            t->first = i;
-        t->count++;
-        t->known |= f->mask;
-    }
-    for (i = 1; i <= OT_MAX; i++) {
-        v2_types[i].fields = (int *const *)&v2_field_lists[n];
-        for (unsigned j = 0; j < v2_types[i].count; j++)
-            v2_field_lists[n++] = &v2_flag_hf[v2_types[i].first + j];
-        v2_field_lists[n++] = NULL;
-    }
-    for (i = 0; i <= OT_MAX; i++)
-        ett_v2_type[i] = -1;
-
-    proto_register_field_array(proto, hf, array_length(hf));
-    proto_register_field_array(proto, hf_v2_flag_info, array_length(hf_v2_flag_info));
-    proto_register_subtree_array(ett, array_length(ett));
-    expert = expert_register_protocol(proto);
-    expert_register_field_array(expert, ei, array_length(ei));
+    register_notify_payloads(proto);
+    register_fields(proto);
 
     notify_keys = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), port_key_hash,
                                          port_key_equal);

@@ -34,44 +34,8 @@
 #define BATCH_VERSION       1
 #define BATCH_CMD_HEADER    12      /* CommandType, ValueType, NameLength */
 
-static int hf_reg_sz = -1;
-static int hf_reg_dword = -1;
-static int hf_reg_dword_be = -1;
-static int hf_reg_qword = -1;
-static int hf_reg_binary = -1;
-static int hf_reg_data = -1;
-static int hf_reg_unused = -1;
-
-static int hf_batch_version = -1;
-static int hf_batch_command = -1;
-static int hf_batch_command_type = -1;
-static int hf_batch_value_type = -1;
-static int hf_batch_status = -1;
-static int hf_batch_control = -1;
-static int hf_batch_name_length = -1;
-static int hf_batch_key_name = -1;
-static int hf_batch_value_name = -1;
-static int hf_batch_data_length = -1;
-static int hf_batch_data = -1;
-static int hf_batch_padding = -1;
-static int hf_batch_command_count = -1;
-static int hf_batch_trailing = -1;
-
-static gint ett_reg_data = -1;
-static gint ett_batch = -1;
-static gint ett_batch_command = -1;
-static gint ett_batch_data = -1;
-
-static expert_field ei_reg_bad_length = EI_INIT;
-static expert_field ei_reg_unterminated = EI_INIT;
-static expert_field ei_reg_odd_length = EI_INIT;
-static expert_field ei_reg_no_type = EI_INIT;
-static expert_field ei_batch_truncated = EI_INIT;
-static expert_field ei_batch_bad_version = EI_INIT;
-static expert_field ei_batch_no_commands = EI_INIT;
-static expert_field ei_batch_unknown_command = EI_INIT;
-static expert_field ei_batch_bad_name_length = EI_INIT;
-static expert_field ei_batch_length_overrun = EI_INIT;
+/* Fields, subtrees and expert infos: idl/tables/fields-reg.tsv (generated). */
+#include "cmrp-fields-reg.h"
 
 /* ------------------------------------------------------------------------------------------------
  * Registry value data
@@ -387,78 +351,5 @@ cmrp_hook_reg_batch(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx)
 void
 cmrp_register_reg(int proto)
 {
-    static hf_register_info hf[] = {
-        { &hf_reg_sz, { "String", "cmrp.reg.sz", FT_STRING, BASE_NONE, NULL, 0,
-            "REG_SZ / REG_EXPAND_SZ / REG_LINK data, or one string of REG_MULTI_SZ data", HFILL } },
-        { &hf_reg_dword, { "DWORD", "cmrp.reg.dword", FT_UINT32, BASE_DEC_HEX, NULL, 0,
-            "REG_DWORD data (little-endian)", HFILL } },
-        { &hf_reg_dword_be, { "DWORD", "cmrp.reg.dword", FT_UINT32, BASE_DEC_HEX, NULL, 0,
-            "REG_DWORD_BIG_ENDIAN data", HFILL } },
-        { &hf_reg_qword, { "QWORD", "cmrp.reg.qword", FT_UINT64, BASE_DEC_HEX, NULL, 0,
-            "REG_QWORD data", HFILL } },
-        { &hf_reg_binary, { "Binary", "cmrp.reg.binary", FT_BYTES, BASE_NONE, NULL, 0,
-            "REG_BINARY data", HFILL } },
-        { &hf_reg_data, { "Data", "cmrp.reg.data", FT_BYTES, BASE_NONE, NULL, 0,
-            "Value data of another registry type, or too short for its type", HFILL } },
-        { &hf_reg_unused, { "Unused", "cmrp.reg.unused", FT_BYTES, BASE_NONE, NULL, 0,
-            "Buffer bytes after the value", HFILL } },
-
-        { &hf_batch_version, { "Version", "cmrp.batch.version", FT_UINT32, BASE_DEC, NULL, 0,
-            "CLUSTER_REG_BATCH_UPDATE.VersionNumber (1)", HFILL } },
-        { &hf_batch_command, { "Command", "cmrp.batch.command", FT_NONE, BASE_NONE, NULL, 0,
-            "BATCH_UPDATE_COMMAND", HFILL } },
-        { &hf_batch_command_type, { "Command type", "cmrp.batch.command_type", FT_UINT32, BASE_DEC,
-            VALS(cmrp_vs_CLUSTER_REG_BATCH_COMMAND), 0, "CLUSTER_REG_BATCH_COMMAND", HFILL } },
-        { &hf_batch_value_type, { "Value type", "cmrp.batch.value_type", FT_UINT32, BASE_DEC,
-            VALS(cmrp_vs_CLUSREG_VALUE_TYPE), 0, NULL, HFILL } },
-        { &hf_batch_status, { "Status", "cmrp.batch.status", FT_UINT32, BASE_DEC | BASE_EXT_STRING,
-            VALS_EXT_PTR(&cmrp_error_vals_ext), 0, "ValueType of CLUSREG_READ_ERROR: the error",
-            HFILL } },
-        { &hf_batch_control, { "Control", "cmrp.batch.control", FT_UINT32, BASE_DEC,
-            VALS(cmrp_vs_CLUSREG_CONTROL_COMMAND_DATA), 0, "The value of a CLUSREG_CONTROL_COMMAND (its Data)", HFILL } },
-        { &hf_batch_name_length, { "Name length", "cmrp.batch.name_length", FT_UINT32, BASE_DEC,
-            NULL, 0, NULL, HFILL } },
-        { &hf_batch_key_name, { "Key name", "cmrp.batch.key_name", FT_STRING, BASE_NONE, NULL, 0,
-            "Key path, relative to the current key", HFILL } },
-        { &hf_batch_value_name, { "Value name", "cmrp.batch.value_name", FT_STRING, BASE_NONE,
-            NULL, 0, NULL, HFILL } },
-        { &hf_batch_data_length, { "Data length", "cmrp.batch.data_length", FT_UINT32, BASE_DEC,
-            NULL, 0, NULL, HFILL } },
-        { &hf_batch_data, { "Data", "cmrp.batch.data", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_batch_padding, { "Padding", "cmrp.batch.padding", FT_BYTES, BASE_NONE, NULL, 0, NULL,
-            HFILL } },
-        { &hf_batch_command_count, { "Commands", "cmrp.batch.command_count", FT_UINT32, BASE_DEC,
-            NULL, 0, "Number of commands in the batch", HFILL } },
-        { &hf_batch_trailing, { "Trailing data", "cmrp.batch.trailing", FT_BYTES, BASE_NONE, NULL,
-            0, NULL, HFILL } },
-    };
-    static gint *ett[] = { &ett_reg_data, &ett_batch, &ett_batch_command, &ett_batch_data };
-    static ei_register_info ei[] = {
-        { &ei_reg_bad_length, { "cmrp.reg.bad_length", PI_MALFORMED, PI_ERROR,
-            "Value data length does not fit its registry type", EXPFILL } },
-        { &ei_reg_unterminated, { "cmrp.reg.unterminated_string", PI_MALFORMED, PI_WARN,
-            "String is not NUL-terminated", EXPFILL } },
-        { &ei_reg_odd_length, { "cmrp.reg.odd_length", PI_MALFORMED, PI_WARN,
-            "UTF-16 string data of an odd number of bytes", EXPFILL } },
-        { &ei_reg_no_type, { "cmrp.reg.no_type", PI_UNDECODED, PI_NOTE,
-            "Registry value type unknown (request not seen)", EXPFILL } },
-        { &ei_batch_truncated, { "cmrp.batch.truncated", PI_MALFORMED, PI_ERROR,
-            "Batch update cut short", EXPFILL } },
-        { &ei_batch_bad_version, { "cmrp.batch.bad_version", PI_MALFORMED, PI_ERROR,
-            "VersionNumber MUST be 1", EXPFILL } },
-        { &ei_batch_no_commands, { "cmrp.batch.no_commands", PI_MALFORMED, PI_WARN,
-            "A batch update holds one or more commands", EXPFILL } },
-        { &ei_batch_unknown_command, { "cmrp.batch.unknown_command", PI_PROTOCOL, PI_WARN,
-            "Reserved command type", EXPFILL } },
-        { &ei_batch_bad_name_length, { "cmrp.batch.bad_name_length", PI_MALFORMED, PI_WARN,
-            "NameLength is not an even number of at least 2", EXPFILL } },
-        { &ei_batch_length_overrun, { "cmrp.batch.length_overrun", PI_MALFORMED, PI_ERROR,
-            "Length overruns the buffer", EXPFILL } },
-    };
-    expert_module_t *expert;
-
-    proto_register_field_array(proto, hf, array_length(hf));
-    proto_register_subtree_array(ett, array_length(ett));
-    expert = expert_register_protocol(proto);
-    expert_register_field_array(expert, ei, array_length(ei));
+    register_fields(proto);
 }

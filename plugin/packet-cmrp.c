@@ -42,24 +42,9 @@ plugin_describe(void)
 
 static int proto_cmrp = -1;
 static int proto_cmrp2 = -1;
-static int hf_cmrp_opnum = -1;
-static int hf_cmrp2_opnum = -1;   /* same abbrev: dcerpc rewrites an opnum hf's names per table */
-int hf_cmrp_handle = -1;
-int hf_cmrp_rc = -1;
-int hf_cmrp_null_pointer = -1;
-int hf_cmrp_referent = -1;
-static int ett_cmrp = -1;
-static int ett_cmrp2 = -1;
 
-static int hf_cmrp_request_in = -1;
-static int ett_cmrp_context = -1;
-
-static expert_field ei_cmrp_error_status = EI_INIT;
-static expert_field ei_cmrp_more_data = EI_INIT;
-static expert_field ei_cmrp_no_more_items = EI_INIT;
-static expert_field ei_cmrp_io_pending = EI_INIT;
-static expert_field ei_cmrp_spec_not_on_wire = EI_INIT;
-static expert_field ei_cmrp_spec_not_in_v2 = EI_INIT;
+/* Fields, subtrees and expert infos: idl/tables/fields-cmrp.tsv (generated). */
+#include "cmrp-fields-cmrp.h"
 
 static e_guid_t uuid_cmrp = CMRP_UUID_INIT;
 #define CMRP_VER3 3
@@ -456,57 +441,26 @@ build_procs(bool v2)
     return procs;
 }
 
+/* What the NDR walker reports to the layers above it: handles and the objects a call names go to
+ * the state module, scalars to this module's stub summary. */
+static const cmrp_walker_ops_t walker_ops = {
+    .handle_item = cmrp_handle_item,
+    .object_string = cmrp_object_string,
+    .call_val = cmrp_call_val,
+    .note_value = cmrp_summary_note_value,
+};
+
 static void
 proto_register_cmrp(void)
 {
-    static hf_register_info hf[] = {
-        { &hf_cmrp_opnum, { "Operation", "cmrp.opnum", FT_UINT16, BASE_DEC, NULL, 0,
-            "ClusAPI method (opnum)", HFILL } },
-        { &hf_cmrp2_opnum, { "Operation", "cmrp.opnum", FT_UINT16, BASE_DEC, NULL, 0,
-            "ClusAPI 2.0 method (opnum)", HFILL } },
-        { &hf_cmrp_handle, { "Context handle", "cmrp.handle", FT_BYTES, BASE_NONE, NULL, 0,
-            "20-byte RPC context handle", HFILL } },
-        { &hf_cmrp_rc, { "Return value", "cmrp.rc", FT_UINT32, BASE_HEX | BASE_EXT_STRING,
-            VALS_EXT_PTR(&cmrp_error_vals_ext), 0, "The call's outcome (Win32 error code): the "
-            "return value, or the Status parameter of the methods that return a handle",
-            HFILL } },
-        { &hf_cmrp_null_pointer, { "NULL pointer", "cmrp.null_pointer", FT_STRING, BASE_NONE,
-            NULL, 0, "A unique pointer that was NULL on the wire (the parameter it stands for)",
-            HFILL } },
-        { &hf_cmrp_referent, { "Referent ID", "cmrp.referent", FT_UINT64, BASE_HEX, NULL, 0,
-            NULL, HFILL } },
-        { &hf_cmrp_request_in, { "Request in", "cmrp.request_in", FT_FRAMENUM, BASE_NONE,
-            FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0, "Frame of the request this response answers",
-            HFILL } },
-    };
-    static int *ett[] = { &ett_cmrp, &ett_cmrp2, &ett_cmrp_context };
-    static ei_register_info ei[] = {
-        { &ei_cmrp_error_status, { "cmrp.error.status", PI_RESPONSE_CODE, PI_WARN,
-            "The call failed", EXPFILL } },
-        { &ei_cmrp_more_data, { "cmrp.rc.more_data", PI_RESPONSE_CODE, PI_NOTE,
-            "ERROR_MORE_DATA: the client asks again with a larger buffer", EXPFILL } },
-        { &ei_cmrp_no_more_items, { "cmrp.rc.no_more_items", PI_RESPONSE_CODE, PI_CHAT,
-            "ERROR_NO_MORE_ITEMS: the end of an enumeration", EXPFILL } },
-        { &ei_cmrp_io_pending, { "cmrp.rc.io_pending", PI_RESPONSE_CODE, PI_CHAT,
-            "ERROR_IO_PENDING: the operation goes on in the background", EXPFILL } },
-        { &ei_cmrp_spec_not_on_wire, { "cmrp.spec.not_on_wire", PI_PROTOCOL, PI_WARN,
-            "MS-CMRP says this opnum is not used on the wire", EXPFILL } },
-        { &ei_cmrp_spec_not_in_v2, { "cmrp.spec.not_in_v2", PI_PROTOCOL, PI_WARN,
-            "This method does not exist in ClusAPI 2.0", EXPFILL } },
-    };
-    expert_module_t *em;
-
     proto_cmrp = proto_register_protocol("Failover Cluster Management API (MS-CMRP, cmrp plugin)",
                                          "CMRP", "cmrp");
     proto_cmrp2 = proto_register_protocol("Failover Cluster Management API 2.0 (MS-CMRP, cmrp plugin)",
                                           "CMRP2", "cmrp2");
-    proto_register_field_array(proto_cmrp, hf, array_length(hf));
-    proto_register_subtree_array(ett, array_length(ett));
-    em = expert_register_protocol(proto_cmrp);
-    expert_register_field_array(em, ei, array_length(ei));
+    register_fields(proto_cmrp);
 
     cmrp_gen_register(proto_cmrp);
-    cmrp_ndr_register(proto_cmrp);
+    cmrp_ndr_register(proto_cmrp, &walker_ops);
     cmrp_handles_register(proto_cmrp);
     cmrp_gen_register_modules(proto_cmrp);
     cmrp_stats_register_tap();

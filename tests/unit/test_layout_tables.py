@@ -236,10 +236,10 @@ def test_property_value_structures_are_data():
 
 
 def test_ctl_layout_hfs_exist():
-    """Every hf_ a row of ctllayouts.tsv names is declared in packet-cmrp-ctl.c (the build would fail
-    too; this says which row)."""
-    src = open(os.path.join(ROOT, 'plugin/packet-cmrp-ctl.c')).read()
-    declared = set(re.findall(r'^static int (hf_\w+) = -1;', src, re.M))
+    """Every hf_ a row of ctllayouts.tsv names is a field of packet-cmrp-ctl.c (its field table,
+    idl/tables/fields-ctl.tsv; the build would fail too; this says which row)."""
+    src = open(os.path.join(ROOT, 'idl/tables/fields-ctl.tsv')).read()
+    declared = set(re.findall(r'^field\t(hf_\w+)\t', src, re.M))
     for _, name, _, _, fields in layouts():
         for hf, _, _ in fields:
             if hf.startswith('hf_ctl_'):

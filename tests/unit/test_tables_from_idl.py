@@ -34,6 +34,23 @@ def source(name):
         return f.read()
 
 
+def with_fields(name):
+    """A module's source and its field table (idl/tables/fields-<module>.tsv), whose `idl:ENUM`
+    values become the module's VALS(cmrp_vs_ENUM) (idl/gen/gen_fields.py)."""
+    mod = re.sub(r'^(packet-cmrp-|cmrp-)', '', name[:-2])
+    path = os.path.join(ROOT, 'idl', 'tables', 'fields-%s.tsv' % mod)
+    text = source(name)
+    if os.path.exists(path):
+        with open(path, encoding='utf-8') as f:
+            text += re.sub(r'\bidl:(\w+)', r'cmrp_vs_\1', f.read())
+    return text
+
+
+def table_text(name):
+    with open(os.path.join(ROOT, 'idl', 'tables', name), encoding='utf-8') as f:
+        return f.read()
+
+
 def hand_tables(text):
     """{table name: [strings]} of every value_string / true_false_string defined in text."""
     out = {}
@@ -72,13 +89,16 @@ def test_at_most_ten_hand_tables():
 
 
 def test_notify_and_proplist_use_the_idl():
-    notify, prop = source('packet-cmrp-notify.c'), source('packet-cmrp-proplist.c')
-    for t in ('CLUSTER_GROUP_STATE', 'CLUSTER_RESOURCE_STATE', 'CLUSTER_NODE_STATE',
-              'CLUSTER_NETWORK_STATE', 'CLUSTER_NETINTERFACE_STATE', 'CLUSGROUP_TYPE',
-              'CLUSTER_SHARED_VOLUME_STATE', 'CLUSTER_OBJECT_TYPE', 'CLUSTER_ENUM',
+    notify, prop = with_fields('packet-cmrp-notify.c'), with_fields('packet-cmrp-proplist.c')
+    for t in ('CLUSTER_SHARED_VOLUME_STATE', 'CLUSTER_OBJECT_TYPE', 'CLUSTER_ENUM',
               'CLUSTER_RESOURCE_ENUM', 'CLUSTER_GROUP_ENUM', 'CLUSTER_NETWORK_ENUM',
               'CLUSTER_NODE_ENUM', 'CLUSTER_RESOURCE_TYPE_ENUM'):
         assert 'cmrp_vs_%s' % t in notify, t
+    # the state tables of the DWORD payloads: through idl/tables/notifypayloads.tsv
+    payloads = table_text('notifypayloads.tsv')
+    for t in ('CLUSTER_GROUP_STATE', 'CLUSTER_RESOURCE_STATE', 'CLUSTER_NODE_STATE',
+              'CLUSTER_NETWORK_STATE', 'CLUSTER_NETINTERFACE_STATE', 'CLUSGROUP_TYPE'):
+        assert 'idl:%s' % t in payloads, t
     for t in ('CLUSTER_PROPERTY_SYNTAX', 'CLUSTER_PROPERTY_FORMAT', 'CLUSTER_PROPERTY_TYPE',
               'CLUSTER_RESOURCE_CLASS', 'CLUSTER_CSV_VOLUME_FAULT_STATE',
               'CLUSTER_SHARED_VOLUME_BACKUP_STATE', 'STORAGE_IDENTIFIER_CODE_SET',
@@ -126,7 +146,7 @@ def test_values_beyond_the_spec_say_where_they_come_from():
 
 
 def test_generated_tables_used():
-    ctl, reg = source('packet-cmrp-ctl.c'), source('packet-cmrp-reg.c')
+    ctl, reg = with_fields('packet-cmrp-ctl.c'), with_fields('packet-cmrp-reg.c')
     for t in ('CLUSTER_QUORUM_VALUE', 'CLUSTER_RESOURCE_CLASS', 'MAINTENANCE_MODE_TYPE',
               'CLUSDSK_DISKID_ENUM', 'CLUSTER_CONTROL_OBJECT', 'CLUSCTL_ACCESS_MODES',
               'CLUSTER_SHARED_VOLUME_BACKUP_STATE', 'CLUS_POOL_DRIVE_HEALTH', 'CLUS_POOL_DRIVE_STATE',
@@ -197,26 +217,113 @@ def test_characteristics_bits_registered(tshark):
             assert blurbs[n].startswith('MS-CMRP 2.2.2.4'), n
 
 
+def notify_rules():
+    import gen_notifypayloads
+    return gen_notifypayloads.parse(os.path.join(ROOT, 'idl', 'tables', 'notifypayloads.tsv'), ENUMS)
+
+
 def test_notification_flags_are_the_idls():
-    """Every CLUSTER_CHANGE_*_V2 row of the notification module names an IDL value (its mask is
-    CMRP_<name>, its label the name itself: a misspelt flag does not compile), and the flag belongs
-    to the enum of its object type (MS-CMRP 2.2.2.12-2.2.2.26)."""
-    notify = source('packet-cmrp-notify.c')
-    assert re.findall(r'\{\s*CMRP_CLUSTER_OBJECT_TYPE_\w+,\s*0x', notify) == []
-    rows = re.findall(r'^\s*V2\((\w+), (\w+), "([\w.]+)", (P_\w+)\),', notify, re.M)
+    """Every CLUSTER_CHANGE_*_V2 flag row of idl/tables/notifypayloads.tsv names an IDL value of the
+    enum of its object type (MS-CMRP 2.2.2.12-2.2.2.26); the generated table takes its mask as
+    CMRP_<name> (a misspelt flag does not compile) and its label is the name itself."""
+    types, _ = notify_rules()
+    rows = [(t.name, fl[0]) for t in types for fl in t.flags]
     assert len(rows) == 80
     enum_of = {'NETWORK_INTERFACE': 'NETINTERFACE', 'RESOURCE_TYPE': 'RESOURCE_TYPE',
                'UPGRADE': 'NODE_UPGRADE_PHASE'}
-    for ot, flag, _, _ in rows:
+    for ot, flag in rows:
         enum = 'CLUSTER_CHANGE_%s_V2' % enum_of.get(ot, ot)
         assert flag in dict(ENUMS[enum].values), (ot, flag)
+    # the hand module holds none of it: no flag, no flag field, no payload rule
+    notify = source('packet-cmrp-notify.c')
+    assert re.findall(r'CLUSTER_CHANGE_\w+_V2|cmrp\.notify\.flags\.', notify, re.I) == []
+    assert re.findall(r'^\s*V2\(', notify, re.M) == []
+
+
+def hand_arrays(text):
+    """{name: (string literals, identifiers)} of every static const array defined in text (what a
+    hand-written copy of a table would be)."""
+    out = {}
+    for m in re.finditer(r'static\s+const\s+[\w\s\*]*?\b(\w+)\s*\[[^\]]*\]\s*=\s*\{(.*?)\};',
+                         text, re.S):
+        body = m.group(2)
+        strings = re.findall(r'"((?:[^"\\]|\\.)*)"', body)
+        code = re.sub(r'"((?:[^"\\]|\\.)*)"', '""', body)
+        out[m.group(1)] = (set(strings), set(re.findall(r'\b[A-Za-z_]\w*\b', code)))
+    return out
+
+
+def idl_table_keys():
+    """{table: keys}: what names a row of each idl/tables table, as a copy would spell it."""
+    types, dwords = notify_rules()
+    notify = set()
+    for t in types:
+        notify.add(t.short)
+        for flag, _, field, _, _, _ in t.flags:
+            notify |= {flag, 'CMRP_' + flag, '%s.%s' % (t.fields, field)}
+    notify |= {d['what'] for d in dwords.values()}
+    ctl = set()
+    for line in table_text('ctlcodes.tsv').splitlines()[1:]:
+        if line.strip() and not line.startswith('#'):
+            ctl |= {line.split('\t')[0], 'CMRP_' + line.split('\t')[0]}
+    return {'notifypayloads.tsv': notify, 'ctlcodes.tsv': ctl}
+
+
+def test_no_hand_array_copies_an_idl_table():
+    """No hand file defines an array (any static const table: flags, names, payload rules) that
+    holds two or more rows of a table of idl/tables/: the notification payload rules, object type
+    names and DWORD payloads are generated from notifypayloads.tsv, control codes from
+    ctlcodes.tsv."""
+    keys = idl_table_keys()
+    found = set()
+    for name in HAND_FILES:
+        for array, (strings, idents) in hand_arrays(source(name)).items():
+            for table, k in keys.items():
+                if len((strings | idents) & k) >= 2:
+                    found.add((name, array, table))
+    # Known and open (issue 12): the statistics tap names object types by hand, for handle
+    # objects (CMRP_O_*, whose names cmrpgen.py generates in lower case) and for control-code
+    # objects (CLUS_OBJECT_*, the IDL's CLUSTER_CONTROL_OBJECT); they share the words of the
+    # notification type names. This list may only shrink.
+    known = {('cmrp-stats.c', 'subject_types', 'notifypayloads.tsv'),
+             ('cmrp-stats.c', 'ctl_objects', 'notifypayloads.tsv')}
+    assert found - known == set()
+
+
+def test_notify_rules_generated(tmp_path):
+    """The notification module includes the generated rules, and they hold every flag."""
+    assert '#include "cmrp-notify-payloads.h"' in source('packet-cmrp-notify.c')
+    out = tmp_path / 'np.h'
+    p = subprocess.run([sys.executable, os.path.join(ROOT, 'idl', 'gen', 'gen_notifypayloads.py'),
+                        os.path.join(ROOT, 'idl', 'tables', 'notifypayloads.tsv'),
+                        os.path.join(ROOT, 'idl', 'clusapi.idl'), str(out)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    text = out.read_text()
+    assert text.startswith('/* Generated by idl/gen/gen_notifypayloads.py')
+    assert len(re.findall(r'^    \{ CMRP_CLUSTER_OBJECT_TYPE_\w+, CMRP_\w+, "\w+", "cmrp\.notify\.flags\.[\w.]+", P_\w+ \},',
+                          text, re.M)) == 80
 
 
 def test_change_filter_bits_are_the_idls():
-    """The CLUSTER_CHANGE filter bits (2.2.2.7) of the notification module use the IDL's values as
-    their masks, under the IDL's names."""
+    """The CLUSTER_CHANGE filter bits (2.2.2.7) are the IDL's: one generated field per bit
+    (notify.cnf BITS line, cmrp_bits_CLUSTER_CHANGE), none registered by hand."""
     notify = source('packet-cmrp-notify.c')
-    entries = re.findall(r'\{ &hf_change_\w+, \{ "(\w+)",.*?HFILL \} \},', notify, re.S)
-    masks = re.findall(r'\{ &hf_change_\w+, \{ "\w+",.*?NULL, (\w+), NULL,\s*HFILL \} \},', notify, re.S)
-    assert len(entries) == 32 and masks == ['CMRP_' + e for e in entries]
-    assert set(entries) <= {n for n, _ in ENUMS['CLUSTER_CHANGE'].values}
+    with open(os.path.join(ROOT, 'idl', 'notify.cnf'), encoding='utf-8') as f:
+        assert re.search(r'^BITS\s+CLUSTER_CHANGE\s+cmrp\.notify\.change$', f.read(), re.M)
+    assert 'cmrp_bits_CLUSTER_CHANGE' in notify
+    assert re.findall(r'hf_change_\w+|CMRP_CLUSTER_CHANGE_\w+', notify) == []
+    bits = [v for _, v in ENUMS['CLUSTER_CHANGE'].values if v and not v & (v - 1)]
+    assert len(bits) == 32
+
+
+def test_change_filter_bits_registered(tshark):
+    """tshark -G fields: the 32 bits under cmrp.notify.change, their names and masks the IDL's."""
+    got = {}
+    for line in tshark.run('-G', 'fields').stdout.splitlines():
+        c = line.split('\t')
+        if c[0] == 'F' and c[2].startswith('cmrp.notify.change.'):
+            got[c[1]] = (c[2], int(c[6], 16))
+    want = {n: ('cmrp.notify.change.' + n[len('CLUSTER_CHANGE_'):].lower(), v)
+            for n, v in ENUMS['CLUSTER_CHANGE'].values if v and not v & (v - 1)}
+    assert got == want

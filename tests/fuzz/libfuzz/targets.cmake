@@ -7,7 +7,8 @@ if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
 endif()
 set(CMRP_FUZZ_PLUGIN_SOURCES ${CMRP_SOURCES} "${CMRP_GEN_DIR}/cmrp-gen.c" "${CMRP_GEN_DIR}/cmrp-ctl-table.c"
     "${CMRP_GEN_DIR}/cmrp-propmeanings.c"
-    "${CMRP_GEN_DIR}/cmrp-ctl-layouts.h" "${CMRP_GEN_DIR}/cmrp-prop-layouts.h")
+    "${CMRP_GEN_DIR}/cmrp-ctl-layouts.h" "${CMRP_GEN_DIR}/cmrp-prop-layouts.h"
+    "${CMRP_GEN_DIR}/cmrp-notify-payloads.h" ${CMRP_FIELD_HEADERS})
 
 function(cmrp_fuzz_target name)
     cmake_parse_arguments(T "" "" "SOURCES;FLAGS;LINK_FLAGS" ${ARGN})
