@@ -101,4 +101,8 @@ const uint8_t *cmrp_call_handle(const cmrp_call_t *call);
 /* Info column: append " text" once per PDU in a DCE/RPC-friendly way. */
 void cmrp_info_append(packet_info *pinfo, const char *text);
 
+/* Is the Info column shown or used (no column_info in tshark -V or -T fields without a column
+ * field)? Without it, build no Info text. */
+bool cmrp_info_wanted(const packet_info *pinfo);
+
 #endif

@@ -428,6 +428,8 @@ get_batch(packet_info *pinfo)
     batch_t *b = (batch_t *)p_get_proto_data(pinfo->pool, pinfo, proto_notify, BATCH_KEY);
     if (!b) {
         b = wmem_new0(pinfo->pool, batch_t);
+        /* no Info column (tshark -V, -T fields): event text only for a shown tree */
+        b->info_full = !cmrp_info_wanted(pinfo);
         p_add_proto_data(pinfo->pool, pinfo, proto_notify, BATCH_KEY, b);
     }
     return b;
