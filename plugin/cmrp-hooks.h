@@ -105,4 +105,8 @@ void cmrp_info_append(packet_info *pinfo, const char *text);
  * field)? Without it, build no Info text. */
 bool cmrp_info_wanted(const packet_info *pinfo);
 
+/* Is an expert info's formatted text used (a tree, or a listener on the "expert" tap)? If not,
+ * add the expert info with its fixed summary (expert_add_info): same severity, no printf. */
+bool cmrp_expert_text_wanted(proto_tree *tree);
+
 #endif

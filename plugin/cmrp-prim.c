@@ -97,8 +97,11 @@ cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, pa
 
     if (len < 0)
         len = 0;
-    item = proto_tree_add_item_ret_string(tree, hf, tvb, offset, len, ENC_UTF_16 | ENC_LITTLE_ENDIAN,
-                                          pinfo->pool, &s);
+    if (str)
+        item = proto_tree_add_item_ret_string(tree, hf, tvb, offset, len,
+                                              ENC_UTF_16 | ENC_LITTLE_ENDIAN, pinfo->pool, &s);
+    else    /* converts nothing without a tree or when the field is not referenced */
+        item = proto_tree_add_item(tree, hf, tvb, offset, len, ENC_UTF_16 | ENC_LITTLE_ENDIAN);
     for (i = 0; i + 1 < len; i += 2) {
         if (tvb_get_letohs(tvb, offset + i) == 0) {
             terminated = true;

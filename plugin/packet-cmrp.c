@@ -62,6 +62,8 @@ static expert_field ei_cmrp_spec_not_on_wire = EI_INIT;
 static expert_field ei_cmrp_spec_not_in_v2 = EI_INIT;
 
 static e_guid_t uuid_cmrp = CMRP_UUID_INIT;
+/* Wireshark's "expert" tap, looked up once at handoff */
+static int expert_tap_id = -1;
 #define CMRP_VER3 3
 #define CMRP_VER2 2
 
@@ -80,6 +82,13 @@ cmrp_info_wanted(const packet_info *pinfo)
     /* tshark gives a column_info only when columns are shown or used (summary lines, a column
      * field, a tap that needs them); without one every col_*() call is a no-op */
     return pinfo->cinfo != NULL;
+}
+
+bool
+cmrp_expert_text_wanted(proto_tree *tree)
+{
+    /* without a tree an expert info's text only reaches the "expert" tap's listeners */
+    return tree || expert_tap_id < 0 || have_tap_listener(expert_tap_id);
 }
 
 void
@@ -203,8 +212,11 @@ outcome_item(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, cm
         expert_add_info(pinfo, ti, &ei_cmrp_io_pending);
         break;
     default:
-        expert_add_info_format(pinfo, ti, &ei_cmrp_error_status, "The call failed: %s (%u)", name,
-                               outcome);
+        if (cmrp_expert_text_wanted(tree))
+            expert_add_info_format(pinfo, ti, &ei_cmrp_error_status, "The call failed: %s (%u)",
+                                   name, outcome);
+        else
+            expert_add_info(pinfo, ti, &ei_cmrp_error_status);
         break;
     }
 }
@@ -620,6 +632,7 @@ take_over_uuid(uint16_t ver)
 static void
 proto_reg_handoff_cmrp(void)
 {
+    expert_tap_id = find_tap_id("expert");
     take_over_uuid(CMRP_VER3);
     take_over_uuid(CMRP_VER2);
     /* v2 first: the GUID's display name is the last one registered, and should be CMRP */
