@@ -73,8 +73,13 @@ static int expert_tap_id = -1;
 /* A response's Info stays short: about 120 characters in all. */
 #define CMRP_INFO_MAX 120
 
-/* Room for a whole Info text: the strings below never grow (no realloc per append). */
-#define CMRP_INFO_ALLOC 256
+/* The Info text of one PDU. (Not pre-sized: the sizing call changed between Wireshark
+ * versions, and the few reallocations cost less than a version guess would risk.) */
+static wmem_strbuf_t *
+info_buf(wmem_allocator_t *scope)
+{
+    return wmem_strbuf_new(scope, "");
+}
 
 bool
 cmrp_info_wanted(const packet_info *pinfo)
@@ -99,7 +104,7 @@ cmrp_info_append(packet_info *pinfo, const char *text)
         return;
     sb = (wmem_strbuf_t *)p_get_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY);
     if (!sb) {
-        sb = wmem_strbuf_sized_new(pinfo->pool, CMRP_INFO_ALLOC, 0);
+        sb = info_buf(pinfo->pool);
         p_add_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY, sb);
     }
     wmem_strbuf_append_c(sb, ' ');
@@ -429,7 +434,7 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
             if (extra)
                 col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(extra));
         } else if (cmrp_info_wanted(pinfo)) {
-            wmem_strbuf_t *info = wmem_strbuf_sized_new(pinfo->pool, CMRP_INFO_ALLOC, 0);
+            wmem_strbuf_t *info = info_buf(pinfo->pool);
             wmem_strbuf_append(info, " \"");
             if (parent) {
                 wmem_strbuf_append(info, parent);
@@ -461,7 +466,7 @@ response_info(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *cal
               uint32_t err)
 {
     const char *subject = sum->opened_name ? sum->opened_name : cmrp_call_subject(m, call);
-    wmem_strbuf_t *info = wmem_strbuf_sized_new(pinfo->pool, CMRP_INFO_ALLOC, 0);
+    wmem_strbuf_t *info = info_buf(pinfo->pool);
     {
         if (subject)
             info_quoted(info, subject);
