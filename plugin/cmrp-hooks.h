@@ -101,4 +101,12 @@ const uint8_t *cmrp_call_handle(const cmrp_call_t *call);
 /* Info column: append " text" once per PDU in a DCE/RPC-friendly way. */
 void cmrp_info_append(packet_info *pinfo, const char *text);
 
+/* Is the Info column shown or used (no column_info in tshark -V or -T fields without a column
+ * field)? Without it, build no Info text. */
+bool cmrp_info_wanted(const packet_info *pinfo);
+
+/* Is an expert info's formatted text used (a tree, or a listener on the "expert" tap)? If not,
+ * add the expert info with its fixed summary (expert_add_info): same severity, no printf. */
+bool cmrp_expert_text_wanted(proto_tree *tree);
+
 #endif

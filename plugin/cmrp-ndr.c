@@ -637,13 +637,14 @@ cmrp_hook_param(const cmrp_hook_ctx_t *ctx, const char *name, uint64_t *value)
     const cmrp_method_t *m;
     if (ctx->opnum >= cmrp_n_methods)
         return false;
-    if (strcmp(name, "return") == 0) {
+    if (name[0] == 'r' && strcmp(name, "return") == 0) {
         *value = ctx->ret_val;
         return ctx->have_ret;
     }
     m = &cmrp_methods[ctx->opnum];
     for (unsigned i = 0; i < m->nparams && i < CMRP_MAX_PARAMS; i++) {
-        if (strcmp(m->params[i].name, name) != 0)
+        /* the first letter rules out most parameters without a call */
+        if (m->params[i].name[0] != name[0] || strcmp(m->params[i].name, name) != 0)
             continue;
         if (!ctx->request && (ctx->out_have & (1u << i))) {
             *value = ctx->out_val[i];

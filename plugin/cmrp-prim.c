@@ -32,6 +32,21 @@ static int * const ace_flags_fields[] = {
 
 /* ---- strings ---- */
 
+int
+cmrp_utf16_nul(tvbuff_t *tvb, int offset, int len)
+{
+    int avail = tvb_captured_length_remaining(tvb, offset);
+    int lim = avail < len ? avail : len;
+    const guint8 *p = lim >= 2 ? tvb_get_ptr(tvb, offset, lim) : NULL;
+    for (int i = 0; i + 1 < len; i += 2) {
+        /* the captured part from one pointer; past it tvb_get_letohs() throws as it always did */
+        uint16_t c = i + 2 <= lim ? (uint16_t)(p[i] | p[i + 1] << 8) : tvb_get_letohs(tvb, offset + i);
+        if (c == 0)
+            return i;
+    }
+    return -1;
+}
+
 proto_item *
 cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
                 expert_field *ei, const char **str)
@@ -39,18 +54,15 @@ cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, pa
     const guint8 *s = NULL;
     proto_item *item;
     bool terminated = false;
-    int i;
 
     if (len < 0)
         len = 0;
-    item = proto_tree_add_item_ret_string(tree, hf, tvb, offset, len, ENC_UTF_16 | ENC_LITTLE_ENDIAN,
-                                          pinfo->pool, &s);
-    for (i = 0; i + 1 < len; i += 2) {
-        if (tvb_get_letohs(tvb, offset + i) == 0) {
-            terminated = true;
-            break;
-        }
-    }
+    if (str)
+        item = proto_tree_add_item_ret_string(tree, hf, tvb, offset, len,
+                                              ENC_UTF_16 | ENC_LITTLE_ENDIAN, pinfo->pool, &s);
+    else    /* converts nothing without a tree or when the field is not referenced */
+        item = proto_tree_add_item(tree, hf, tvb, offset, len, ENC_UTF_16 | ENC_LITTLE_ENDIAN);
+    terminated = cmrp_utf16_nul(tvb, offset, len) >= 0;
     if (!terminated && ei)
         expert_add_info(pinfo, item, ei);
     if (str)
@@ -74,12 +86,12 @@ cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, 
         const char *s = NULL;
 
         /* find the NUL of this string; i stays within [pos, end) */
-        while (i + 1 < end && tvb_get_letohs(tvb, i) != 0)
-            i += 2;
+        int nul = cmrp_utf16_nul(tvb, pos, end - pos);
+        i = nul >= 0 ? pos + nul : end;
         if (i + 1 >= end) {
             /* no NUL before the end: last string unterminated */
-            last = cmrp_add_utf16z(tree, hf, tvb, pos, end - pos, pinfo, NULL, &s);
-            if (sb && wmem_strbuf_get_len(sb) < 200)
+            last = cmrp_add_utf16z(tree, hf, tvb, pos, end - pos, pinfo, NULL, summary ? &s : NULL);
+            if (summary && wmem_strbuf_get_len(sb) < 200)
                 wmem_strbuf_append_printf(sb, "%s%s", n ? ", " : "", s);
             n++;
             pos = end;
@@ -91,8 +103,8 @@ cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, 
             pos += 2;
             break;
         }
-        last = cmrp_add_utf16z(tree, hf, tvb, pos, i + 2 - pos, pinfo, NULL, &s);
-        if (wmem_strbuf_get_len(sb) < 200)
+        last = cmrp_add_utf16z(tree, hf, tvb, pos, i + 2 - pos, pinfo, NULL, summary ? &s : NULL);
+        if (summary && wmem_strbuf_get_len(sb) < 200)
             wmem_strbuf_append_printf(sb, "%s%s", n ? ", " : "", s);
         n++;
         pos = i + 2;

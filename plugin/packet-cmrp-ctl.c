@@ -415,7 +415,8 @@ dissect_buffer(tvbuff_t *tvb, proto_tree *tree, cmrp_hook_ctx_t *ctx, uint32_t c
         int o = cmrp_dissect_property_list_ex(tvb, 0, pinfo, tree, depth,
                                               (fmt == CMRP_FMT_PROPFMTLIST ? CMRP_PL_FORMAT_LIST : 0) |
                                               cmrp_pl_flags_for_ctl(code));
-        const char *summary = ctx->request ? NULL : cmrp_property_list_summary(tvb, 0, pinfo->pool);
+        const char *summary = ctx->request || !cmrp_info_wanted(pinfo) ? NULL
+                              : cmrp_property_list_summary(tvb, 0, pinfo->pool);
         add_trailing(tvb, o, tree, pinfo);
         if (summary)
             cmrp_info_append(pinfo, summary);   /* the answer, in Info (issue #11) */
@@ -519,17 +520,26 @@ cmrp_hook_ctl_code(tvbuff_t *tvb, int offset, int length, proto_tree *tree, cmrp
     else
         item = proto_tree_add_bitmask_value(tree, tvb, offset, hf_ctl_code, ett_ctl_code, ctl_code_fields, value);
 
-    cmrp_info_append(ctx->pinfo, name ? name : wmem_strdup_printf(ctx->pinfo->pool, "0x%08x", code));
+    if (cmrp_info_wanted(ctx->pinfo))
+        cmrp_info_append(ctx->pinfo, name ? name : wmem_strdup_printf(ctx->pinfo->pool, "0x%08x", code));
 
-    if (e == NULL && !(code & CTL_USER_BIT))      /* user-defined codes are expected to be unknown */
-        expert_add_info_format(ctx->pinfo, item, &ei_ctl_unknown_code, "Unknown control code 0x%08x", code);
-    if (want != 0 && have != want && code_object < CMRP_CLUS_OBJECT_USER) {
+    if (e == NULL && !(code & CTL_USER_BIT)) {    /* user-defined codes are expected to be unknown */
+        if (cmrp_expert_text_wanted(tree))
+            expert_add_info_format(ctx->pinfo, item, &ei_ctl_unknown_code, "Unknown control code 0x%08x", code);
+        else
+            expert_add_info(ctx->pinfo, item, &ei_ctl_unknown_code);
+    }
+    if (want != 0 && have != want && code_object < CMRP_CLUS_OBJECT_USER && !cmrp_expert_text_wanted(tree)) {
+        expert_add_info(ctx->pinfo, item, &ei_ctl_object_mismatch);
+    } else if (want != 0 && have != want && code_object < CMRP_CLUS_OBJECT_USER) {
         expert_add_info_format(ctx->pinfo, item, &ei_ctl_object_mismatch,
                                "Control code for %s sent to a %s control method (opnum %u)",
                                val_to_str_const(have, cmrp_vs_CLUSTER_CONTROL_OBJECT, "an unknown object"),
                                val_to_str_const(want, cmrp_vs_CLUSTER_CONTROL_OBJECT, "?"), ctx->opnum);
     }
-    if (ctx->request && (code & CTL_INTERNAL_BIT)) {
+    if (ctx->request && (code & CTL_INTERNAL_BIT) && !cmrp_expert_text_wanted(tree)) {
+        expert_add_info(ctx->pinfo, item, &ei_ctl_internal_from_client);
+    } else if (ctx->request && (code & CTL_INTERNAL_BIT)) {
         expert_add_info_format(ctx->pinfo, item, &ei_ctl_internal_from_client,
                                "Internal control code 0x%08x sent by a client: applications must not use "
                                "internal control codes", code);

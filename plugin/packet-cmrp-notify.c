@@ -226,6 +226,8 @@ get_batch(packet_info *pinfo)
     batch_t *b = (batch_t *)p_get_proto_data(pinfo->pool, pinfo, proto_notify, BATCH_KEY);
     if (!b) {
         b = wmem_new0(pinfo->pool, batch_t);
+        /* no Info column (tshark -V, -T fields): event text only for a shown tree */
+        b->info_full = !cmrp_info_wanted(pinfo);
         p_add_proto_data(pinfo->pool, pinfo, proto_notify, BATCH_KEY, b);
     }
     return b;
@@ -371,9 +373,13 @@ cmrp_hook_notify_filter_flags(tvbuff_t *tvb, int offset, int length, proto_tree 
         const v2_flag_t *f = find_flag(object_type, value);
         proto_tree *ntree;
 
+        /* the flags' names only label the item: none when no item is kept */
+        bool named = tree && (PTREE_DATA(tree)->visible ||
+                              proto_field_is_referenced(tree, hf_notify_filter));
         pi = proto_tree_add_uint64_format_value(tree, hf_notify_filter, tvb, offset, length, value,
                                                 "%s (0x%08" PRIx64 ")",
-                                                flag_names(ctx->pinfo, object_type, value), value);
+                                                named ? flag_names(ctx->pinfo, object_type, value)
+                                                      : "", value);
         if (popcount64(value) != 1)
             expert_add_info(ctx->pinfo, pi, &ei_notify_not_one_flag);
         else if (f && f->payload == P_NOT_RETURNED)

@@ -656,7 +656,14 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
         dlen = end - data;
     }
     if (syntax == CMRP_CLUSPROP_SYNTAX_NAME || (syntax & 0xffff) == CMRP_CLUSPROP_FORMAT_SZ) {
-        cmrp_add_utf16z(ptree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, &name);
+        /* the name is converted for the tree's labels and the meanings lookup; otherwise only if
+         * an expert info below names the property */
+        if (tree || (CMRP_PL_OBJECT_OF(flags) && !(flags & CMRP_PL_FORMAT_LIST))) {
+            cmrp_add_utf16z(ptree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, &name);
+        } else {
+            cmrp_add_utf16z(ptree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, NULL);
+            name = NULL;
+        }
     } else {
         proto_tree_add_item(ptree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
     }
@@ -688,6 +695,9 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
             first = sum;
         nvalues++;
     }
+    if (!name && (!ended || nvalues == 0))
+        name = (const char *)tvb_get_string_enc(pinfo->pool, tvb, data, dlen,
+                                                ENC_UTF_16 | ENC_LITTLE_ENDIAN);
     if (!ended) {
         expert_add_info_format(pinfo, pitem, &ei_prop_missing_endmark,
                                "Property \"%s\" has no CLUSPROP_SYNTAX_ENDMARK", name);

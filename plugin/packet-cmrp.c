@@ -47,6 +47,8 @@ static int proto_cmrp2 = -1;
 #include "cmrp-fields-cmrp.h"
 
 static e_guid_t uuid_cmrp = CMRP_UUID_INIT;
+/* Wireshark's "expert" tap, looked up once at handoff */
+static int expert_tap_id = -1;
 #define CMRP_VER3 3
 #define CMRP_VER2 2
 
@@ -56,13 +58,38 @@ static e_guid_t uuid_cmrp = CMRP_UUID_INIT;
 /* A response's Info stays short: about 120 characters in all. */
 #define CMRP_INFO_MAX 120
 
+/* The Info text of one PDU. (Not pre-sized: the sizing call changed between Wireshark
+ * versions, and the few reallocations cost less than a version guess would risk.) */
+static wmem_strbuf_t *
+info_buf(wmem_allocator_t *scope)
+{
+    return wmem_strbuf_new(scope, "");
+}
+
+bool
+cmrp_info_wanted(const packet_info *pinfo)
+{
+    /* tshark gives a column_info only when columns are shown or used (summary lines, a column
+     * field, a tap that needs them); without one every col_*() call is a no-op */
+    return pinfo->cinfo != NULL;
+}
+
+bool
+cmrp_expert_text_wanted(proto_tree *tree)
+{
+    /* without a tree an expert info's text only reaches the "expert" tap's listeners */
+    return tree || expert_tap_id < 0 || have_tap_listener(expert_tap_id);
+}
+
 void
 cmrp_info_append(packet_info *pinfo, const char *text)
 {
-    wmem_strbuf_t *sb = (wmem_strbuf_t *)p_get_proto_data(pinfo->pool, pinfo, proto_cmrp,
-                                                           CMRP_INFO_KEY);
+    wmem_strbuf_t *sb;
+    if (!cmrp_info_wanted(pinfo))
+        return;
+    sb = (wmem_strbuf_t *)p_get_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY);
     if (!sb) {
-        sb = wmem_strbuf_new(pinfo->pool, "");
+        sb = info_buf(pinfo->pool);
         p_add_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY, sb);
     }
     wmem_strbuf_append_c(sb, ' ');
@@ -75,7 +102,9 @@ cmrp_summary_note_value(cmrp_stub_summary_t *sum, const cmrp_elem_t *e, uint64_t
     if (e->hf == &hf_cmrp_rc && sum->cur_param == CMRP_MAX_PARAMS) {
         sum->have_rc = true;
         sum->rc = (uint32_t)v;
-    } else if (e->name && (strcmp(e->name, "Status") == 0 || strcmp(e->name, "rpc_error") == 0)
+    } else if (!e->name || (e->name[0] != 'S' && e->name[0] != 'r')) {
+        /* not one of the names below (most values): no string compares */
+    } else if ((strcmp(e->name, "Status") == 0 || strcmp(e->name, "rpc_error") == 0)
                && sum->cur_param >= 0 && sum->cur_param < CMRP_MAX_PARAMS) {
         /* the outcome of the methods that return a handle: Status (rpc_error in
          * ApiCreateNotifyV2) */
@@ -88,10 +117,42 @@ cmrp_summary_note_value(cmrp_stub_summary_t *sum, const cmrp_elem_t *e, uint64_t
             sum->status = (uint32_t)v;
             sum->status_name = e->name;
         }
-    } else if (e->name && strcmp(e->name, "rpc_status") == 0 && v != 0 && sum->status == 0) {
+    } else if (strcmp(e->name, "rpc_status") == 0 && v != 0 && sum->status == 0) {
         sum->status = (uint32_t)v;
         sum->status_name = e->name;
     }
+}
+
+/* " 0x%08x" without printf */
+static void
+info_hex32(wmem_strbuf_t *sb, uint32_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    char buf[12];
+    buf[0] = ' ';
+    buf[1] = '0';
+    buf[2] = 'x';
+    for (int i = 0; i < 8; i++)
+        buf[3 + i] = digits[(v >> (28 - 4 * i)) & 0xf];
+    buf[11] = '\0';
+    wmem_strbuf_append(sb, buf);
+}
+
+/* " \"text\"" */
+static void
+info_quoted(wmem_strbuf_t *sb, const char *text)
+{
+    wmem_strbuf_append(sb, " \"");
+    wmem_strbuf_append(sb, text);
+    wmem_strbuf_append_c(sb, '"');
+}
+
+/* " text" */
+static void
+info_word(wmem_strbuf_t *sb, const char *text)
+{
+    wmem_strbuf_append_c(sb, ' ');
+    wmem_strbuf_append(sb, text);
 }
 
 static const char *
@@ -141,8 +202,11 @@ outcome_item(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, cm
         expert_add_info(pinfo, ti, &ei_cmrp_io_pending);
         break;
     default:
-        expert_add_info_format(pinfo, ti, &ei_cmrp_error_status, "The call failed: %s (%u)", name,
-                               outcome);
+        if (cmrp_expert_text_wanted(tree))
+            expert_add_info_format(pinfo, ti, &ei_cmrp_error_status, "The call failed: %s (%u)",
+                                   name, outcome);
+        else
+            expert_add_info(pinfo, ti, &ei_cmrp_error_status);
         break;
     }
 }
@@ -214,15 +278,18 @@ info_answer(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *call,
                 }
             }
         } else if (sum->out_str[i] && nstr < 2 && !(state && nstr == 1)) {
-            if (state && nstr == 0)
-                wmem_strbuf_append_printf(out, " %s on %s", state, sum->out_str[i]);
-            else
-                wmem_strbuf_append_printf(out, " \"%s\"", sum->out_str[i]);
+            if (state && nstr == 0) {
+                info_word(out, state);
+                info_word(out, "on");
+                info_word(out, sum->out_str[i]);
+            } else {
+                info_quoted(out, sum->out_str[i]);
+            }
             nstr++;
         }
     }
     if (state && nstr == 0)
-        wmem_strbuf_append_printf(out, " %s", state);
+        info_word(out, state);
     if (!state && nstr == 0 && sum->have_count && strstr(m->name, "Enum")) {
         const char *w = enum_type_word(pinfo, m, call);
         size_t n = w ? strlen(w) : 0;
@@ -254,6 +321,10 @@ walk_then_pack(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, 
     ENDTRY;
     return end;
 }
+
+static void response_info(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *call,
+                          const cmrp_hook_ctx_t *hctx, const cmrp_stub_summary_t *sum,
+                          wmem_strbuf_t *extra, uint32_t err);
 
 static int
 dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
@@ -309,7 +380,7 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
     memset(&sum, 0, sizeof sum);
     sum.cur_param = -1;
 
-    if (!request && call->req_frame) {
+    if (!request && call->req_frame && tree) {
         /* the request's context, so a filter on an object or a control code shows whole exchanges */
         proto_item *ci;
         proto_tree *ctx_tree = proto_tree_add_subtree_format(tree, tvb, offset, 0, ett_cmrp_context,
@@ -331,38 +402,72 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
     offset = walk_then_pack(tvb, offset, pinfo, tree, di, drep, m, &hctx, &sum,
                             pack ? &scratch : NULL);
 
-    extra = (wmem_strbuf_t *)p_get_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY);
+    extra = cmrp_info_wanted(pinfo)
+        ? (wmem_strbuf_t *)p_get_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY) : NULL;
     if (request) {
-        if (m->role == CMRP_H_OPEN && m->parent_param >= 0 && sum.open_name && sum.object_name)
-            col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\\%s\"", sum.object_name, sum.open_name);
-        else if (m->role == CMRP_H_OPEN && sum.open_name)
-            col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\"", sum.open_name);
-        else if (sum.object_name)
-            col_append_fstr(pinfo->cinfo, COL_INFO, " \"%s\"", sum.object_name);
-        if (extra)
-            col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(extra));
+        /* one append: the object's name, then what the hooks added */
+        const char *name = NULL, *parent = NULL;
+        if (m->role == CMRP_H_OPEN && m->parent_param >= 0 && sum.open_name && sum.object_name) {
+            parent = sum.object_name;
+            name = sum.open_name;
+        } else if (m->role == CMRP_H_OPEN && sum.open_name) {
+            name = sum.open_name;
+        } else if (sum.object_name) {
+            name = sum.object_name;
+        }
+        if (!name) {
+            if (extra)
+                col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(extra));
+        } else if (cmrp_info_wanted(pinfo)) {
+            wmem_strbuf_t *info = info_buf(pinfo->pool);
+            wmem_strbuf_append(info, " \"");
+            if (parent) {
+                wmem_strbuf_append(info, parent);
+                wmem_strbuf_append_c(info, '\\');
+            }
+            wmem_strbuf_append(info, name);
+            wmem_strbuf_append_c(info, '"');
+            if (extra)
+                wmem_strbuf_append(info, wmem_strbuf_get_str(extra));
+            col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(info));
+        }
     } else {
         uint32_t outcome = sum.have_rc ? sum.rc : sum.outcome_status;
         uint32_t err = outcome != 0 ? outcome : sum.status;
-        const char *subject = sum.opened_name ? sum.opened_name : cmrp_call_subject(m, call);
-        wmem_strbuf_t *info = wmem_strbuf_new(pinfo->pool, "");
         if (sum.have_rc || sum.have_outcome_status)
             outcome_item(tvb, start, pinfo, tree, &hctx, &sum, outcome);
+        if (cmrp_info_wanted(pinfo))
+            response_info(pinfo, m, call, &hctx, &sum, extra, err);
+        cmrp_call_effects(pinfo, m, call, err);
+    }
+    cmrp_stats_queue(pinfo, m, &hctx, &sum, request, v2);
+    return offset;
+}
+
+/* The Info text of a response: its subject, error or answer, control code, the hooks' text. */
+static void
+response_info(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *call,
+              const cmrp_hook_ctx_t *hctx, const cmrp_stub_summary_t *sum, wmem_strbuf_t *extra,
+              uint32_t err)
+{
+    const char *subject = sum->opened_name ? sum->opened_name : cmrp_call_subject(m, call);
+    wmem_strbuf_t *info = info_buf(pinfo->pool);
+    {
         if (subject)
-            wmem_strbuf_append_printf(info, " \"%s\"", subject);
+            info_quoted(info, subject);
         if (err != 0)
-            wmem_strbuf_append_printf(info, " %s", error_text(pinfo, err));
+            info_word(info, error_text(pinfo, err));
         else if (!extra)    /* a buffer hook's answer (events, properties) is the better one */
-            info_answer(pinfo, m, call, &hctx, &sum, info);
+            info_answer(pinfo, m, call, hctx, sum, info);
         {
             /* a control method's response names its request's control code too */
             uint64_t code;
-            if (cmrp_hook_param(&hctx, CMRP_NAME_dwControlCode, &code)) {
+            if (cmrp_hook_param(hctx, CMRP_NAME_dwControlCode, &code)) {
                 const char *cname = try_val_to_str_ext((uint32_t)code, &cmrp_ctl_code_vals_ext);
                 if (cname)
-                    wmem_strbuf_append_printf(info, " %s", cname);
+                    info_word(info, cname);
                 else
-                    wmem_strbuf_append_printf(info, " 0x%08x", (uint32_t)code);
+                    info_hex32(info, (uint32_t)code);
             }
         }
         if (extra)
@@ -387,10 +492,7 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
             }
         }
         col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(info));
-        cmrp_call_effects(pinfo, m, call, err);
     }
-    cmrp_stats_queue(pinfo, m, &hctx, &sum, request, v2);
-    return offset;
 }
 
 static int
@@ -543,6 +645,7 @@ claim_empty_stubs(guid_key *key, uint16_t ver, dissector_handle_t *inner, dissec
 static void
 proto_reg_handoff_cmrp(void)
 {
+    expert_tap_id = find_tap_id("expert");
     take_over_uuid(CMRP_VER3);
     take_over_uuid(CMRP_VER2);
     /* v2 first: the GUID's display name is the last one registered, and should be CMRP */

@@ -463,7 +463,8 @@ def report(res, opts):
         w('## Instructions per frame (callgrind)')
         w('')
         w('Marginal cost between two capture sizes (so tshark\'s start-up is not counted), '
-          'exact and unaffected by load. Ratio = setup / floor.')
+          'exact for one run and unaffected by load (repeat runs differ by up to about 1% '
+          'in summary mode: see the analysis below). Ratio = setup / floor.')
         w('')
         for mix in sorted(cg):
             d = cg[mix]
