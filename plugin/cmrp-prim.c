@@ -35,14 +35,27 @@ static int * const ace_flags_fields[] = {
 int
 cmrp_utf16_nul(tvbuff_t *tvb, int offset, int len)
 {
-    int avail = tvb_captured_length_remaining(tvb, offset);
-    int lim = avail < len ? avail : len;
-    const guint8 *p = lim >= 2 ? tvb_get_ptr(tvb, offset, lim) : NULL;
-    for (int i = 0; i + 1 < len; i += 2) {
-        /* the captured part from one pointer; past it tvb_get_letohs() throws as it always did */
-        uint16_t c = i + 2 <= lim ? (uint16_t)(p[i] | p[i + 1] << 8) : tvb_get_letohs(tvb, offset + i);
-        if (c == 0)
-            return i;
+    int i = 0;
+    while (i + 1 < len) {
+        /* The captured bytes through one pointer per chunk: bounded, so a tvb that must be
+         * flattened for tvb_get_ptr() (a composite one) costs the chunk, not the rest of the
+         * buffer, for each string of a MULTI_SZ. Past the captured data tvb_get_letohs() throws
+         * at the same character as it always did. */
+        int avail = tvb_captured_length_remaining(tvb, offset + i);
+        int chunk = len - i < avail ? len - i : avail;
+        if (chunk > 512)
+            chunk = 512;
+        chunk &= ~1;
+        if (chunk < 2) {
+            if (tvb_get_letohs(tvb, offset + i) == 0)
+                return i;
+            i += 2;
+            continue;
+        }
+        const guint8 *p = tvb_get_ptr(tvb, offset + i, chunk);
+        for (int j = 0; j < chunk; j += 2, i += 2)
+            if (p[j] == 0 && p[j + 1] == 0)
+                return i;
     }
     return -1;
 }

@@ -26,12 +26,12 @@ extern expert_field cmrp_ei_count_overrun;      /* a count larger than the buffe
 
 void cmrp_register_prim(int proto);
 
-/* A UTF-16LE string field of exactly `len` bytes (FT_STRING hf). Adds expert info `ei` if it has no
- * NUL character. Returns the item; *str (optional) receives the string (packet scope). */
 /* Offset from `offset` of the first UTF-16LE NUL character among `len` bytes, or -1. Reads past
  * the captured data throw as tvb_get_letohs() does, at the same character. */
 int cmrp_utf16_nul(tvbuff_t *tvb, int offset, int len);
 
+/* A UTF-16LE string field of exactly `len` bytes (FT_STRING hf). Adds expert info `ei` if it has no
+ * NUL character. Returns the item; *str (optional) receives the string (packet scope). */
 proto_item *cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
                             packet_info *pinfo, expert_field *ei, const char **str);
 

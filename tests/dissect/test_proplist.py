@@ -316,6 +316,12 @@ MALFORMED = {
                plist(prop('Odd', entry(0x00990003, b'\x01\x02\x03\x04'), entry(L_DWORD, u32(8)))), None),
     # MULTI_SZ list (ENUM_COMMON_PROPERTIES) whose last string is cut
     'multi_sz': (ENUM_COMMON, None, wz('One') + 'Tw'.encode('utf-16-le')),
+    # long strings: the NUL search reads the bytes in 512-byte chunks (cmrp_utf16_nul), so
+    # strings that start, end and have their NUL across chunk boundaries
+    'multi_sz_long': (ENUM_COMMON, None, wz('A' * 300) + wz('BBB') + wz('C' * 400) + wz('')),
+    'multi_sz_long_cut': (ENUM_COMMON, None, wz('E' * 10) + ('D' * 600).encode('utf-16-le')),
+    'long_sz': (SET_PRIVATE_PROPERTIES, plist(prop('Long', entry(L_SZ, wz('x' * 700))),
+                                              prop('After', entry(L_DWORD, u32(9)))), None),
     # value sizes that do not match a fixed-size syntax
     'value_size': (SET_PRIVATE_PROPERTIES, plist(prop('Short', entry(L_DWORD, b'\x01\x02'))), None),
     # a count of 0xffffffff in 4 bytes: nothing to loop over
@@ -423,6 +429,7 @@ EXPERTS = {
     'unterminated': ('cmrp.prop.unterminated_string', ['String is not NUL-terminated']),
     'syntax': ('cmrp.prop.unknown_syntax', ['Unknown property syntax 0x00990003']),
     'multi_sz': ('cmrp.ctl.unterminated_string', ['String is not NUL-terminated']),
+    'multi_sz_long_cut': ('cmrp.ctl.unterminated_string', ['String is not NUL-terminated']),
     'value_size': ('cmrp.prop.bad_value_size', ['Value size 2, expected 4 for this syntax']),
     'huge_count': ('cmrp.prop.count_overrun',
                    ['Property count 4294967295 is larger than the 0 remaining bytes can hold (0 at most)']),
@@ -466,9 +473,28 @@ def test_malformed_decodes_what_it_can(pl):
     assert f.text('cmrp.prop.property') == ['Odd = <unknown syntax> (+1 more value)']
     # MULTI_SZ: both strings
     assert pl.frame('multi_sz').display('cmrp.ctl.multi_sz') == ['One', 'Tw']
+    # long strings (whole values below, from -T fields: PDML cuts a display at 240 characters)
+    assert not pl.frame('multi_sz_long').has('cmrp.ctl.unterminated_string')
+    f = pl.frame('long_sz')
+    assert f.display('cmrp.prop.dword') == ['9 (0x00000009)']
+    assert not f.has('cmrp.prop.unterminated_string')
     # huge count / size: a handful of items, not billions
     assert len(pl.frame('huge_count').fields) < 40
     assert len(pl.frame('huge_size').fields) < 60
+
+
+def test_long_strings_whole(tshark, pl_pcap, pl):
+    """Strings whose characters and NUL lie across the 512-byte chunks in which cmrp_utf16_nul
+    reads the bytes: every string whole, the MULTI_SZ split at its NULs."""
+    path, _ = pl_pcap
+
+    def values(name, field):
+        number = pl.by[(pl.cid[name], 0 if MALFORMED[name][1] else 2)]
+        rows = tshark.fields(path, [field], 'frame.number == %d' % number)
+        return rows[0][0]
+    assert values('multi_sz_long', 'cmrp.ctl.multi_sz') == ['A' * 300, 'BBB', 'C' * 400]
+    assert values('multi_sz_long_cut', 'cmrp.ctl.multi_sz') == ['E' * 10, 'D' * 600]
+    assert values('long_sz', 'cmrp.prop.sz') == ['x' * 700]
 
 
 def test_linear_in_the_bytes(tshark, scratch):
