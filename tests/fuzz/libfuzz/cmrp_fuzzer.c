@@ -8,7 +8,9 @@
  * carries the opnum and the stub) -> our sub-dissector with the DCE/RPC call state.
  *
  * Input format (tests/fuzz/libfuzz/seeds.py writes it):
- *   byte 0      flags: bit 0 = ClusAPI 2.0 (else 3.0), bit 1 = NDR64 (else NDR), bit 2 = response
+ *   byte 0      flags: bit 0 = ClusAPI 2.0 (else 3.0), bit 1 = NDR64 (else NDR), bit 2 = response,
+ *               bit 3 = no tree (as tshark's summary lines; else a tree as under -V); the
+ *               dissectors write the columns (Info) either way, as under tshark -V -P
  *   byte 1      opnum
  *   bytes 2-5   control code (little endian); written into the request stub of the control methods
  *               (offset 20, or 40 for the ApiNode*Control methods) when the stub is long enough
@@ -25,6 +27,8 @@
 #include <string.h>
 
 #include <glib.h>
+#include <epan/column.h>
+#include <epan/column-info.h>
 #include <epan/epan.h>
 #include <epan/epan_dissect.h>
 #include <epan/frame_data.h>
@@ -70,6 +74,7 @@ static const frame_data *prev_dis;
 static frame_data prev_fd;
 static int have_prev;
 static int canary;
+static column_info cinfo;     /* the Info column and the others of the default preferences */
 
 static const nstime_t *
 get_frame_ts(struct packet_provider_data *prov, uint32_t num)
@@ -155,6 +160,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         g_free(pref);
     }
     prefs_apply_all();
+    build_column_format_array(&cinfo, prefs.num_cols, TRUE);
     {
         /* the statistics tree listens as it does under tshark -z cmrp,tree, so the tap record
          * and the tree's packet callback see every input */
@@ -270,10 +276,12 @@ static uint32_t seq_client, seq_server;
 
 /* Dissects one IPv4/TCP frame holding `payload` (already written after the 40 header bytes);
  * with a tree when it carries a cmrp stub (or the tree is printed). */
+enum frame_mode { BIND_FRAME, TREE_FRAME, SUMMARY_FRAME };
+
 static void
-dissect_frame(size_t payload_len, int from_client, int cmrp_stub)
+dissect_frame(size_t payload_len, int from_client, enum frame_mode mode)
 {
-    epan_dissect_t *e = (cmrp_stub || print_tree) ? edt : edt_plain;
+    epan_dissect_t *e = (mode == TREE_FRAME || print_tree) ? edt : edt_plain;
     size_t len = IP_TCP_LEN + payload_len;
     uint8_t *ip = frame_buf, *tcp = frame_buf + 20;
     wtap_rec rec;
@@ -317,7 +325,8 @@ dissect_frame(size_t payload_len, int from_client, int cmrp_stub)
     frame_data_init(&fd, frame_num, &rec, 0, 0);
     frame_data_set_before_dissect(&fd, &elapsed, &ref, prev_dis);
     tvb = tvb_new_real_data(frame_buf, (unsigned)len, (int)len);
-    epan_dissect_run_with_taps(e, WTAP_FILE_TYPE_SUBTYPE_UNKNOWN, &rec, tvb, &fd, NULL);
+    epan_dissect_run_with_taps(e, WTAP_FILE_TYPE_SUBTYPE_UNKNOWN, &rec, tvb, &fd,
+                               mode == BIND_FRAME ? NULL : &cinfo);
     if (print_tree) {
         printf("---- frame %u\n", frame_num);
         proto_tree_print(print_dissections_expanded, FALSE, edt, NULL, print_stream);
@@ -350,7 +359,7 @@ send_bind(uint16_t ver, int ndr64)
     p[31] = 0;
     put_cmrp_syntax(p + 32, ver);
     put_transfer_syntax(p + 52, ndr64);
-    dissect_frame(n, 1, 0);
+    dissect_frame(n, 1, BIND_FRAME);
 }
 
 static void
@@ -375,7 +384,7 @@ send_bind_ack(int ndr64)
     put_transfer_syntax(p + n + 8, ndr64);
     n += 8 + 20;
     put_co_header(p, 12, (uint16_t)n, 1);
-    dissect_frame(n, 0, 0);
+    dissect_frame(n, 0, BIND_FRAME);
 }
 
 static int
@@ -392,7 +401,7 @@ ctl_code_offset(unsigned opnum)
 }
 
 static void
-send_request(unsigned opnum, const uint8_t *stub, size_t len, uint32_t ctl_code)
+send_request(unsigned opnum, const uint8_t *stub, size_t len, uint32_t ctl_code, enum frame_mode mode)
 {
     uint8_t *p = frame_buf + IP_TCP_LEN;
     int off = ctl_code_offset(opnum);
@@ -404,11 +413,11 @@ send_request(unsigned opnum, const uint8_t *stub, size_t len, uint32_t ctl_code)
         memcpy(p + 24, stub, len);
     if (off >= 0 && len >= (size_t)off + 4)
         put32(p + 24 + off, ctl_code);
-    dissect_frame(24 + len, 1, 1);
+    dissect_frame(24 + len, 1, mode);
 }
 
 static void
-send_response(const uint8_t *stub, size_t len)
+send_response(const uint8_t *stub, size_t len, enum frame_mode mode)
 {
     uint8_t *p = frame_buf + IP_TCP_LEN;
     put_co_header(p, 2, (uint16_t)(24 + len), 2);
@@ -418,7 +427,7 @@ send_response(const uint8_t *stub, size_t len)
     p[23] = 0;
     if (len)
         memcpy(p + 24, stub, len);
-    dissect_frame(24 + len, 0, 1);
+    dissect_frame(24 + len, 0, mode);
 }
 
 int
@@ -468,8 +477,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     send_bind((flags & 1) ? 2 : 3, (flags & 2) != 0);
     send_bind_ack((flags & 2) != 0);
-    send_request(opnum, req, req_len, ctl_code);
+    send_request(opnum, req, req_len, ctl_code, (flags & 8) ? SUMMARY_FRAME : TREE_FRAME);
     if (flags & 4)
-        send_response(resp, resp_len);
+        send_response(resp, resp_len, (flags & 8) ? SUMMARY_FRAME : TREE_FRAME);
     return 0;
 }
