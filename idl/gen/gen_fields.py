@@ -34,6 +34,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cmrpidl  # noqa: E402
+import tsvtable  # noqa: E402
+from tsvtable import TableError  # noqa: E402
 
 TYPES = ('NONE', 'PROTOCOL', 'BOOLEAN', 'UINT8', 'UINT16', 'UINT24', 'UINT32', 'UINT64', 'INT8',
          'INT16', 'INT32', 'INT64', 'BYTES', 'STRING', 'STRINGZ', 'GUID', 'FRAMENUM',
@@ -51,91 +53,81 @@ ABBREV = re.compile(r'^cmrp2?(\.[A-Za-z0-9_]+)+$')
 TEXT = re.compile(r'^[^\t]+$')
 
 
-class TableError(Exception):
-    pass
-
-
 def parse(path, enums):
     """[(kind, row dict)] in table order, and the set of global names."""
     rows, names, abbrevs, glob = [], {}, {}, set()
-    with open(path, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.rstrip('\r\n')
-            if not line.strip() or line.lstrip().startswith('#'):
-                continue
-            cols = line.split('\t')
-            where = '%s:%d' % (path, lineno)
-            kind = cols[0]
-            if kind == 'field':
-                if len(cols) != 9:
-                    raise TableError('%s: a field row has 9 columns, not %d' % (where, len(cols)))
-                _, hf, abbrev, ftype, disp, values, mask, label, blurb = cols
-                if not ABBREV.match(abbrev):
-                    raise TableError('%s: bad abbrev %r' % (where, abbrev))
-                if ftype not in TYPES:
-                    raise TableError('%s: unknown type %r' % (where, ftype))
-                if disp not in DISPLAYS:
-                    raise TableError('%s: unknown display %r' % (where, disp))
-                if (ftype == 'BOOLEAN') != disp.isdigit():
-                    raise TableError('%s: a BOOLEAN, and only it, has a width as display' % where)
-                if values != '-':
-                    vk, _, vn = values.partition(':')
-                    if vk not in ('idl', 'tfs', 'ext', 'frame') or not IDENT.match(vn):
-                        raise TableError('%s: bad values %r' % (where, values))
-                    if vk == 'idl' and vn not in enums:
-                        raise TableError('%s: no enum %s in the IDL' % (where, vn))
-                    if vk == 'frame' and vn not in ('REQUEST', 'RESPONSE', 'NONE', 'ACK', 'DUP_ACK',
-                                                    'RETRANS_PREV', 'RETRANS_NEXT'):
-                        raise TableError('%s: bad frame type %r' % (where, vn))
-                    if (vk == 'ext') != disp.endswith('+ext'):
-                        raise TableError('%s: ext: values go with a +ext display' % where)
-                if not (mask == '0' or re.match(r'^0x[0-9a-fA-F]+$', mask) or IDENT.match(mask)):
-                    raise TableError('%s: bad mask %r' % (where, mask))
-                if ftype == 'BOOLEAN' and mask.startswith('0x'):
-                    m = int(mask, 16)
-                    if m & (m - 1) or m >= 1 << int(disp):
-                        raise TableError('%s: mask %s is not one bit of %s' % (where, mask, disp))
-                if not TEXT.match(label) or not TEXT.match(blurb):
-                    raise TableError('%s: empty label or blurb' % where)
-                row = dict(name=hf, abbrev=abbrev, type=ftype, disp=disp, values=values,
-                           mask=mask, label=label, blurb=None if blurb == '-' else blurb)
-                prev = abbrevs.get(abbrev)
-                if prev and (prev[0] != 'field' or prev[1] != ftype):
-                    raise TableError('%s: abbrev %s already on line %d' % (where, abbrev, prev[2]))
-                abbrevs[abbrev] = ('field', ftype, lineno)
-            elif kind == 'subtree':
-                if len(cols) != 2:
-                    raise TableError('%s: a subtree row has 2 columns' % where)
-                row = dict(name=cols[1])
-            elif kind == 'expert':
-                if len(cols) != 6:
-                    raise TableError('%s: an expert row has 6 columns' % where)
-                _, ei, abbrev, group, sev, summary = cols
-                if not ABBREV.match(abbrev):
-                    raise TableError('%s: bad abbrev %r' % (where, abbrev))
-                if group not in GROUPS or sev not in SEVERITIES:
-                    raise TableError('%s: unknown group or severity %r %r' % (where, group, sev))
-                if not TEXT.match(summary):
-                    raise TableError('%s: empty summary' % where)
-                if abbrev in abbrevs:
-                    raise TableError('%s: abbrev %s already on line %d'
-                                     % (where, abbrev, abbrevs[abbrev][2]))
-                abbrevs[abbrev] = ('expert', None, lineno)
-                row = dict(name=ei, abbrev=abbrev, group=group, sev=sev, summary=summary)
-            elif kind == 'global':
-                if len(cols) != 2:
-                    raise TableError('%s: a global row has 2 columns' % where)
-                glob.add(cols[1])
-                continue
-            else:
-                raise TableError('%s: a row is field, subtree, expert or global, not %r'
-                                 % (where, kind))
-            if not IDENT.match(row['name']):
-                raise TableError('%s: bad name %r' % (where, row['name']))
-            if row['name'] in names:
-                raise TableError('%s: %s already on line %d' % (where, row['name'], names[row['name']]))
-            names[row['name']] = lineno
-            rows.append((kind, row))
+    for lineno, where, cols in tsvtable.rows(path):
+        kind = cols[0]
+        if kind == 'field':
+            if len(cols) != 9:
+                raise TableError('%s: a field row has 9 columns, not %d' % (where, len(cols)))
+            _, hf, abbrev, ftype, disp, values, mask, label, blurb = cols
+            if not ABBREV.match(abbrev):
+                raise TableError('%s: bad abbrev %r' % (where, abbrev))
+            if ftype not in TYPES:
+                raise TableError('%s: unknown type %r' % (where, ftype))
+            if disp not in DISPLAYS:
+                raise TableError('%s: unknown display %r' % (where, disp))
+            if (ftype == 'BOOLEAN') != disp.isdigit():
+                raise TableError('%s: a BOOLEAN, and only it, has a width as display' % where)
+            if values != '-':
+                vk, _, vn = values.partition(':')
+                if vk not in ('idl', 'tfs', 'ext', 'frame') or not IDENT.match(vn):
+                    raise TableError('%s: bad values %r' % (where, values))
+                if vk == 'idl' and vn not in enums:
+                    raise TableError('%s: no enum %s in the IDL' % (where, vn))
+                if vk == 'frame' and vn not in ('REQUEST', 'RESPONSE', 'NONE', 'ACK', 'DUP_ACK',
+                                                'RETRANS_PREV', 'RETRANS_NEXT'):
+                    raise TableError('%s: bad frame type %r' % (where, vn))
+                if (vk == 'ext') != disp.endswith('+ext'):
+                    raise TableError('%s: ext: values go with a +ext display' % where)
+            if not (mask == '0' or re.match(r'^0x[0-9a-fA-F]+$', mask) or IDENT.match(mask)):
+                raise TableError('%s: bad mask %r' % (where, mask))
+            if ftype == 'BOOLEAN' and mask.startswith('0x'):
+                m = int(mask, 16)
+                if m & (m - 1) or m >= 1 << int(disp):
+                    raise TableError('%s: mask %s is not one bit of %s' % (where, mask, disp))
+            if not TEXT.match(label) or not TEXT.match(blurb):
+                raise TableError('%s: empty label or blurb' % where)
+            row = dict(name=hf, abbrev=abbrev, type=ftype, disp=disp, values=values,
+                       mask=mask, label=label, blurb=None if blurb == '-' else blurb)
+            prev = abbrevs.get(abbrev)
+            if prev and (prev[0] != 'field' or prev[1] != ftype):
+                raise TableError('%s: abbrev %s already on line %d' % (where, abbrev, prev[2]))
+            abbrevs[abbrev] = ('field', ftype, lineno)
+        elif kind == 'subtree':
+            if len(cols) != 2:
+                raise TableError('%s: a subtree row has 2 columns' % where)
+            row = dict(name=cols[1])
+        elif kind == 'expert':
+            if len(cols) != 6:
+                raise TableError('%s: an expert row has 6 columns' % where)
+            _, ei, abbrev, group, sev, summary = cols
+            if not ABBREV.match(abbrev):
+                raise TableError('%s: bad abbrev %r' % (where, abbrev))
+            if group not in GROUPS or sev not in SEVERITIES:
+                raise TableError('%s: unknown group or severity %r %r' % (where, group, sev))
+            if not TEXT.match(summary):
+                raise TableError('%s: empty summary' % where)
+            if abbrev in abbrevs:
+                raise TableError('%s: abbrev %s already on line %d'
+                                 % (where, abbrev, abbrevs[abbrev][2]))
+            abbrevs[abbrev] = ('expert', None, lineno)
+            row = dict(name=ei, abbrev=abbrev, group=group, sev=sev, summary=summary)
+        elif kind == 'global':
+            if len(cols) != 2:
+                raise TableError('%s: a global row has 2 columns' % where)
+            glob.add(cols[1])
+            continue
+        else:
+            raise TableError('%s: a row is field, subtree, expert or global, not %r'
+                             % (where, kind))
+        if not IDENT.match(row['name']):
+            raise TableError('%s: bad name %r' % (where, row['name']))
+        if row['name'] in names:
+            raise TableError('%s: %s already on line %d' % (where, row['name'], names[row['name']]))
+        names[row['name']] = lineno
+        rows.append((kind, row))
     missing = sorted(glob - set(names))
     if missing:
         raise TableError('%s: global %s is not a row' % (path, ', '.join(missing)))
@@ -206,19 +198,13 @@ def main(argv):
     if len(argv) != 4:
         sys.stderr.write(__doc__)
         return 2
-    try:
+
+    def make():
         iface = cmrpidl.parse_idl(argv[2])
         enums = {n for n, t in iface.types.items() if t.kind == 'enum'}
         rows, glob = parse(argv[1], enums)
-        text = render(rows, glob, 'idl/tables/' + os.path.basename(argv[1]))
-        tmp = argv[3] + '.tmp'
-        with open(tmp, 'w', encoding='utf-8') as f:
-            f.write(text)
-        os.replace(tmp, argv[3])
-    except (TableError, cmrpidl.IdlError, OSError) as e:
-        print('gen_fields: %s' % e, file=sys.stderr)
-        return 1
-    return 0
+        return render(rows, glob, 'idl/tables/' + os.path.basename(argv[1]))
+    return tsvtable.generate('gen_fields', argv[3], make, (cmrpidl.IdlError,))
 
 
 if __name__ == '__main__':

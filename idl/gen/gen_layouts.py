@@ -17,8 +17,13 @@ fields (", " when absent). The output header defines, for the module that includ
 after its hf_/ett_ variables and bit arrays, one static `const cmrp_layout_t VAR` per structure
 (plugin/cmrp-layout.h). Every field must end within its structure. Python 3 standard library only.
 """
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tsvtable  # noqa: E402
+from tsvtable import TableError  # noqa: E402
 
 KINDS = ('UINT', 'BITMASK', 'UTF16Z', 'GUID', 'BYTES', 'DRIVEMASK')
 WIDTHS = {'GUID': (16,), 'DRIVEMASK': (4,), 'UINT': (1, 2, 4, 8), 'BITMASK': (1, 2, 4)}
@@ -26,56 +31,46 @@ IDENT = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 SOURCE = re.compile(r'^(MS-[A-Z]+ \d+(\.\d+)+|SDK \w+\.h)$')
 
 
-class TableError(Exception):
-    pass
-
-
 def parse(path):
     """[(var, name, source, size, [(hf, offset, length, kind, summary, bits)])]"""
     structs = []
-    with open(path, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.rstrip('\r\n')
-            if not line.strip() or line.lstrip().startswith('#'):
-                continue
-            cols = line.split('\t')
-            where = '%s:%d' % (path, lineno)
-            if cols[0] == 'struct':
-                if len(cols) not in (5, 6):
-                    raise TableError('%s: a struct row has 5 or 6 columns' % where)
-                _, var, name, source, size = cols[:5]
-                sep = cols[5] if len(cols) == 6 else None
-                if not IDENT.match(var) or not SOURCE.match(source) or not size.isdigit():
-                    raise TableError('%s: bad struct row %r' % (where, cols))
-                if any(s[0] == var for s in structs):
-                    raise TableError('%s: %s defined twice' % (where, var))
-                structs.append((var, name, source, int(size), [], sep))
-            elif cols[0] == 'field':
-                if len(cols) not in (7, 8) or not structs:
-                    raise TableError('%s: a field row has 7 or 8 columns and follows a struct row'
-                                     % where)
-                _, hf, off, length, kind, summary, bits = cols[:7]
-                fett = cols[7] if len(cols) == 8 else None
-                if fett is not None and (kind != 'BITMASK' or not IDENT.match(fett)):
-                    raise TableError('%s: only a BITMASK field names its subtree' % where)
-                var, _, _, size, fields, _ = structs[-1]
-                if not IDENT.match(hf) or not off.isdigit() or not length.isdigit():
-                    raise TableError('%s: bad field row %r' % (where, cols))
-                off, length = int(off), int(length)
-                if kind not in KINDS:
-                    raise TableError('%s: unknown kind %s' % (where, kind))
-                if kind in WIDTHS and length not in WIDTHS[kind]:
-                    raise TableError('%s: a %s field cannot be %d bytes' % (where, kind, length))
-                if length == 0 or off + length > size:
-                    raise TableError('%s: %s ends at %d, past the %d bytes of %s'
-                                     % (where, hf, off + length, size, var))
-                if summary not in ('SUMMARY', '-'):
-                    raise TableError('%s: summary column is SUMMARY or -' % where)
-                if (kind == 'BITMASK') != (bits != '-') or (bits != '-' and not IDENT.match(bits)):
-                    raise TableError('%s: BITMASK fields, and only they, name their bit array' % where)
-                fields.append((hf, off, length, kind, summary == 'SUMMARY', bits, fett))
-            else:
-                raise TableError('%s: a row is struct or field, not %r' % (where, cols[0]))
+    for _, where, cols in tsvtable.rows(path):
+        if cols[0] == 'struct':
+            if len(cols) not in (5, 6):
+                raise TableError('%s: a struct row has 5 or 6 columns' % where)
+            _, var, name, source, size = cols[:5]
+            sep = cols[5] if len(cols) == 6 else None
+            if not IDENT.match(var) or not SOURCE.match(source) or not size.isdigit():
+                raise TableError('%s: bad struct row %r' % (where, cols))
+            if any(s[0] == var for s in structs):
+                raise TableError('%s: %s defined twice' % (where, var))
+            structs.append((var, name, source, int(size), [], sep))
+        elif cols[0] == 'field':
+            if len(cols) not in (7, 8) or not structs:
+                raise TableError('%s: a field row has 7 or 8 columns and follows a struct row'
+                                 % where)
+            _, hf, off, length, kind, summary, bits = cols[:7]
+            fett = cols[7] if len(cols) == 8 else None
+            if fett is not None and (kind != 'BITMASK' or not IDENT.match(fett)):
+                raise TableError('%s: only a BITMASK field names its subtree' % where)
+            var, _, _, size, fields, _ = structs[-1]
+            if not IDENT.match(hf) or not off.isdigit() or not length.isdigit():
+                raise TableError('%s: bad field row %r' % (where, cols))
+            off, length = int(off), int(length)
+            if kind not in KINDS:
+                raise TableError('%s: unknown kind %s' % (where, kind))
+            if kind in WIDTHS and length not in WIDTHS[kind]:
+                raise TableError('%s: a %s field cannot be %d bytes' % (where, kind, length))
+            if length == 0 or off + length > size:
+                raise TableError('%s: %s ends at %d, past the %d bytes of %s'
+                                 % (where, hf, off + length, size, var))
+            if summary not in ('SUMMARY', '-'):
+                raise TableError('%s: summary column is SUMMARY or -' % where)
+            if (kind == 'BITMASK') != (bits != '-') or (bits != '-' and not IDENT.match(bits)):
+                raise TableError('%s: BITMASK fields, and only they, name their bit array' % where)
+            fields.append((hf, off, length, kind, summary == 'SUMMARY', bits, fett))
+        else:
+            raise TableError('%s: a row is struct or field, not %r' % (where, cols[0]))
     for var, _, _, _, fields, _ in structs:
         if not fields:
             raise TableError('%s: %s has no field' % (path, var))
@@ -114,15 +109,8 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     path, ett, out_path = argv[1:]
-    try:
-        structs = parse(path)
-        text = render(structs, ett, 'idl/tables/' + path.replace('\\', '/').rsplit('/', 1)[-1])
-    except TableError as e:
-        sys.stderr.write('gen_layouts: %s\n' % e)
-        return 1
-    with open(out_path, 'w', encoding='utf-8') as f:
-        f.write(text)
-    return 0
+    return tsvtable.generate('gen_layouts', out_path, lambda: render(
+        parse(path), ett, 'idl/tables/' + path.replace('\\', '/').rsplit('/', 1)[-1]))
 
 
 if __name__ == '__main__':

@@ -30,6 +30,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cmrpidl  # noqa: E402
+import tsvtable  # noqa: E402
+from tsvtable import TableError  # noqa: E402
 
 # Payload kinds: the word of the table -> the payload_t value of plugin/packet-cmrp-notify.c.
 KINDS = {
@@ -52,10 +54,6 @@ ABBREV = re.compile(r'^cmrp(\.[a-z][a-z0-9_]*)+$')
 TEXT = re.compile(r'^[^"\\\t]+$')
 
 
-class TableError(Exception):
-    pass
-
-
 class Type:
     def __init__(self, name, value, short, enum, fields, source, lineno):
         self.name, self.value, self.short = name, value, short
@@ -68,99 +66,93 @@ def parse(path, enums):
     objects = dict(enums[OBJECT_ENUM].values)
     types, dwords = [], {}
     seen_flags, seen_abbrevs = {}, {}
-    with open(path, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.rstrip('\r\n')
-            if not line.strip() or line.lstrip().startswith('#'):
-                continue
-            cols = [c.strip() for c in line.split('\t')]
-            where = '%s:%d' % (path, lineno)
-            kind = cols[0]
-            if kind == 'type':
-                if len(cols) != 6:
-                    raise TableError('%s: a type row has 6 columns' % where)
-                _, name, short, enum, fields, source = cols
-                full = OBJECT_ENUM + '_' + name
-                if full not in objects:
-                    raise TableError('%s: %s is not a %s value' % (where, full, OBJECT_ENUM))
-                if any(t.name == name for t in types):
-                    raise TableError('%s: type %s twice' % (where, name))
-                if not TEXT.match(short):
-                    raise TableError('%s: bad name %r' % (where, short))
-                if (enum == '-') != (fields == '-'):
-                    raise TableError('%s: ENUM and FIELDS are both given or both -' % where)
-                if enum != '-' and enum not in enums:
-                    raise TableError('%s: no enum %s in the IDL' % (where, enum))
-                if fields != '-' and not ABBREV.match(fields):
-                    raise TableError('%s: bad field abbrev %r' % (where, fields))
-                if not SOURCE.match(source):
-                    raise TableError('%s: the source is "MS-CMRP <section>" or "SDK <header>.h", '
-                                     'not %r' % (where, source))
-                types.append(Type(name, objects[full], short, None if enum == '-' else enum,
-                                  None if fields == '-' else fields, source, lineno))
-            elif kind == 'flag':
-                if len(cols) not in (5, 6) or not types:
-                    raise TableError('%s: a flag row has 5 or 6 columns and follows a type row'
-                                     % where)
-                _, flag, field, payload, source = cols[:5]
-                t = types[-1]
-                if t.enum is None:
-                    raise TableError('%s: type %s has no flag enum' % (where, t.name))
-                values = dict(enums[t.enum].values)
-                if flag not in values:
-                    raise TableError('%s: %s is not a value of %s (idl/types.idl)'
-                                     % (where, flag, t.enum))
-                value = values[flag]
-                if value == 0 or value & (value - 1):
-                    raise TableError('%s: %s is not one bit' % (where, flag))
-                if payload not in KINDS:
-                    raise TableError('%s: unknown payload kind %r (one of %s)'
-                                     % (where, payload, ', '.join(sorted(KINDS))))
-                if not FIELD.match(field):
-                    raise TableError('%s: bad field name %r' % (where, field))
-                if not SOURCE.match(source):
-                    raise TableError('%s: the source is "MS-CMRP <section>" or "SDK <header>.h", '
-                                     'not %r' % (where, source))
-                if (t.name, flag) in seen_flags:
-                    raise TableError('%s: %s %s already on line %d'
-                                     % (where, t.name, flag, seen_flags[(t.name, flag)]))
-                seen_flags[(t.name, flag)] = lineno
-                abbrev = '%s.%s' % (t.fields, field)
-                if abbrev in seen_abbrevs:
-                    raise TableError('%s: field %s already on line %d'
-                                     % (where, abbrev, seen_abbrevs[abbrev]))
-                seen_abbrevs[abbrev] = lineno
-                t.flags.append((flag, value, field, payload, source, lineno))
-            elif kind == 'dword':
-                if len(cols) != 10:
-                    raise TableError('%s: a dword row has 10 columns' % where)
-                _, dk, abbrev, name, base, values, what, prefix, source, blurb = cols
-                if dk not in DWORD_KINDS:
-                    raise TableError('%s: %r is not a DWORD payload kind (one of %s)'
-                                     % (where, dk, ', '.join(DWORD_KINDS)))
-                if dk in dwords:
-                    raise TableError('%s: dword %s already on line %d'
-                                     % (where, dk, dwords[dk]['lineno']))
-                if not ABBREV.match(abbrev) or base not in BASES:
-                    raise TableError('%s: bad abbrev or base (dec, hex) %r' % (where, cols))
-                for text in (name, what, prefix, blurb):
-                    if not TEXT.match(text):
-                        raise TableError('%s: bad text %r' % (where, text))
-                if values != '-':
-                    if not values.startswith('idl:') or values[4:] not in enums:
-                        raise TableError('%s: VALUES is idl:<an enum of the IDL> or -, not %r'
-                                         % (where, values))
-                if prefix != '-' and values == '-':
-                    raise TableError('%s: a PREFIX without VALUES' % where)
-                if not SOURCE.match(source):
-                    raise TableError('%s: the source is "MS-CMRP <section>" or "SDK <header>.h", '
-                                     'not %r' % (where, source))
-                dwords[dk] = dict(abbrev=abbrev, name=name, base=base,
-                                  enum=None if values == '-' else values[4:], what=what,
-                                  prefix=None if prefix == '-' else prefix, source=source,
-                                  blurb=None if blurb == '-' else blurb, lineno=lineno)
-            else:
-                raise TableError('%s: a row is type, flag or dword, not %r' % (where, kind))
+    for lineno, where, cols in tsvtable.rows(path, strip=True):
+        kind = cols[0]
+        if kind == 'type':
+            if len(cols) != 6:
+                raise TableError('%s: a type row has 6 columns' % where)
+            _, name, short, enum, fields, source = cols
+            full = OBJECT_ENUM + '_' + name
+            if full not in objects:
+                raise TableError('%s: %s is not a %s value' % (where, full, OBJECT_ENUM))
+            if any(t.name == name for t in types):
+                raise TableError('%s: type %s twice' % (where, name))
+            if not TEXT.match(short):
+                raise TableError('%s: bad name %r' % (where, short))
+            if (enum == '-') != (fields == '-'):
+                raise TableError('%s: ENUM and FIELDS are both given or both -' % where)
+            if enum != '-' and enum not in enums:
+                raise TableError('%s: no enum %s in the IDL' % (where, enum))
+            if fields != '-' and not ABBREV.match(fields):
+                raise TableError('%s: bad field abbrev %r' % (where, fields))
+            if not SOURCE.match(source):
+                raise TableError('%s: the source is "MS-CMRP <section>" or "SDK <header>.h", '
+                                 'not %r' % (where, source))
+            types.append(Type(name, objects[full], short, None if enum == '-' else enum,
+                              None if fields == '-' else fields, source, lineno))
+        elif kind == 'flag':
+            if len(cols) not in (5, 6) or not types:
+                raise TableError('%s: a flag row has 5 or 6 columns and follows a type row'
+                                 % where)
+            _, flag, field, payload, source = cols[:5]
+            t = types[-1]
+            if t.enum is None:
+                raise TableError('%s: type %s has no flag enum' % (where, t.name))
+            values = dict(enums[t.enum].values)
+            if flag not in values:
+                raise TableError('%s: %s is not a value of %s (idl/types.idl)'
+                                 % (where, flag, t.enum))
+            value = values[flag]
+            if value == 0 or value & (value - 1):
+                raise TableError('%s: %s is not one bit' % (where, flag))
+            if payload not in KINDS:
+                raise TableError('%s: unknown payload kind %r (one of %s)'
+                                 % (where, payload, ', '.join(sorted(KINDS))))
+            if not FIELD.match(field):
+                raise TableError('%s: bad field name %r' % (where, field))
+            if not SOURCE.match(source):
+                raise TableError('%s: the source is "MS-CMRP <section>" or "SDK <header>.h", '
+                                 'not %r' % (where, source))
+            if (t.name, flag) in seen_flags:
+                raise TableError('%s: %s %s already on line %d'
+                                 % (where, t.name, flag, seen_flags[(t.name, flag)]))
+            seen_flags[(t.name, flag)] = lineno
+            abbrev = '%s.%s' % (t.fields, field)
+            if abbrev in seen_abbrevs:
+                raise TableError('%s: field %s already on line %d'
+                                 % (where, abbrev, seen_abbrevs[abbrev]))
+            seen_abbrevs[abbrev] = lineno
+            t.flags.append((flag, value, field, payload, source, lineno))
+        elif kind == 'dword':
+            if len(cols) != 10:
+                raise TableError('%s: a dword row has 10 columns' % where)
+            _, dk, abbrev, name, base, values, what, prefix, source, blurb = cols
+            if dk not in DWORD_KINDS:
+                raise TableError('%s: %r is not a DWORD payload kind (one of %s)'
+                                 % (where, dk, ', '.join(DWORD_KINDS)))
+            if dk in dwords:
+                raise TableError('%s: dword %s already on line %d'
+                                 % (where, dk, dwords[dk]['lineno']))
+            if not ABBREV.match(abbrev) or base not in BASES:
+                raise TableError('%s: bad abbrev or base (dec, hex) %r' % (where, cols))
+            for text in (name, what, prefix, blurb):
+                if not TEXT.match(text):
+                    raise TableError('%s: bad text %r' % (where, text))
+            if values != '-':
+                if not values.startswith('idl:') or values[4:] not in enums:
+                    raise TableError('%s: VALUES is idl:<an enum of the IDL> or -, not %r'
+                                     % (where, values))
+            if prefix != '-' and values == '-':
+                raise TableError('%s: a PREFIX without VALUES' % where)
+            if not SOURCE.match(source):
+                raise TableError('%s: the source is "MS-CMRP <section>" or "SDK <header>.h", '
+                                 'not %r' % (where, source))
+            dwords[dk] = dict(abbrev=abbrev, name=name, base=base,
+                              enum=None if values == '-' else values[4:], what=what,
+                              prefix=None if prefix == '-' else prefix, source=source,
+                              blurb=None if blurb == '-' else blurb, lineno=lineno)
+        else:
+            raise TableError('%s: a row is type, flag or dword, not %r' % (where, kind))
     # every object type, in value order; every single-bit flag of a type's enum has its rule
     got = [t.value for t in types]
     want = sorted(objects.values())
@@ -171,12 +163,13 @@ def parse(path, enums):
         if t.enum is None:
             continue
         if not t.flags:
-            raise TableError('%s:%d: type %s has no flag row' % (path, t.lineno, t.name))
+            raise TableError('%s: type %s has no flag row'
+                             % (tsvtable.where(path, t.lineno), t.name))
         bits = {n for n, v in enums[t.enum].values if v and not v & (v - 1)}
         missing = sorted(bits - {fl[0] for fl in t.flags})
         if missing:
-            raise TableError('%s:%d: %s flags without a row: %s'
-                             % (path, t.lineno, t.name, ', '.join(missing)))
+            raise TableError('%s: %s flags without a row: %s'
+                             % (tsvtable.where(path, t.lineno), t.name, ', '.join(missing)))
     missing = [k for k in DWORD_KINDS if k not in dwords]
     if missing:
         raise TableError('%s: DWORD payload kinds without a dword row: %s'
@@ -289,21 +282,15 @@ def main(argv):
     if len(argv) != 4:
         sys.stderr.write(__doc__)
         return 2
-    try:
+
+    def make():
         iface = cmrpidl.parse_idl(argv[2])
         enums = {n: t for n, t in iface.types.items() if t.kind == 'enum'}
         if OBJECT_ENUM not in enums:
             raise TableError('no enum %s in the IDL' % OBJECT_ENUM)
         types, dwords = parse(argv[1], enums)
-        text = render(types, dwords, 'idl/tables/' + os.path.basename(argv[1]))
-        tmp = argv[3] + '.tmp'
-        with open(tmp, 'w', encoding='utf-8') as f:
-            f.write(text)
-        os.replace(tmp, argv[3])
-    except (TableError, cmrpidl.IdlError, OSError) as e:
-        print('gen_notifypayloads: %s' % e, file=sys.stderr)
-        return 1
-    return 0
+        return render(types, dwords, 'idl/tables/' + os.path.basename(argv[1]))
+    return tsvtable.generate('gen_notifypayloads', argv[3], make, (cmrpidl.IdlError,))
 
 
 if __name__ == '__main__':
