@@ -60,7 +60,9 @@ static int expert_tap_id = -1;
 
 /* The Info text of one PDU: a buffer of the Info column's size, appended by memcpy (no printf,
  * no reallocation). The column keeps at most COL_MAX_INFO_LEN - 1 bytes of its whole text, so
- * capping ours there changes nothing anyone can see. */
+ * capping ours there changes nothing anyone can see. It goes to the column with
+ * col_append_lstr(), which finds the end of the column's text with strlen() (col_append_str()
+ * walks it byte by byte in g_strlcat()). */
 #define CMRP_INFO_CAP COL_MAX_INFO_LEN
 typedef struct {
     unsigned len;
@@ -462,7 +464,7 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
         }
         if (!name) {
             if (extra)
-                col_append_str(pinfo->cinfo, COL_INFO, extra->buf);
+                col_append_lstr(pinfo->cinfo, COL_INFO, extra->buf, COL_ADD_LSTR_TERMINATOR);
         } else if (cmrp_info_wanted(pinfo)) {
             info_text_t info;
             info_init(&info);
@@ -475,7 +477,7 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
             info_addc(&info, '"');
             if (extra)
                 info_addn(&info, extra->buf, extra->len);
-            col_append_str(pinfo->cinfo, COL_INFO, info.buf);
+            col_append_lstr(pinfo->cinfo, COL_INFO, info.buf, COL_ADD_LSTR_TERMINATOR);
         }
     } else {
         uint32_t outcome = sum.have_rc ? sum.rc : sum.outcome_status;
@@ -539,7 +541,7 @@ response_info(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *cal
                 info_addn(info, " ...", 4);
             }
         }
-        col_append_str(pinfo->cinfo, COL_INFO, info->buf);
+        col_append_lstr(pinfo->cinfo, COL_INFO, info->buf, COL_ADD_LSTR_TERMINATOR);
     }
 }
 
