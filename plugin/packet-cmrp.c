@@ -232,9 +232,10 @@ outcome_item(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, cm
     name = error_text(pinfo, outcome);
     switch (outcome) {
     case CMRP_ERROR_MORE_DATA:
-        if (cmrp_hook_param(hctx, CMRP_NAME_lpcbRequired, &need) ||
-            cmrp_hook_param(hctx, CMRP_NAME_lpBytesNeeded, &need) ||
-            cmrp_hook_param(hctx, CMRP_NAME_lpcbData, &need))
+        if (cmrp_expert_text_wanted(tree) &&
+            (cmrp_hook_param(hctx, CMRP_NAME_lpcbRequired, &need) ||
+             cmrp_hook_param(hctx, CMRP_NAME_lpBytesNeeded, &need) ||
+             cmrp_hook_param(hctx, CMRP_NAME_lpcbData, &need)))
             expert_add_info_format(pinfo, ti, &ei_cmrp_more_data,
                                    "ERROR_MORE_DATA: the answer needs a buffer of %" PRIu64
                                    " bytes", need);
