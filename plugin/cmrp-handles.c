@@ -460,12 +460,11 @@ cmrp_call_pack(const cmrp_call_scratch_t *s, uint32_t opnum, uint32_t frame)
     c->val_have = s->in_have;
     c->obj_have = s->obj_have;
     c->in_handle = s->in_handle;
-    for (unsigned i = 0; i < CMRP_MAX_PARAMS; i++) {
-        if (s->in_have & (1u << i))
-            vals[iv++] = s->in_val[i];
-        if (s->obj_have & (1u << i))
-            objs[io++] = s->obj[i];
-    }
+    /* only the parameters kept: one step per set bit, lowest first */
+    for (uint32_t m = s->in_have; m; m &= m - 1)
+        vals[iv++] = s->in_val[g_bit_nth_lsf(m, -1)];
+    for (uint32_t m = s->obj_have; m; m &= m - 1)
+        objs[io++] = s->obj[g_bit_nth_lsf(m, -1)];
     return c;
 }
 

@@ -58,12 +58,58 @@ static int expert_tap_id = -1;
 /* A response's Info stays short: about 120 characters in all. */
 #define CMRP_INFO_MAX 120
 
-/* The Info text of one PDU. (Not pre-sized: the sizing call changed between Wireshark
- * versions, and the few reallocations cost less than a version guess would risk.) */
-static wmem_strbuf_t *
-info_buf(wmem_allocator_t *scope)
+/* The Info text of one PDU: a buffer of the Info column's size, appended by memcpy (no printf,
+ * no reallocation). The column keeps at most COL_MAX_INFO_LEN - 1 bytes of its whole text, so
+ * capping ours there changes nothing anyone can see. It goes to the column with
+ * col_append_lstr(), which finds the end of the column's text with strlen() (col_append_str()
+ * walks it byte by byte in g_strlcat()). */
+#define CMRP_INFO_CAP COL_MAX_INFO_LEN
+typedef struct {
+    unsigned len;
+    char buf[CMRP_INFO_CAP];
+} info_text_t;
+
+static void
+info_init(info_text_t *t)
 {
-    return wmem_strbuf_new(scope, "");
+    t->len = 0;
+    t->buf[0] = '\0';
+}
+
+static void
+info_addn(info_text_t *t, const char *s, size_t n)
+{
+    if (n > CMRP_INFO_CAP - 1 - t->len)
+        n = CMRP_INFO_CAP - 1 - t->len;
+    memcpy(t->buf + t->len, s, n);
+    t->len += (unsigned)n;
+    t->buf[t->len] = '\0';
+}
+
+static void
+info_add(info_text_t *t, const char *s)
+{
+    info_addn(t, s, strlen(s));
+}
+
+static void
+info_addc(info_text_t *t, char c)
+{
+    info_addn(t, &c, 1);
+}
+
+/* " <v>" in decimal, without printf */
+static void
+info_uint(info_text_t *t, uint64_t v)
+{
+    char buf[24];
+    int i = (int)sizeof buf;
+    do {
+        buf[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    buf[--i] = ' ';
+    info_addn(t, buf + i, sizeof buf - (size_t)i);
 }
 
 bool
@@ -84,16 +130,17 @@ cmrp_expert_text_wanted(proto_tree *tree)
 void
 cmrp_info_append(packet_info *pinfo, const char *text)
 {
-    wmem_strbuf_t *sb;
+    info_text_t *t;
     if (!cmrp_info_wanted(pinfo))
         return;
-    sb = (wmem_strbuf_t *)p_get_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY);
-    if (!sb) {
-        sb = info_buf(pinfo->pool);
-        p_add_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY, sb);
+    t = (info_text_t *)p_get_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY);
+    if (!t) {
+        t = wmem_new(pinfo->pool, info_text_t);
+        info_init(t);
+        p_add_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY, t);
     }
-    wmem_strbuf_append_c(sb, ' ');
-    wmem_strbuf_append(sb, text);
+    info_addc(t, ' ');
+    info_add(t, text);
 }
 
 void
@@ -125,34 +172,33 @@ cmrp_summary_note_value(cmrp_stub_summary_t *sum, const cmrp_elem_t *e, uint64_t
 
 /* " 0x%08x" without printf */
 static void
-info_hex32(wmem_strbuf_t *sb, uint32_t v)
+info_hex32(info_text_t *t, uint32_t v)
 {
     static const char digits[] = "0123456789abcdef";
-    char buf[12];
+    char buf[11];
     buf[0] = ' ';
     buf[1] = '0';
     buf[2] = 'x';
     for (int i = 0; i < 8; i++)
         buf[3 + i] = digits[(v >> (28 - 4 * i)) & 0xf];
-    buf[11] = '\0';
-    wmem_strbuf_append(sb, buf);
+    info_addn(t, buf, sizeof buf);
 }
 
 /* " \"text\"" */
 static void
-info_quoted(wmem_strbuf_t *sb, const char *text)
+info_quoted(info_text_t *t, const char *text)
 {
-    wmem_strbuf_append(sb, " \"");
-    wmem_strbuf_append(sb, text);
-    wmem_strbuf_append_c(sb, '"');
+    info_addn(t, " \"", 2);
+    info_add(t, text);
+    info_addc(t, '"');
 }
 
 /* " text" */
 static void
-info_word(wmem_strbuf_t *sb, const char *text)
+info_word(info_text_t *t, const char *text)
 {
-    wmem_strbuf_append_c(sb, ' ');
-    wmem_strbuf_append(sb, text);
+    info_addc(t, ' ');
+    info_add(t, text);
 }
 
 static const char *
@@ -186,9 +232,10 @@ outcome_item(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, cm
     name = error_text(pinfo, outcome);
     switch (outcome) {
     case CMRP_ERROR_MORE_DATA:
-        if (cmrp_hook_param(hctx, CMRP_NAME_lpcbRequired, &need) ||
-            cmrp_hook_param(hctx, CMRP_NAME_lpBytesNeeded, &need) ||
-            cmrp_hook_param(hctx, CMRP_NAME_lpcbData, &need))
+        if (cmrp_expert_text_wanted(tree) &&
+            (cmrp_hook_param(hctx, CMRP_NAME_lpcbRequired, &need) ||
+             cmrp_hook_param(hctx, CMRP_NAME_lpBytesNeeded, &need) ||
+             cmrp_hook_param(hctx, CMRP_NAME_lpcbData, &need)))
             expert_add_info_format(pinfo, ti, &ei_cmrp_more_data,
                                    "ERROR_MORE_DATA: the answer needs a buffer of %" PRIu64
                                    " bytes", need);
@@ -251,7 +298,7 @@ enum_type_word(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *ca
  * returned, or the count of an enumeration. */
 static void
 info_answer(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *call,
-            const cmrp_hook_ctx_t *hctx, const cmrp_stub_summary_t *sum, wmem_strbuf_t *out)
+            const cmrp_hook_ctx_t *hctx, const cmrp_stub_summary_t *sum, info_text_t *out)
 {
     const char *state = NULL;
     unsigned nstr = 0;
@@ -299,7 +346,8 @@ info_answer(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *call,
             w = wmem_strdup_printf(pinfo->pool, "%.*sies", (int)(n - 1), w);
         else if (sum->count != 1)
             w = wmem_strdup_printf(pinfo->pool, "%ss", w);
-        wmem_strbuf_append_printf(out, " %" PRIu64 " %s", sum->count, w);
+        info_uint(out, sum->count);
+        info_word(out, w);
     }
 }
 
@@ -324,7 +372,7 @@ walk_then_pack(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, 
 
 static void response_info(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *call,
                           const cmrp_hook_ctx_t *hctx, const cmrp_stub_summary_t *sum,
-                          wmem_strbuf_t *extra, uint32_t err);
+                          const info_text_t *extra, uint32_t err);
 
 static int
 dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree,
@@ -336,7 +384,7 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
     cmrp_hook_ctx_t hctx;
     cmrp_stub_summary_t sum;
     cmrp_call_scratch_t scratch;
-    wmem_strbuf_t *extra;
+    const info_text_t *extra;
     bool pack = false;
     int start = offset;
 
@@ -403,7 +451,7 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
                             pack ? &scratch : NULL);
 
     extra = cmrp_info_wanted(pinfo)
-        ? (wmem_strbuf_t *)p_get_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY) : NULL;
+        ? (const info_text_t *)p_get_proto_data(pinfo->pool, pinfo, proto_cmrp, CMRP_INFO_KEY) : NULL;
     if (request) {
         /* one append: the object's name, then what the hooks added */
         const char *name = NULL, *parent = NULL;
@@ -417,19 +465,20 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
         }
         if (!name) {
             if (extra)
-                col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(extra));
+                col_append_lstr(pinfo->cinfo, COL_INFO, extra->buf, COL_ADD_LSTR_TERMINATOR);
         } else if (cmrp_info_wanted(pinfo)) {
-            wmem_strbuf_t *info = info_buf(pinfo->pool);
-            wmem_strbuf_append(info, " \"");
+            info_text_t info;
+            info_init(&info);
+            info_addn(&info, " \"", 2);
             if (parent) {
-                wmem_strbuf_append(info, parent);
-                wmem_strbuf_append_c(info, '\\');
+                info_add(&info, parent);
+                info_addc(&info, '\\');
             }
-            wmem_strbuf_append(info, name);
-            wmem_strbuf_append_c(info, '"');
+            info_add(&info, name);
+            info_addc(&info, '"');
             if (extra)
-                wmem_strbuf_append(info, wmem_strbuf_get_str(extra));
-            col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(info));
+                info_addn(&info, extra->buf, extra->len);
+            col_append_lstr(pinfo->cinfo, COL_INFO, info.buf, COL_ADD_LSTR_TERMINATOR);
         }
     } else {
         uint32_t outcome = sum.have_rc ? sum.rc : sum.outcome_status;
@@ -447,11 +496,12 @@ dissect_cmrp_stub(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tre
 /* The Info text of a response: its subject, error or answer, control code, the hooks' text. */
 static void
 response_info(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *call,
-              const cmrp_hook_ctx_t *hctx, const cmrp_stub_summary_t *sum, wmem_strbuf_t *extra,
+              const cmrp_hook_ctx_t *hctx, const cmrp_stub_summary_t *sum, const info_text_t *extra,
               uint32_t err)
 {
     const char *subject = sum->opened_name ? sum->opened_name : cmrp_call_subject(m, call);
-    wmem_strbuf_t *info = info_buf(pinfo->pool);
+    info_text_t infobuf, *info = &infobuf;
+    info_init(info);
     {
         if (subject)
             info_quoted(info, subject);
@@ -471,13 +521,13 @@ response_info(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *cal
             }
         }
         if (extra)
-            wmem_strbuf_append(info, wmem_strbuf_get_str(extra));
+            info_addn(info, extra->buf, extra->len);
         {
             /* Info stays about CMRP_INFO_MAX characters: cut after a list item (", ") if one ends
              * in the last 40 characters that fit, else at a word; say so */
             size_t room = CMRP_INFO_MAX - strlen(m->name) - strlen(" response");
-            if (wmem_strbuf_get_len(info) > room) {
-                const char *str = wmem_strbuf_get_str(info);
+            if (info->len > room) {
+                const char *str = info->buf;
                 size_t cut = room - 4;
                 while (cut > 0 && str[cut] != ' ')
                     cut--;
@@ -487,11 +537,12 @@ response_info(packet_info *pinfo, const cmrp_method_t *m, const cmrp_call_t *cal
                         break;
                     }
                 }
-                wmem_strbuf_truncate(info, cut);
-                wmem_strbuf_append(info, " ...");
+                info->len = (unsigned)cut;
+                info->buf[cut] = '\0';
+                info_addn(info, " ...", 4);
             }
         }
-        col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(info));
+        col_append_lstr(pinfo->cinfo, COL_INFO, info->buf, COL_ADD_LSTR_TERMINATOR);
     }
 }
 
