@@ -20,6 +20,7 @@
 
 #include "cmrp-ndr.h"
 #include "cmrp-errors.h"
+#include "cmrp-utf16.h"
 
 /* The layers above, set once at registration (cmrp_ndr_register). */
 static const cmrp_walker_ops_t *ops;
@@ -304,6 +305,8 @@ walk_value(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, dlist_t
     return off + (int)len;
 }
 
+/* ---- strings ---- */
+
 static void call_buffer_hook(walker_t *w, const cmrp_elem_t *e, int off, int n, proto_item *ti);
 
 static int
@@ -327,28 +330,29 @@ walk_string(walker_t *w, const cmrp_elem_t *e, int off, proto_tree *tree, int sa
         int shown = nbytes;
         if (actual && tvb_get_uint16(w->tvb, off + nbytes - 2, w->enc) == 0)
             shown -= 2;   /* keep the terminator out of the value */
-        const uint8_t *str = NULL;
+        const char *str = NULL;
         /* the value is kept for a request's object names (every pass: they add generated items)
-         * and for a response's [out] strings (the Info answer) */
+         * and for a response's [out] strings (the Info answer); converted by the fast path of
+         * cmrp_add_utf16_string() (what proto_tree_add_item_ret_string() gives) */
         if (save_idx >= 0 && save_idx < CMRP_MAX_PARAMS &&
             (!w->request || (e->flags & CMRP_F_SAVESTR))) {
-            ti = proto_tree_add_item_ret_string(tree, *e->hf, w->tvb, off, shown,
-                                                ENC_UTF_16 | w->enc, w->pinfo->pool, &str);
+            ti = cmrp_add_utf16_string(tree, *e->hf, w->tvb, off, shown, w->enc, w->pinfo->pool,
+                                       &str, NULL);
         } else {
             /* nobody needs the value: the same item, but without a tree (summary lines) or
              * for a field no filter references, no UTF-16 conversion at all (the bytes are
-             * known to be there: the terminator check above read the last two) */
-            ti = tree ? proto_tree_add_item(tree, *e->hf, w->tvb, off, shown,
-                                            ENC_UTF_16 | w->enc) : NULL;
+             * known to be there: the terminator check above read the last two); a visible
+             * tree's label converts through the fast path */
+            ti = tree ? cmrp_add_utf16_string(tree, *e->hf, w->tvb, off, shown, w->enc,
+                                              w->pinfo->pool, NULL, NULL) : NULL;
         }
         proto_item_set_len(ti, (off + nbytes) - off);
         if (actual && shown == nbytes)
             expert_add_info(w->pinfo, ti, &ei_cmrp_ndr_string_unterminated);
         if (str && !w->request)
-            w->sum->out_str[save_idx] = (const char *)str;
+            w->sum->out_str[save_idx] = str;
         if (str && w->request)
-            ops->object_string(w->pinfo, ti, w->tvb, e, w->hctx, w->sum, save_idx,
-                               (const char *)str);
+            ops->object_string(w->pinfo, ti, w->tvb, e, w->hctx, w->sum, save_idx, str);
         if (e->buffer_hook >= 0)    /* a hook on a [string]: its UTF-16 bytes, terminator excluded */
             call_buffer_hook(w, e, off, shown, ti);
         off += nbytes;

@@ -64,30 +64,40 @@ proto_item *
 cmrp_add_utf16z(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
                 expert_field *ei, const char **str)
 {
-    const guint8 *s = NULL;
     proto_item *item;
-    bool terminated = false;
+    int nul;
 
     if (len < 0)
         len = 0;
-    if (str)
-        item = proto_tree_add_item_ret_string(tree, hf, tvb, offset, len,
-                                              ENC_UTF_16 | ENC_LITTLE_ENDIAN, pinfo->pool, &s);
-    else    /* converts nothing without a tree or when the field is not referenced */
-        item = proto_tree_add_item(tree, hf, tvb, offset, len, ENC_UTF_16 | ENC_LITTLE_ENDIAN);
-    terminated = cmrp_utf16_nul(tvb, offset, len) >= 0;
-    if (!terminated && ei)
-        expert_add_info(pinfo, item, ei);
-    if (str)
-        *str = s ? (const char *)s : "";
+    item = cmrp_add_utf16_string(tree, hf, tvb, offset, len, ENC_LITTLE_ENDIAN, pinfo->pool, str, &nul);
+    if (ei) {
+        /* the bytes are there: the item or the conversion threw otherwise */
+        if (nul == -2)      /* not known from the conversion */
+            nul = cmrp_utf16_nul(tvb, offset, len);
+        if (nul < 0)
+            expert_add_info(pinfo, item, ei);
+    }
+    if (str && *str == NULL)
+        *str = "";
     return item;
+}
+
+/* ", s" (n > 0) or "s" to a MULTI_SZ's summary, while it is shorter than 200 bytes */
+static void
+summary_add(wmem_strbuf_t *sb, unsigned n, const char *s)
+{
+    if (wmem_strbuf_get_len(sb) >= 200)
+        return;
+    if (n)
+        wmem_strbuf_append_len(sb, ", ", 2);
+    wmem_strbuf_append(sb, s);
 }
 
 unsigned
 cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, packet_info *pinfo,
                   expert_field *ei, const char **summary)
 {
-    wmem_strbuf_t *sb = wmem_strbuf_new(pinfo->pool, "");
+    wmem_strbuf_t *sb = summary ? wmem_strbuf_new(pinfo->pool, "") : NULL;
     int end = offset + len;
     int pos = offset;
     unsigned n = 0;
@@ -104,8 +114,8 @@ cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, 
         if (i + 1 >= end) {
             /* no NUL before the end: last string unterminated */
             last = cmrp_add_utf16z(tree, hf, tvb, pos, end - pos, pinfo, NULL, summary ? &s : NULL);
-            if (summary && wmem_strbuf_get_len(sb) < 200)
-                wmem_strbuf_append_printf(sb, "%s%s", n ? ", " : "", s);
+            if (summary)
+                summary_add(sb, n, s);
             n++;
             pos = end;
             break;
@@ -117,8 +127,8 @@ cmrp_add_multi_sz(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, 
             break;
         }
         last = cmrp_add_utf16z(tree, hf, tvb, pos, i + 2 - pos, pinfo, NULL, summary ? &s : NULL);
-        if (summary && wmem_strbuf_get_len(sb) < 200)
-            wmem_strbuf_append_printf(sb, "%s%s", n ? ", " : "", s);
+        if (summary)
+            summary_add(sb, n, s);
         n++;
         pos = i + 2;
     }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <epan/packet.h>
 #include <epan/expert.h>
+#include "cmrp-utf16.h" /* cmrp_utf16_str(), cmrp_add_utf16_string(): shared with the NDR walker */
 
 /* Registered by cmrp_register_prim() (MODULE prim in idl/cmrp.cnf), used by the format modules. */
 extern int cmrp_hf_binary;                      /* cmrp.prop.binary: bytes shown as they are */

@@ -21,6 +21,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <epan/packet.h>
 #include <epan/expert.h>
@@ -102,6 +103,117 @@ static inline int
 pad4(uint32_t n)
 {
     return (int)((4 - (n & 3u)) & 3u);
+}
+
+/* ---- label text without printf ---- */
+
+/* Whether labels (item texts, the summaries that go into them) are shown: a visible tree. Without
+ * one (summary lines, a filter's or a field's pass) proto_item_set_text() and
+ * proto_item_append_text() do nothing, so their text is not built. */
+static inline bool
+labels_shown(proto_tree *tree)
+{
+    return tree != NULL && PTREE_DATA(tree)->visible;
+}
+
+/* `v` in decimal, '-' first when `neg`, at the end of `buf` (24 bytes); returns its start:
+ * what "%" PRIu64 (neg: "-%" PRIu64) writes. */
+static char *
+dec(char buf[24], uint64_t v, bool neg)
+{
+    char *p = buf + 23;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (neg)
+        *--p = '-';
+    return p;
+}
+
+/* `a` `b` `c` in one string of `scope` */
+static const char *
+join3(wmem_allocator_t *scope, const char *a, const char *b, const char *c)
+{
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+    char *r = (char *)wmem_alloc(scope, la + lb + lc + 1);
+    memcpy(r, a, la);
+    memcpy(r + la, b, lb);
+    memcpy(r + la + lb, c, lc + 1);
+    return r;
+}
+
+/* "N byte(s)" */
+static const char *
+bytes_str(wmem_allocator_t *scope, uint32_t n)
+{
+    char buf[24];
+    return join3(scope, dec(buf, n, false), n == 1 ? " byte" : " bytes", "");
+}
+
+/* ---- the meanings of common properties ---- */
+
+/* The longest name of cmrp_propmeanings[] (its names are ASCII), or -1 when one is not ASCII or
+ * longer than the key of cmrp_propmeaning_find_utf16(). Set at registration. */
+static int pm_name_max = -1;
+
+static void
+propmeanings_scan(void)
+{
+    int max = 0;
+    for (unsigned i = 0; i < cmrp_n_propmeanings; i++) {
+        const char *n = cmrp_propmeanings[i].name;
+        int len = 0;
+        for (; n[len]; len++) {
+            if ((unsigned char)n[len] >= 0x80) {
+                pm_name_max = -1;
+                return;
+            }
+        }
+        if (len > max)
+            max = len;
+    }
+    pm_name_max = max < 255 ? max : -1;
+}
+
+/* cmrp_propmeaning_find(object, name) for the name tvb_get_string_enc(.., offset, len,
+ * ENC_UTF_16 | ENC_LITTLE_ENDIAN) would give, read from its UTF-16LE bytes without converting it:
+ * the characters before the first NUL, ASCII, lowered and compared by cmrp_propmeaning_find()
+ * (g_ascii_strcasecmp(), its binary-search order). A name with any other character there (a
+ * surrogate, U+0080 and up, the U+FFFD of an odd last byte) or longer than every name of the table
+ * matches none of them, all ASCII. Reads at most 2 x (longest name + 1) bytes, in one chunk. */
+static const cmrp_propmeaning_t *
+cmrp_propmeaning_find_utf16(unsigned object, tvbuff_t *tvb, int offset, int len)
+{
+    char key[256];
+    int n = 0, j, take;
+    const guint8 *p;
+
+    if (pm_name_max < 0 || offset < 0 || len < 0 || tvb_captured_length_remaining(tvb, offset) < len) {
+        /* the table is not as expected, or the conversion throws (as it did before) */
+        const cmrp_propmeaning_t *pm;
+        char *name = (char *)cmrp_utf16_str(NULL, tvb, offset, len, ENC_LITTLE_ENDIAN);
+        pm = cmrp_propmeaning_find(object, name);
+        wmem_free(NULL, name);
+        return pm;
+    }
+    take = len & ~1;
+    if (take > 2 * (pm_name_max + 1))
+        take = 2 * (pm_name_max + 1);
+    p = take ? tvb_get_ptr(tvb, offset, take) : NULL;
+    for (j = 0; j < take; j += 2) {
+        guint8 c = p[j];
+        if (c == 0 && p[j + 1] == 0)
+            break;                      /* the end of the C string */
+        if (p[j + 1] != 0 || c >= 0x80 || n == pm_name_max)
+            return NULL;                /* not ASCII, or longer than every name */
+        key[n++] = (char)c;
+    }
+    if (j == (len & ~1) && (len & 1))
+        return NULL;                    /* no NUL: the odd last byte adds U+FFFD */
+    key[n] = '\0';
+    return cmrp_propmeaning_find(object, key);
 }
 
 /* ---- structures found in value lists ---- */
@@ -385,7 +497,8 @@ add_meaning(tvbuff_t *tvb, int data, uint32_t v, const cmrp_propmeaning_t *pm, p
 }
 
 /* One value entry (syntax, size, data, padding) at `offset`, not an ENDMARK. Returns the offset
- * after it (> offset) and a short display of the value in *summary. */
+ * after it (> offset) and a short display of the value in *summary, for labels: "" when they are
+ * not shown (labels_shown()), and then no text is built that only they would show. */
 static int
 dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree *tree,
               unsigned depth, unsigned flags, const cmrp_propmeaning_t *pm, const char **summary)
@@ -397,6 +510,8 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
     int data, dlen;
     const char *s = NULL;
     const syntax_layouts_t *sl;
+    bool labels = labels_shown(tree);
+    char buf[24];
 
     *summary = "";
     vitem = proto_tree_add_item(tree, hf_prop_value, tvb, offset, end - offset, ENC_NA);
@@ -419,7 +534,8 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                                "Size %u overruns the buffer (%d bytes left)", size, end - data);
         dlen = end - data;
     }
-    proto_item_append_text(vitem, ": %s", val_to_str(pinfo->pool, syntax, cmrp_vs_CLUSTER_PROPERTY_SYNTAX, "syntax 0x%08x"));
+    if (labels)
+        proto_item_append_text(vitem, ": %s", val_to_str(pinfo->pool, syntax, cmrp_vs_CLUSTER_PROPERTY_SYNTAX, "syntax 0x%08x"));
 
     if (try_val_to_str(syntax, cmrp_vs_CLUSTER_PROPERTY_SYNTAX) == NULL && type != CMRP_CLUSPROP_TYPE_USER && format != CMRP_CLUSPROP_FORMAT_USER) {
         proto_item *pi = proto_tree_add_item(vtree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
@@ -436,16 +552,17 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
 
     switch (syntax) {
     case CMRP_CLUSPROP_SYNTAX_NAME:
-        cmrp_add_utf16z(vtree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
+        cmrp_add_utf16z(vtree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, labels ? &s : NULL);
         break;
     case CMRP_CLUSPROP_SYNTAX_DISK_SERIALNUMBER:
         /* MS-CMRP 2.2.2.3: the disk's serial number, a NUL-terminated Unicode string */
-        cmrp_add_utf16z(vtree, hf_prop_disk_serial, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
-        s = wmem_strdup_printf(pinfo->pool, "\"%s\"", s);
+        cmrp_add_utf16z(vtree, hf_prop_disk_serial, tvb, data, dlen, pinfo, &ei_prop_unterminated, labels ? &s : NULL);
+        if (labels)
+            s = join3(pinfo->pool, "\"", s, "\"");
         break;
     case CMRP_CLUSPROP_SYNTAX_DISK_GUID:
         /* MS-CMRP 2.2.2.3: a GPT disk's GUID as a NUL-terminated curly-braced string */
-        cmrp_add_utf16z(vtree, hf_prop_disk_guid, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
+        cmrp_add_utf16z(vtree, hf_prop_disk_guid, tvb, data, dlen, pinfo, &ei_prop_unterminated, labels ? &s : NULL);
         break;
     default:
         switch (format) {
@@ -455,7 +572,8 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 s = dissect_layout_value(tvb, data, pinfo, vtree, &layout_csv_volume_info);
             } else {
                 proto_tree_add_item(vtree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
-                s = wmem_strdup_printf(pinfo->pool, "%u byte%s", size, size == 1 ? "" : "s");
+                if (labels)
+                    s = bytes_str(pinfo->pool, size);
             }
             break;
         case CMRP_CLUSPROP_FORMAT_DWORD:
@@ -464,15 +582,16 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 proto_tree_add_item_ret_uint(vtree, hf_prop_dword, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
                 if (pm && vtree)
                     s = add_meaning(tvb, data, v, pm, vtree, pinfo);
-                else
-                    s = wmem_strdup_printf(pinfo->pool, "%u", v);
+                else if (labels)
+                    s = wmem_strdup(pinfo->pool, dec(buf, v, false));
             }
             break;
         case CMRP_CLUSPROP_FORMAT_LONG:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 4, &s)) {
                 gint32 v;
                 proto_tree_add_item_ret_int(vtree, hf_prop_long, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
-                s = wmem_strdup_printf(pinfo->pool, "%d", v);
+                if (labels)
+                    s = wmem_strdup(pinfo->pool, dec(buf, v < 0 ? 0u - (uint64_t)(int64_t)v : (uint64_t)v, v < 0));
             }
             break;
         case CMRP_CLUSPROP_FORMAT_WORD:
@@ -480,10 +599,12 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 guint32 v;
                 if (flags & CMRP_PL_FORMAT_LIST) {
                     proto_tree_add_item_ret_uint(vtree, hf_prop_format, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
-                    s = val_to_str(pinfo->pool, v, cmrp_vs_CLUSTER_PROPERTY_FORMAT, "format 0x%04x");
+                    if (labels)
+                        s = val_to_str(pinfo->pool, v, cmrp_vs_CLUSTER_PROPERTY_FORMAT, "format 0x%04x");
                 } else {
                     proto_tree_add_item_ret_uint(vtree, hf_prop_word, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
-                    s = wmem_strdup_printf(pinfo->pool, "%u", v);
+                    if (labels)
+                        s = wmem_strdup(pinfo->pool, dec(buf, v, false));
                 }
             }
             break;
@@ -491,14 +612,16 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 guint64 v;
                 proto_tree_add_item_ret_uint64(vtree, hf_prop_ularge, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
-                s = wmem_strdup_printf(pinfo->pool, "%" G_GUINT64_FORMAT, v);
+                if (labels)
+                    s = wmem_strdup(pinfo->pool, dec(buf, v, false));
             }
             break;
         case CMRP_CLUSPROP_FORMAT_LARGE_INTEGER:
             if (fixed_size_check(tvb, data, dlen, pinfo, vtree, size_item, size, 8, &s)) {
                 gint64 v;
                 proto_tree_add_item_ret_int64(vtree, hf_prop_large, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
-                s = wmem_strdup_printf(pinfo->pool, "%" G_GINT64_FORMAT, v);
+                if (labels)
+                    s = wmem_strdup(pinfo->pool, dec(buf, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, v < 0));
             }
             break;
         case CMRP_CLUSPROP_FORMAT_FILETIME:
@@ -512,20 +635,24 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                     s = ft == 0 ? "not set" : "out of range";
                 } else {
                     proto_tree_add_time(vtree, hf_prop_filetime, tvb, data, 8, &ts);
-                    s = abs_time_to_str(pinfo->pool, &ts, ABSOLUTE_TIME_UTC, TRUE);
+                    if (labels)
+                        s = abs_time_to_str(pinfo->pool, &ts, ABSOLUTE_TIME_UTC, TRUE);
                 }
             }
             break;
         case CMRP_CLUSPROP_FORMAT_SZ:
         case CMRP_CLUSPROP_FORMAT_EXPAND_SZ:
         case CMRP_CLUSPROP_FORMAT_EXPANDED_SZ:
-            cmrp_add_utf16z(vtree, hf_prop_sz, tvb, data, dlen, pinfo, &ei_prop_unterminated, &s);
-            s = wmem_strdup_printf(pinfo->pool, "\"%s\"", s);
+            cmrp_add_utf16z(vtree, hf_prop_sz, tvb, data, dlen, pinfo, &ei_prop_unterminated, labels ? &s : NULL);
+            if (labels)
+                s = join3(pinfo->pool, "\"", s, "\"");
             break;
         case CMRP_CLUSPROP_FORMAT_MULTI_SZ: {
             const char *sum = NULL;
-            unsigned n = cmrp_add_multi_sz(vtree, hf_prop_sz, tvb, data, dlen, pinfo, &ei_prop_unterminated, &sum);
-            s = wmem_strdup_printf(pinfo->pool, "[%u] %s", n, sum);
+            unsigned n = cmrp_add_multi_sz(vtree, hf_prop_sz, tvb, data, dlen, pinfo, &ei_prop_unterminated,
+                                           labels ? &sum : NULL);
+            if (labels)
+                s = join3(pinfo->pool, "[", dec(buf, n, false), join3(pinfo->pool, "] ", sum, ""));
             break;
         }
         case CMRP_CLUSPROP_FORMAT_SECURITY_DESCRIPTOR:
@@ -563,15 +690,19 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
         default:
             /* FORMAT_UNKNOWN, FORMAT_USER: opaque */
             proto_tree_add_item(vtree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
-            s = wmem_strdup_printf(pinfo->pool, "%u byte%s", size, size == 1 ? "" : "s");
+            if (labels)
+                s = bytes_str(pinfo->pool, size);
             break;
         }
         break;
     }
 
 done:
-    if (s == NULL)
+    if (!labels) {
+        s = "";     /* nobody shows it */
+    } else if (s == NULL) {
         s = "<malformed>";
+    }
     *summary = s;
     if (*s)
         proto_item_append_text(vitem, " = %s", s);
@@ -656,9 +787,9 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
         dlen = end - data;
     }
     if (syntax == CMRP_CLUSPROP_SYNTAX_NAME || (syntax & 0xffff) == CMRP_CLUSPROP_FORMAT_SZ) {
-        /* the name is converted for the tree's labels and the meanings lookup; otherwise only if
-         * an expert info below names the property */
-        if (tree || (CMRP_PL_OBJECT_OF(flags) && !(flags & CMRP_PL_FORMAT_LIST))) {
+        /* the name is converted for the tree's labels; otherwise (the meanings lookup reads the
+         * UTF-16 bytes) only if an expert info below names the property */
+        if (labels_shown(tree)) {
             cmrp_add_utf16z(ptree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, &name);
         } else {
             cmrp_add_utf16z(ptree, hf_prop_name, tvb, data, dlen, pinfo, &ei_prop_unterminated, NULL);
@@ -668,9 +799,11 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
         proto_tree_add_item(ptree, cmrp_hf_binary, tvb, data, dlen, ENC_NA);
     }
     offset = skip_padding(tvb, data, size, end, pinfo, ptree);
-    /* a common property whose values have a meaning (not in a list of formats) */
-    if (CMRP_PL_OBJECT_OF(flags) && !(flags & CMRP_PL_FORMAT_LIST))
-        pm = cmrp_propmeaning_find(CMRP_PL_OBJECT_OF(flags), name);
+    /* a common property whose values have a meaning (not in a list of formats): the meaning is
+     * shown as items of the value's tree (add_meaning()), so only looked up when there is one */
+    if (tree && CMRP_PL_OBJECT_OF(flags) && !(flags & CMRP_PL_FORMAT_LIST))
+        pm = name ? cmrp_propmeaning_find(CMRP_PL_OBJECT_OF(flags), name)
+                  : cmrp_propmeaning_find_utf16(CMRP_PL_OBJECT_OF(flags), tvb, data, dlen);
 
     while (offset + 4 <= end) {
         guint32 syn = tvb_get_letohl(tvb, offset);
@@ -696,8 +829,7 @@ dissect_property(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_t
         nvalues++;
     }
     if (!name && (!ended || nvalues == 0))
-        name = (const char *)tvb_get_string_enc(pinfo->pool, tvb, data, dlen,
-                                                ENC_UTF_16 | ENC_LITTLE_ENDIAN);
+        name = cmrp_utf16_str(pinfo->pool, tvb, data, dlen, ENC_LITTLE_ENDIAN);
     if (!ended) {
         expert_add_info_format(pinfo, pitem, &ei_prop_missing_endmark,
                                "Property \"%s\" has no CLUSPROP_SYNTAX_ENDMARK", name);
@@ -842,6 +974,7 @@ cmrp_register_proplist(int proto)
 {
     register_fields(proto);
     cmrp_propmeanings_register(proto);
+    propmeanings_scan();
 }
 
 /* The Info summary of a PROPERTY_LIST (issue #11): "N properties: A, B, C, ..." from its count
@@ -854,12 +987,14 @@ cmrp_property_list_summary(tvbuff_t *tvb, int offset, wmem_allocator_t *scope)
     uint32_t count;
     unsigned shown = 0;
     int off = offset + 4;
+    char buf[24];
 
     if (tvb_captured_length_remaining(tvb, offset) < 4)
         return NULL;
     count = tvb_get_letohl(tvb, offset);
     sb = wmem_strbuf_new(scope, "");
-    wmem_strbuf_append_printf(sb, "%u propert%s", count, count == 1 ? "y" : "ies");
+    wmem_strbuf_append(sb, dec(buf, count, false));
+    wmem_strbuf_append(sb, count == 1 ? " property" : " properties");
     for (uint32_t i = 0; i < count && shown < 3; i++) {
         uint32_t syntax, size;
         if (tvb_captured_length_remaining(tvb, off) < 8)
@@ -868,9 +1003,8 @@ cmrp_property_list_summary(tvbuff_t *tvb, int offset, wmem_allocator_t *scope)
         size = tvb_get_letohl(tvb, off + 4);
         if (syntax != CMRP_CLUSPROP_SYNTAX_NAME || size > (uint32_t)tvb_captured_length_remaining(tvb, off + 8))
             break;
-        wmem_strbuf_append_printf(sb, "%s%s", shown ? ", " : ": ",
-                                  (const char *)tvb_get_string_enc(scope, tvb, off + 8, (int)size,
-                                                                   ENC_UTF_16 | ENC_LITTLE_ENDIAN));
+        wmem_strbuf_append(sb, shown ? ", " : ": ");
+        wmem_strbuf_append(sb, cmrp_utf16_str(scope, tvb, off + 8, (int)size, ENC_LITTLE_ENDIAN));
         shown++;
         off += 8 + (int)((size + 3u) & ~3u);
         /* skip the value list up to its ENDMARK */

@@ -514,3 +514,130 @@ def test_linear_in_the_bytes(tshark, scratch):
     assert rows[0][0] == [str(n)]
     assert len(rows[0][1]) == n
     assert elapsed < 60, elapsed
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 14: the plugin converts UTF-16 itself when every character before the first NUL is in
+# U+0001..U+007F (cmrp_utf16_str, cmrp_add_utf16_string) and leaves anything else to Wireshark
+# (tvb_get_string_enc). Every string must read as Wireshark 4.0's get_utf_16_string makes it: a
+# C string (it ends at the first NUL character), U+FFFD for a surrogate without its pair (a lead
+# surrogate takes the unit after it along) and for an odd last byte.
+
+def w16(s):
+    """UTF-16LE bytes of s, lone surrogates included."""
+    return s.encode('utf-16-le', 'surrogatepass')
+
+
+# (the string's bytes on the wire, terminator included if any; what Wireshark makes of them)
+UTF16_STRINGS = [
+    (w16('Caf\u00e9\0'), 'Caf\u00e9'),
+    (w16('\u96c6\u7fa4\0'), '\u96c6\u7fa4'),                  # CJK
+    (w16('\U0001d11e!\0'), '\U0001d11e!'),                    # a surrogate pair
+    (w16('x\ud800Ay\0'), 'x\ufffdy'),                         # a lone lead surrogate takes the 'A'
+    (w16('\udc00z\0'), '\ufffdz'),                            # a lone trail surrogate
+    (w16('q\ud800'), 'q\ufffd'),                              # a lead surrogate that ends the bytes
+    (w16('ab\0cd\0'), 'ab'),                                  # an embedded NUL ends the string
+    (w16('a\ud800\0b\0'), 'a\ufffdb'),                        # ... unless a lead surrogate took it
+    (w16('ok'), 'ok'),                                        # unterminated
+    (w16('L' * 300 + '\u00e9\0'), 'L' * 300 + '\u00e9'),      # not ASCII after the first 512 bytes
+    (w16('plain\0'), 'plain'),
+    (w16('abc') + b'\x41', 'abc\ufffd'),                      # an odd last byte, no NUL before it
+    (w16('ab\0') + b'\x41', 'ab'),                            # ... a NUL before it
+]
+
+
+@pytest.fixture(scope='module')
+def utf16_pcap(scratch):
+    """One SET_PRIVATE_PROPERTIES request whose properties are named and valued (SZ) with each
+    string; one without values (each property's expert info names it); per string, a
+    GET_PRIVATE_PROPERTIES response with it as the only name (the Info summary) and, for the even
+    ones, an ApiOpenResource request with it as lpszResourceName (an NDR [string], kept for the
+    object name and Info)."""
+    b = PcapBuilder()
+    c = b.tcp_conversation(50250, 5555)
+    c.bind()
+    cid = {}
+    named = b''.join(entry(NAME, s) + entry(L_SZ, s) + u32(ENDMARK) for s, _ in UTF16_STRINGS)
+    cid['set'] = c.call(73, request(SET_PRIVATE_PROPERTIES, plist(count=len(UTF16_STRINGS)) + named),
+                        response(b'', 0))
+    bare = b''.join(entry(NAME, s) + u32(ENDMARK) for s, _ in UTF16_STRINGS)
+    cid['bare'] = c.call(73, request(SET_PRIVATE_PROPERTIES, plist(count=len(UTF16_STRINGS)) + bare),
+                         response(b'', 0))
+    for i, (s, _) in enumerate(UTF16_STRINGS):
+        out = plist(entry(NAME, s) + entry(L_DWORD, u32(i)) + u32(ENDMARK))
+        cid['get%d' % i] = c.call(73, request(0x01000081, b'', 4096), response(out, 4096))
+    for i, (s, _) in enumerate(UTF16_STRINGS):
+        if len(s) % 2 == 0:
+            n = len(s) // 2
+            cid['open%d' % i] = c.call(8, u32(n) + u32(0) + u32(n) + s, u32(OK) + u32(OK) + HR)
+    path = os.path.join(scratch, 'proplist-utf16.pcap')
+    b.write(path)
+    os.chmod(path, 0o644)
+    return path, cid
+
+
+def test_utf16_strings_as_wireshark_converts(tshark, utf16_pcap):
+    path, cid = utf16_pcap
+    expect = [v for _, v in UTF16_STRINGS]
+    rows = tshark.fields(path, ['frame.number', 'dcerpc.cn_call_id', 'dcerpc.pkt_type'], 'cmrp')
+    by = {(int(r[1][0]), int(r[2][0])): int(r[0][0]) for r in rows}
+    set_frame = by[(cid['set'], 0)]
+
+    def matches(dfilter):
+        """How many frames a display filter finds on summary lines (no visible tree)."""
+        return len(tshark.run('-r', path, '-Y', dfilter).stdout.splitlines())
+
+    # the tree (-T pdml: a visible tree): names and SZ values through the plugin's conversion
+    f = pdml(tshark, path, 'frame.number == %d' % set_frame)[set_frame]
+    assert f.show('cmrp.prop.name') == expect
+    assert f.show('cmrp.prop.sz') == expect
+    # (a label is cut at 240 bytes: the long name's is left out)
+    assert [t for t, v in zip(f.text('cmrp.prop.property'), expect) if len(v) < 100] == \
+        ['%s = "%s"' % (v, v) for v in expect if len(v) < 100]
+
+    # ... and -T fields (a visible tree too)
+    rows = tshark.fields(path, ['cmrp.prop.name', 'cmrp.prop.sz'], 'frame.number == %d' % set_frame)
+    assert rows == [[expect, expect]]
+
+    # Wireshark's own conversion: a display filter on summary lines (no visible tree: the name
+    # and value items are proto_tree_add_item()'s, converted by get_utf_16_string) finds each
+    for v in expect:
+        assert '"' not in v and '\\' not in v
+        assert matches('frame.number == %d && cmrp.prop.name == "%s" && cmrp.prop.sz == "%s"'
+                       % (set_frame, v, v)) == 1, v
+
+    # the expert infos of properties without a value name them: with a visible tree, and on
+    # summary lines, where the name is converted for them only (texts are cut at 240 bytes: the
+    # long name's is left out)
+    bare = by[(cid['bare'], 0)]
+    rows = tshark.fields(path, ['_ws.expert.message'], 'frame.number == %d' % bare)
+    said = [m for m in rows[0][0] if m.startswith('Property')]
+    assert len(said) == len(expect)
+    assert [m for m, v in zip(said, expect) if len(v) < 100] == \
+        ['Property "%s" has no value' % v for v in expect if len(v) < 100]
+    for v in expect:
+        if len(v) < 100:
+            assert matches('frame.number == %d && _ws.expert.message == "Property \\"%s\\" has no value"'
+                           % (bare, v)) == 1, v
+
+    # the Info summary of a property list (cmrp_property_list_summary)
+    # (Info is kept short: the long name's is left out)
+    for i, v in enumerate(expect):
+        if len(v) >= 100:
+            continue
+        rows = tshark.fields(path, ['_ws.col.Info'], 'frame.number == %d' % by[(cid['get%d' % i], 2)])
+        assert rows == [[['ApiResourceControl response CLUSCTL_RESOURCE_GET_PRIVATE_PROPERTIES '
+                          '1 property: %s' % v]]], i
+
+    # an NDR [string] kept for the object name and Info (walk_string)
+    for i, (s, v) in enumerate(UTF16_STRINGS):
+        if 'open%d' % i not in cid:
+            continue
+        frame = by[(cid['open%d' % i], 0)]
+        rows = tshark.fields(path, ['cmrp.lpszresourcename', 'cmrp.object_name', '_ws.col.Info'],
+                             'frame.number == %d' % frame)
+        assert rows[0][:2] == [[v], [v]], i
+        if len(v) < 100:
+            assert rows[0][2] == ['ApiOpenResource request "%s"' % v], i
+        shown = pdml(tshark, path, 'frame.number == %d' % frame)[frame]
+        assert shown.show('cmrp.lpszresourcename') == [v], i

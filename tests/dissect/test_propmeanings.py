@@ -195,3 +195,48 @@ def test_table_rows_cite_sources_and_idl_enums_resolve(tmp_path):
     # idl:CLUSTER_NODE_STATE came from idl/types.idl (3.1.4.2.69)
     assert '{ 0x00000002, "ClusterNodePaused" }' in c
     assert 'cmrp_n_propmeanings = ' in c
+
+
+def test_names_read_from_their_utf16_bytes(tshark, scratch):
+    """Issue 14: without a visible tree (a display filter's pass on summary lines) the meaning is
+    looked up on the name's UTF-16LE bytes, without converting it (cmrp_propmeaning_find_utf16);
+    it must find what the converted name finds (a visible tree: -T fields, -T pdml): the C string
+    Wireshark makes of the bytes (up to the first NUL, U+FFFD for an odd last byte or a lone
+    surrogate), in any case."""
+    def w16(s):
+        return s.encode('utf-16-le', 'surrogatepass')
+    names = [
+        (w16('RestartAction\0'), True),
+        (w16('RESTARTACTION\0'), True),                   # any case
+        (w16('RestartAction\0junk\0'), True),             # what follows the NUL is not the name
+        (w16('RestartAction\0') + b'\x41', True),         # an odd byte after the NUL
+        (w16('RestartAction'), True),                     # unterminated
+        (w16('RestartAction') + b'\x41', False),          # an odd last byte: "RestartAction\ufffd"
+        (w16('RestartAction\u00e9\0'), False),
+        (w16('Restart\ud800Action\0'), False),            # "Restart\ufffdction"
+        (w16('RestartAction' + 'x' * 40 + '\0'), False),  # longer than every name of the table
+        (w16('Restart\0'), False),
+        (w16('\0'), False),
+        (b'', False),
+        (w16('restartactioN\0'), True),
+    ]
+    body = b''.join(entry(0x00040003, n) + entry(L_DWORD, u32(100 + i)) + u32(0)
+                    for i, (n, _) in enumerate(names))
+    b = PcapBuilder()
+    c = b.tcp_conversation(50310, 5555)
+    c.bind()
+    c.call(OP_RESOURCE_CONTROL, request(0x0140005e, u32(len(names)) + body), response(b'', 0))
+    path = os.path.join(scratch, 'propmeanings-utf16.pcap')
+    b.write(path)
+    os.chmod(path, 0o644)
+    matched = [str(100 + i) for i, (_, m) in enumerate(names) if m]
+    # a filter on summary lines: no visible tree, the lookup on the bytes
+    for i, (_, m) in enumerate(names):
+        out = tshark.run('-r', path, '-Y', 'cmrp.prop.enum == %d' % (100 + i)).stdout
+        assert len(out.splitlines()) == (1 if m else 0), i
+    # a visible tree (-T fields, -T pdml): the lookup on the converted name
+    rows = tshark.fields(path, ['cmrp.prop.enum', 'cmrp.prop.meaning'], 'cmrp.prop.count')
+    assert rows == [[matched, ['unknown value'] * len(matched)]]
+    f = list(pdml(tshark, path, 'cmrp.prop.count').values())[0]
+    assert f.show('cmrp.prop.enum') == matched
+    assert len(props(f)) == len(names)

@@ -53,6 +53,14 @@ def test_formats_do_not_reach_each_other_for_primitives():
                                'cmrp_pl_flags_for_ctl'}
 
 
+def test_utf16_is_the_lowest_layer():
+    """The UTF-16 conversion the walker and the primitives share (issue 14) includes Wireshark
+    only, so both can use it without reaching each other."""
+    for f in ('cmrp-utf16.c', 'cmrp-utf16.h'):
+        assert [h for h in includes(f) if h != 'cmrp-utf16.h'] == [], f
+    assert 'cmrp-utf16.h' in includes('cmrp-ndr.c') and 'cmrp-utf16.h' in includes('cmrp-prim.h')
+
+
 def test_primitives_reach_no_format():
     for f in ('cmrp-prim.c', 'cmrp-prim.h', 'cmrp-layout.c', 'cmrp-layout.h'):
         assert [h for h in includes(f) if h.startswith('packet-cmrp')] == [], f
@@ -127,11 +135,12 @@ def test_no_include_circle():
 
 
 def test_walker_reaches_no_layer_above():
-    """cmrp-ndr.c/.h and cmrp-hooks.h include only the walker's own headers and the tables; what
+    """cmrp-ndr.c/.h and cmrp-hooks.h include only the walker's own headers, the tables and the
+    UTF-16 conversion below everything (cmrp-utf16.h, which includes Wireshark only); what
     the walker reports (handles, named objects, stored-call values, summary values) goes through
     the cmrp_walker_ops_t that packet-cmrp.c wires, and the fields it adds are its own."""
     allowed = {'config.h', 'cmrp-compat.h', 'cmrp-ndr.h', 'cmrp-hooks.h', 'cmrp-errors.h',
-               'cmrp-fields-ndr.h'}
+               'cmrp-fields-ndr.h', 'cmrp-utf16.h'}
     for f in ('cmrp-ndr.c', 'cmrp-ndr.h', 'cmrp-hooks.h'):
         assert set(includes(f)) <= allowed, f
     walker = source('cmrp-ndr.c')
