@@ -62,6 +62,7 @@ gen = _load_gen()
 SETUPS = ['floor', 'handoff', 'builtin', 'cmrp']
 # the setups the rss and wall steps measure by default (handoff only with --rss-setups handoff)
 BASE_SETUPS = ['floor', 'builtin', 'cmrp']
+COLORS = {'floor': 'tab:blue', 'handoff': 'tab:purple', 'builtin': 'tab:orange', 'cmrp': 'tab:green'}
 MODES = ['V', 'summary', 'fields', 'filter']
 MIXES = ['real', 'heavy']
 FIELDS = {
@@ -441,7 +442,8 @@ def plots(res, imgdir):
             w = 0.8 / max(len(present), 1)
             for i, s in enumerate(present):
                 ax.bar([j + (i - (len(present) - 1) / 2) * w for j in range(len(modes))],
-                       [d[s].get(m, {}).get('per_frame', 0) / 1000 for m in modes], w, label=s)
+                       [d[s].get(m, {}).get('per_frame', 0) / 1000 for m in modes], w, label=s,
+                       color=COLORS[s])
             ax.set_xticks(range(len(modes)))
             ax.set_xticklabels(modes)
             ax.set_ylabel('thousand instructions per frame')
@@ -455,13 +457,11 @@ def plots(res, imgdir):
     if rss:
         fig, axes = plt.subplots(1, len(rss), figsize=(6 * len(rss), 4), squeeze=False)
         for ax, (mix, d) in zip(axes[0], sorted(rss.items())):
-            colors = {'floor': 'tab:blue', 'builtin': 'tab:orange', 'cmrp': 'tab:green',
-                      'handoff': 'tab:purple'}
             for s in [s for s in SETUPS if s in d]:
                 for m, v in sorted(d[s].items()):
                     pts = v['points']
                     ax.plot([p[0] / 1000 for p in pts], [p[1] / 1024 for p in pts],
-                            marker='o' if m == 'summary' else 'x', color=colors[s],
+                            marker='o' if m == 'summary' else 'x', color=COLORS[s],
                             ls='-' if m == 'summary' else 'none', ms=6 if m == 'summary' else 10,
                             label='%s -%s' % (s, m) if m == 'V' else '%s %s' % (s, m))
             ax.set_xlabel('thousand PDUs')
