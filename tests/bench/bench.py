@@ -226,10 +226,14 @@ def capture(work, mix, pdus, seed, cache):
         st = json.load(open(side))
         if st.get('key') == key and st.get('size') == os.path.getsize(path):
             return path, st
-    st = gen.main([path, '--mix', mix, '--pdus', str(pdus), '--seed', str(seed)])
-    st.update(key=key, size=os.path.getsize(path))
-    with open(side, 'w') as f:
+    # written under another name, then renamed: two runs may share a --work folder
+    tmp = '%s.%d.tmp' % (path, os.getpid())
+    st = gen.main([tmp, '--mix', mix, '--pdus', str(pdus), '--seed', str(seed)])
+    st.update(key=key, size=os.path.getsize(tmp))
+    with open(side + '.%d.tmp' % os.getpid(), 'w') as f:
         json.dump(st, f)
+    os.replace(tmp, path)
+    os.replace(side + '.%d.tmp' % os.getpid(), side)
     return path, st
 
 
@@ -253,8 +257,9 @@ def step_cg(r, res, opts, cache):
             for mode in opts.modes:
                 keep = [None, None]
                 if mode in ('V', 'summary'):
-                    keep = [os.path.join(r.work, 'callgrind.%s.%s.%s.%d.out' % (mix, setup, mode, n))
-                            for n in (s1, s2)]
+                    # the pid: two runs may share a --work folder
+                    keep = [os.path.join(r.work, 'callgrind.%s.%s.%s.%d.%d.out' % (
+                        mix, setup, mode, n, os.getpid())) for n in (s1, s2)]
                 i1 = r.callgrind(setup, mode, p1, keep[0])
                 i2 = r.callgrind(setup, mode, p2, keep[1])
                 frames = st2['frames'] - st1['frames']
