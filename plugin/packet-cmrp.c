@@ -550,6 +550,9 @@ static int
 cmrp3_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
               guint8 *drep)
 {
+#ifdef CMRP_BENCH_NULL
+    return offset + MAX(tvb_reported_length_remaining(tvb, offset), 0);   /* benchmark only */
+#endif
     return dissect_cmrp_stub(tvb, offset, pinfo, tree, di, drep, true, false);
 }
 
@@ -557,6 +560,9 @@ static int
 cmrp3_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
                guint8 *drep)
 {
+#ifdef CMRP_BENCH_NULL
+    return offset + MAX(tvb_reported_length_remaining(tvb, offset), 0);   /* benchmark only */
+#endif
     return dissect_cmrp_stub(tvb, offset, pinfo, tree, di, drep, false, false);
 }
 
@@ -564,6 +570,9 @@ static int
 cmrp2_request(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
               guint8 *drep)
 {
+#ifdef CMRP_BENCH_NULL
+    return offset + MAX(tvb_reported_length_remaining(tvb, offset), 0);   /* benchmark only */
+#endif
     return dissect_cmrp_stub(tvb, offset, pinfo, tree, di, drep, true, true);
 }
 
@@ -571,6 +580,9 @@ static int
 cmrp2_response(tvbuff_t *tvb, int offset, packet_info *pinfo, proto_tree *tree, dcerpc_info *di,
                guint8 *drep)
 {
+#ifdef CMRP_BENCH_NULL
+    return offset + MAX(tvb_reported_length_remaining(tvb, offset), 0);   /* benchmark only */
+#endif
     return dissect_cmrp_stub(tvb, offset, pinfo, tree, di, drep, false, true);
 }
 

@@ -6,8 +6,14 @@
     tests/bench/bench.py --steps report           rewrite docs/performance.md from the results
     tests/bench/bench.py --quick --out DIR        tiny sizes (tests/bench/test_bench_smoke.py)
 
-Three setups, tshark 4.x as user nobody (setpriv) with WIRESHARK_PLUGIN_DIR, as tests/conftest.py:
+Four setups, tshark 4.x as user nobody (setpriv) with WIRESHARK_PLUGIN_DIR, as tests/conftest.py:
   floor    DCE/RPC only: our plugin loaded, --disable-protocol clusapi, cmrp and cmrp2
+  handoff  DCE/RPC hands every PDU to a dissector that reads nothing: our plugin built with
+           -DCMRP_BENCH_NULL=ON (its stub dissectors claim the stub and decode nothing), built
+           by this script in WORK/handoff-build against the Wireshark --build was configured
+           with. What DCE/RPC itself spends once any dissector owns the interface (operation
+           name, Info, protocol item, ...): the lower bound for any decoder. Fields and filter
+           as the floor's. Measured by cg and lines only (not in the rss and wall defaults).
   builtin  Wireshark's own clusapi dissector (WIRESHARK_PLUGIN_DIR at an empty folder)
   cmrp     our plugin
 Four modes: V (-V), summary (summary lines), fields (-T fields, 5 fields), filter (-Y on a
@@ -53,7 +59,10 @@ def _load_gen():
 
 gen = _load_gen()
 
-SETUPS = ['floor', 'builtin', 'cmrp']
+SETUPS = ['floor', 'handoff', 'builtin', 'cmrp']
+# the setups the rss and wall steps measure by default (handoff only with --rss-setups handoff)
+BASE_SETUPS = ['floor', 'builtin', 'cmrp']
+COLORS = {'floor': 'tab:blue', 'handoff': 'tab:purple', 'builtin': 'tab:orange', 'cmrp': 'tab:green'}
 MODES = ['V', 'summary', 'fields', 'filter']
 MIXES = ['real', 'heavy']
 FIELDS = {
@@ -75,35 +84,95 @@ LIN_PROPLIST_KIB = [1, 2, 4, 8, 16, 32, 64]
 LIN_NOTIFY = [1, 10, 100, 1000, 10000]
 
 
+def cmake_cache(build):
+    """{name: value} of a build folder's CMakeCache.txt ({} if there is none)."""
+    out = {}
+    try:
+        for line in open(os.path.join(build, 'CMakeCache.txt')):
+            m = re.match(r'([A-Za-z_][\w.-]*):[A-Z]+=(.*)$', line.rstrip('\n'))
+            if m:
+                out[m.group(1)] = m.group(2)
+    except OSError:
+        pass
+    return out
+
+
+def build_handoff(build, work):
+    """The plugin built with -DCMRP_BENCH_NULL=ON from this source tree, in WORK/handoff-build,
+    configured like `build` (same Wireshark, build type, compiler); configured once, then only
+    rebuilt (a no-op when nothing changed). Returns its plugins/ folder."""
+    out = os.path.join(work, 'handoff-build')
+    logf = os.path.join(work, 'handoff-build.log')
+    cache = cmake_cache(build)
+    if not cache:
+        raise SystemExit('setup handoff: %s has no CMakeCache.txt; configure --build first '
+                         '(cmake -B build)' % build)
+    have = cmake_cache(out)
+    if have and (os.path.realpath(have.get('CMAKE_HOME_DIRECTORY', '')) != os.path.realpath(ROOT)
+                 or have.get('Wireshark_DIR') != cache.get('Wireshark_DIR')):
+        shutil.rmtree(out)          # made from another tree or Wireshark: configure again
+    with open(logf, 'a') as lf:
+        if not os.path.exists(os.path.join(out, 'CMakeCache.txt')):
+            argv = ['cmake', '-S', ROOT, '-B', out, '-DCMRP_BENCH_NULL=ON']
+            for k in ('Wireshark_DIR', 'CMAKE_BUILD_TYPE', 'CMAKE_C_COMPILER', 'CMAKE_C_FLAGS',
+                      'CMRP_UUID_TAKEOVER', 'CMRP_SANITIZE', '_Python3_EXECUTABLE'):
+                if cache.get(k):
+                    argv.append('-D%s=%s' % (k.lstrip('_'), cache[k]))
+            log('handoff: configuring', out)
+            if subprocess.run(argv, stdout=lf, stderr=subprocess.STDOUT).returncode != 0:
+                shutil.rmtree(out, ignore_errors=True)
+                raise SystemExit('setup handoff: configure failed, see %s' % logf)
+        if cmake_cache(out).get('CMRP_BENCH_NULL') != 'ON':
+            raise SystemExit('setup handoff: %s is not a CMRP_BENCH_NULL=ON build' % out)
+        if subprocess.run(['cmake', '--build', out, '--target', 'cmrp', '-j1'], stdout=lf,
+                          stderr=subprocess.STDOUT).returncode != 0:
+            raise SystemExit('setup handoff: build failed, see %s' % logf)
+    for d, dirs, files in os.walk(os.path.join(out, 'plugins')):   # tshark runs as nobody
+        os.chmod(d, os.stat(d).st_mode | 0o555)
+        for f in files:
+            os.chmod(os.path.join(d, f), os.stat(os.path.join(d, f)).st_mode | 0o444)
+    return os.path.join(out, 'plugins')
+
+
 class Runner:
     def __init__(self, build, work):
         self.build = os.path.abspath(build)
         self.work = work
         self.home = os.path.join(work, 'home')
         self.empty = os.path.join(work, 'no-plugins')
+        self._handoff = None
         for d in (self.home, self.empty):
             os.makedirs(d, exist_ok=True)
             os.chmod(d, 0o777)
 
+    def plugin_dir(self, setup):
+        if setup == 'builtin':
+            return self.empty
+        if setup == 'handoff':
+            if self._handoff is None:
+                self._handoff = build_handoff(self.build, self.work)
+            return self._handoff
+        return os.path.join(self.build, 'plugins')
+
     def env(self, setup):
         return {'PATH': '/usr/sbin:/usr/bin:/sbin:/bin', 'HOME': self.home, 'TZ': 'UTC',
-                'LANG': 'C.UTF-8',
-                'WIRESHARK_PLUGIN_DIR': self.empty if setup == 'builtin'
-                else os.path.join(self.build, 'plugins')}
+                'LANG': 'C.UTF-8', 'WIRESHARK_PLUGIN_DIR': self.plugin_dir(setup)}
 
     @staticmethod
     def args(setup, mode, path):
         a = ['-r', path]
         if setup == 'floor':
             a += DISABLE
+        # handoff: cmrp's stub dissectors decode nothing, so its cmrp.* fields would be empty
+        as_ = 'floor' if setup == 'handoff' else setup
         if mode == 'V':
             a.append('-V')
         elif mode == 'fields':
             a += ['-T', 'fields']
-            for f in FIELDS[setup]:
+            for f in FIELDS[as_]:
                 a += ['-e', f]
         elif mode == 'filter':
-            a += ['-Y', FILTERS[setup]]
+            a += ['-Y', FILTERS[as_]]
         return a
 
     def run(self, setup, mode, path, wrapper=()):
@@ -157,10 +226,14 @@ def capture(work, mix, pdus, seed, cache):
         st = json.load(open(side))
         if st.get('key') == key and st.get('size') == os.path.getsize(path):
             return path, st
-    st = gen.main([path, '--mix', mix, '--pdus', str(pdus), '--seed', str(seed)])
-    st.update(key=key, size=os.path.getsize(path))
-    with open(side, 'w') as f:
+    # written under another name, then renamed: two runs may share a --work folder
+    tmp = '%s.%d.tmp' % (path, os.getpid())
+    st = gen.main([tmp, '--mix', mix, '--pdus', str(pdus), '--seed', str(seed)])
+    st.update(key=key, size=os.path.getsize(tmp))
+    with open(side + '.%d.tmp' % os.getpid(), 'w') as f:
         json.dump(st, f)
+    os.replace(tmp, path)
+    os.replace(side + '.%d.tmp' % os.getpid(), side)
     return path, st
 
 
@@ -184,8 +257,9 @@ def step_cg(r, res, opts, cache):
             for mode in opts.modes:
                 keep = [None, None]
                 if mode in ('V', 'summary'):
-                    keep = [os.path.join(r.work, 'callgrind.%s.%s.%s.%d.out' % (mix, setup, mode, n))
-                            for n in (s1, s2)]
+                    # the pid: two runs may share a --work folder
+                    keep = [os.path.join(r.work, 'callgrind.%s.%s.%s.%d.%d.out' % (
+                        mix, setup, mode, n, os.getpid())) for n in (s1, s2)]
                 i1 = r.callgrind(setup, mode, p1, keep[0])
                 i2 = r.callgrind(setup, mode, p2, keep[1])
                 frames = st2['frames'] - st1['frames']
@@ -280,10 +354,11 @@ def step_rss(r, res, opts, cache):
 def step_wall(r, res, opts, cache):
     for mix in opts.mixes:
         path, st = capture(r.work, mix, opts.wall_size, opts.seed, cache)
-        times = {(s, m): [] for s in opts.setups for m in opts.modes}
+        setups = [s for s in opts.setups if s in BASE_SETUPS]    # not handoff: see the top
+        times = {(s, m): [] for s in setups for m in opts.modes}
         for _ in range(opts.wall_reps):
             for mode in opts.modes:
-                for setup in opts.setups:          # interleaved: setups one after the other
+                for setup in setups:               # interleaved: setups one after the other
                     _, dt = r.run(setup, mode, path)
                     times[(setup, mode)].append(dt)
         out = res.setdefault('wall', {}).setdefault(mix, {})
@@ -368,10 +443,12 @@ def plots(res, imgdir):
         fig, axes = plt.subplots(1, len(cg), figsize=(6 * len(cg), 4), squeeze=False)
         for ax, (mix, d) in zip(axes[0], sorted(cg.items())):
             modes = [m for m in MODES if any(m in d.get(s, {}) for s in SETUPS)]
-            w = 0.27
-            for i, s in enumerate([s for s in SETUPS if s in d]):
-                ax.bar([j + (i - 1) * w for j in range(len(modes))],
-                       [d[s].get(m, {}).get('per_frame', 0) / 1000 for m in modes], w, label=s)
+            present = [s for s in SETUPS if s in d]
+            w = 0.8 / max(len(present), 1)
+            for i, s in enumerate(present):
+                ax.bar([j + (i - (len(present) - 1) / 2) * w for j in range(len(modes))],
+                       [d[s].get(m, {}).get('per_frame', 0) / 1000 for m in modes], w, label=s,
+                       color=COLORS[s])
             ax.set_xticks(range(len(modes)))
             ax.set_xticklabels(modes)
             ax.set_ylabel('thousand instructions per frame')
@@ -385,12 +462,11 @@ def plots(res, imgdir):
     if rss:
         fig, axes = plt.subplots(1, len(rss), figsize=(6 * len(rss), 4), squeeze=False)
         for ax, (mix, d) in zip(axes[0], sorted(rss.items())):
-            colors = {'floor': 'tab:blue', 'builtin': 'tab:orange', 'cmrp': 'tab:green'}
             for s in [s for s in SETUPS if s in d]:
                 for m, v in sorted(d[s].items()):
                     pts = v['points']
                     ax.plot([p[0] / 1000 for p in pts], [p[1] / 1024 for p in pts],
-                            marker='o' if m == 'summary' else 'x', color=colors[s],
+                            marker='o' if m == 'summary' else 'x', color=COLORS[s],
                             ls='-' if m == 'summary' else 'none', ms=6 if m == 'summary' else 10,
                             label='%s -%s' % (s, m) if m == 'V' else '%s %s' % (s, m))
             ax.set_xlabel('thousand PDUs')
@@ -466,6 +542,14 @@ def report(res, opts):
           'exact for one run and unaffected by load (repeat runs differ by up to about 1% '
           'in summary mode: see the analysis below). Ratio = setup / floor.')
         w('')
+        if any('handoff' in d for d in cg.values()):
+            w('**handoff** = the plugin built with `-DCMRP_BENCH_NULL=ON`: DCE/RPC hands every '
+              'ClusAPI PDU to a dissector that reads nothing (it claims the stub and decodes '
+              'nothing; fields and filter as the floor\'s). It is what DCE/RPC itself spends once '
+              'any dissector owns the interface (operation name, Info, protocol item, ...): no '
+              'dissector registered for the interface can cost less, so "handoff / floor" is the '
+              'lowest ratio any of them can reach.')
+            w('')
         for mix in sorted(cg):
             d = cg[mix]
             any_ = next(iter(next(iter(d.values())).values()))
@@ -473,20 +557,24 @@ def report(res, opts):
                 mix, fmt(any_['sizes'][0]), fmt(any_['sizes'][1]), fmt(any_['frames'][0]),
                 fmt(any_['frames'][1])))
             w('')
-            w('| mode | floor | builtin | cmrp | builtin / floor | cmrp / floor | goal (cmrp) |')
-            w('|---|---:|---:|---:|---:|---:|---|')
+            # handoff's columns only where it was measured (older results have none)
+            cols = [s for s in SETUPS if s != 'handoff' or 'handoff' in d]
+            rcols = [s for s in cols if s != 'floor']
+            w('| mode | %s | %s | goal (cmrp) |' % (' | '.join(cols),
+                                                 ' | '.join('%s / floor' % s for s in rcols)))
+            w('|---|%s%s---|' % ('---:|' * len(cols), '---:|' * len(rcols)))
             for m in MODES:
-                if not any(m in d.get(s, {}) for s in SETUPS):
+                if not any(m in d.get(s, {}) for s in cols):
                     continue
-                v = {s: d.get(s, {}).get(m, {}).get('per_frame') for s in SETUPS}
+                v = {s: d.get(s, {}).get(m, {}).get('per_frame') for s in cols}
                 fl = v['floor']
                 ratio = lambda x: ('%.3f' % (x / fl)) if x and fl else '-'  # noqa: E731
                 goal = ''
                 if m != 'filter' and v['cmrp'] and fl:
                     goal = 'met (<= 1.05)' if v['cmrp'] / fl <= 1.05 else 'not met (> 1.05)'
-                w('| %s | %s | %s | %s | %s | %s | %s |' % (
-                    '-V' if m == 'V' else m, *(fmt(v[s]) if v[s] else '-' for s in SETUPS),
-                    ratio(v['builtin']), ratio(v['cmrp']), goal))
+                w('| %s | %s | %s | %s |' % (
+                    '-V' if m == 'V' else m, ' | '.join(fmt(v[s]) if v[s] else '-' for s in cols),
+                    ' | '.join(ratio(v[s]) for s in rcols), goal))
             w('')
             ln = res.get('lines', {}).get(mix)
             if ln and 'V' in d.get('floor', {}):
@@ -555,11 +643,12 @@ def report(res, opts):
             w('| mode | floor | builtin | cmrp | cmrp / floor |')
             w('|---|---:|---:|---:|---:|')
             for m in MODES:
-                v = {s: d.get(s, {}).get(m, {}).get('median') for s in SETUPS}
+                v = {s: d.get(s, {}).get(m, {}).get('median') for s in BASE_SETUPS}
                 if not any(v.values()):
                     continue
                 w('| %s | %s | %s | %s | %s |' % (
-                    '-V' if m == 'V' else m, *('%.2f s' % v[s] if v[s] else '-' for s in SETUPS),
+                    '-V' if m == 'V' else m,
+                    *('%.2f s' % v[s] if v[s] else '-' for s in BASE_SETUPS),
                     '%.2f' % (v['cmrp'] / v['floor']) if v['cmrp'] and v['floor'] else '-'))
             w('')
     lin = res.get('lin', {})
@@ -672,7 +761,7 @@ def main(argv=None):
     ap.add_argument('--modes', type=strs, default=MODES)
     ap.add_argument('--cg-sizes', type=ints, default=[2000, 6000])
     ap.add_argument('--rss-sizes', type=ints, default=[250000, 500000, 1000000])
-    ap.add_argument('--rss-setups', type=strs, default=SETUPS)
+    ap.add_argument('--rss-setups', type=strs, default=BASE_SETUPS)
     ap.add_argument('--rss-modes', type=strs, default=['V', 'summary'])
     ap.add_argument('--wall-size', type=int, default=50000)
     ap.add_argument('--wall-reps', type=int, default=5)

@@ -1,7 +1,7 @@
 """The benchmark command (tests/bench/bench.py) works: a tiny run of every step but the
-linearity one (callgrind of cmrp on two small real-mix captures, RSS at three sizes, one
-interleaved wall-clock round) writes performance.md with numbers in it. The real measurement is not part of
-the test run: see docs/performance.md."""
+linearity one (callgrind of the floor, handoff and cmrp on two small real-mix captures, RSS at
+three sizes, one interleaved wall-clock round) writes performance.md with numbers in it. The
+real measurement is not part of the test run: see docs/performance.md."""
 import json
 import os
 import re
@@ -29,8 +29,10 @@ gen = _load('cmrp_bench_gen', os.path.join(HERE, 'gen.py'))
 @pytest.fixture(scope='module')
 def bench_run(tshark, scratch):
     out = os.path.join(scratch, 'bench-out')
+    build = os.environ.get('CMRP_BUILD_DIR', os.path.join(ROOT, 'build'))   # as conftest.py
     p = subprocess.run([sys.executable, os.path.join(HERE, 'bench.py'), '--quick', '--out', out,
-                        '--mixes', 'real', '--setups', 'cmrp', '--modes', 'summary',
+                        '--build', build, '--mixes', 'real',
+                        '--setups', 'floor,handoff,cmrp', '--modes', 'summary',
                         '--rss-setups', 'floor,cmrp', '--rss-modes', 'summary',
                         '--steps', 'cg,rss,wall,report'],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
@@ -62,11 +64,18 @@ def test_bench_writes_report(bench_run):
     res = json.load(open(os.path.join(bench_run, 'perf', 'results.json')))
     cg = res['cg']['real']
     assert cg['cmrp']['summary']['per_frame'] > 1000     # instructions per frame
+    # handoff (the plugin built with CMRP_BENCH_NULL: DCE/RPC's own work once a dissector owns
+    # the interface) lies between the floor and cmrp (quick sizes: about 53,800 < 56,800 < 62,100)
+    fl, ho, cm = (cg[s]['summary']['per_frame'] for s in ('floor', 'handoff', 'cmrp'))
+    assert fl * 1.01 < ho < cm * 0.98, (fl, ho, cm)
     rss = res['rss']['real']
     assert rss['cmrp']['summary']['points'][0][1] > 10000   # kB
     assert rss['floor']['summary']['points'][2][0] > rss['floor']['summary']['points'][0][0]
     md = open(os.path.join(bench_run, 'performance.md')).read()
-    assert re.search(r'\| summary \| - \| - \| [\d,]+ \| - \| - \|', md), md
+    # | mode | floor | handoff | builtin | cmrp | handoff / floor | builtin / floor | cmrp / floor |
+    assert re.search(r'\| summary \| [\d,]+ \| [\d,]+ \| - \| [\d,]+ \| 1\.\d{3} \| - \| '
+                     r'\d\.\d{3} \|', md), md
+    assert '**handoff** = the plugin built with `-DCMRP_BENCH_NULL=ON`' in md
     assert re.search(r'\| cmrp \| summary \| \d+ MB \| \d+ MB \| \d+ MB \| -?\d+ \| [-+]\d+ \|', md), md
     assert 'TShark (Wireshark)' in md
     assert '**real mix, summary, cmrp**' in md          # the marginal profile
