@@ -32,32 +32,18 @@ static int * const ace_flags_fields[] = {
 
 /* ---- strings ---- */
 
-int
-cmrp_utf16_nul(tvbuff_t *tvb, int offset, int len)
+char *
+cmrp_dec(char buf[CMRP_DEC_LEN], uint64_t v, bool neg)
 {
-    int i = 0;
-    while (i + 1 < len) {
-        /* The captured bytes through one pointer per chunk: bounded, so a tvb that must be
-         * flattened for tvb_get_ptr() (a composite one) costs the chunk, not the rest of the
-         * buffer, for each string of a MULTI_SZ. Past the captured data tvb_get_letohs() throws
-         * at the same character as it always did. */
-        int avail = tvb_captured_length_remaining(tvb, offset + i);
-        int chunk = len - i < avail ? len - i : avail;
-        if (chunk > 512)
-            chunk = 512;
-        chunk &= ~1;
-        if (chunk < 2) {
-            if (tvb_get_letohs(tvb, offset + i) == 0)
-                return i;
-            i += 2;
-            continue;
-        }
-        const guint8 *p = tvb_get_ptr(tvb, offset + i, chunk);
-        for (int j = 0; j < chunk; j += 2, i += 2)
-            if (p[j] == 0 && p[j + 1] == 0)
-                return i;
-    }
-    return -1;
+    char *p = buf + CMRP_DEC_LEN - 1;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (neg)
+        *--p = '-';
+    return p;
 }
 
 proto_item *

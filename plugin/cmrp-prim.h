@@ -13,10 +13,11 @@
 #ifndef CMRP_PRIM_H
 #define CMRP_PRIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <epan/packet.h>
 #include <epan/expert.h>
-#include "cmrp-utf16.h" /* cmrp_utf16_str(), cmrp_add_utf16_string(): shared with the NDR walker */
+#include "cmrp-utf16.h" /* cmrp_utf16_str(), cmrp_utf16_nul(), cmrp_add_utf16_string(): shared with the NDR walker */
 
 /* Registered by cmrp_register_prim() (MODULE prim in idl/cmrp.cnf), used by the format modules. */
 extern int cmrp_hf_binary;                      /* cmrp.prop.binary: bytes shown as they are */
@@ -27,9 +28,10 @@ extern expert_field cmrp_ei_count_overrun;      /* a count larger than the buffe
 
 void cmrp_register_prim(int proto);
 
-/* Offset from `offset` of the first UTF-16LE NUL character among `len` bytes, or -1. Reads past
- * the captured data throw as tvb_get_letohs() does, at the same character. */
-int cmrp_utf16_nul(tvbuff_t *tvb, int offset, int len);
+/* `v` in decimal, '-' first when `neg`, written at the end of `buf`; returns its start (what
+ * "%" PRIu64, or "-%" PRIu64, prints), for texts built without printf. */
+#define CMRP_DEC_LEN 24
+char *cmrp_dec(char buf[CMRP_DEC_LEN], uint64_t v, bool neg);
 
 /* A UTF-16LE string field of exactly `len` bytes (FT_STRING hf). Adds expert info `ei` if it has no
  * NUL character. Returns the item; *str (optional) receives the string (packet scope). */

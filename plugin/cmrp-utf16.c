@@ -6,6 +6,40 @@
 #include <epan/packet.h>
 #include "cmrp-utf16.h"
 
+/* Captured bytes are read through one tvb_get_ptr() per chunk of at most this many (an even
+ * number): bounded, so a tvb that must be flattened for it (a composite one) costs the chunk, not
+ * the rest of the buffer, for each string. */
+#define UTF16_CHUNK 512
+
+/* The bytes of the next chunk when `left` remain: at most UTF16_CHUNK, whole characters */
+static int
+chunk_len(int left)
+{
+    return (left > UTF16_CHUNK ? UTF16_CHUNK : left) & ~1;
+}
+
+int
+cmrp_utf16_nul(tvbuff_t *tvb, int offset, int len)
+{
+    int i = 0;
+    while (i + 1 < len) {
+        /* past the captured data tvb_get_letohs() throws at the same character as it always did */
+        int avail = tvb_captured_length_remaining(tvb, offset + i);
+        int chunk = chunk_len(len - i < avail ? len - i : avail);
+        if (chunk < 2) {
+            if (tvb_get_letohs(tvb, offset + i) == 0)
+                return i;
+            i += 2;
+            continue;
+        }
+        const guint8 *p = tvb_get_ptr(tvb, offset + i, chunk);
+        for (int j = 0; j < chunk; j += 2, i += 2)
+            if (p[j] == 0 && p[j + 1] == 0)
+                return i;
+    }
+    return -1;
+}
+
 /* The fast conversion of cmrp_utf16_str(): the string when every character before the first NUL
  * (or the end) is in U+0001..U+007F, else NULL (tvb_get_string_enc() must do it). Those characters
  * are their own UTF-8 bytes and a NUL ends the C string get_utf_16_string() builds: nothing after
@@ -36,10 +70,7 @@ utf16_ascii(wmem_allocator_t *scope, tvbuff_t *tvb, int offset, int len, unsigne
     out = (char *)wmem_alloc(scope, (size_t)len / 2 + 1);
     while (i + 1 < len) {
         /* the captured bytes (all there: checked above) through one pointer per chunk */
-        int chunk = len - i;
-        if (chunk > 512)
-            chunk = 512;
-        chunk &= ~1;
+        int chunk = chunk_len(len - i);
         const guint8 *p = tvb_get_ptr(tvb, offset + i, chunk);
         for (int j = 0; j < chunk; j += 2) {
             guint8 c = p[j + lo];

@@ -12,6 +12,11 @@
 
 #include <epan/packet.h>
 
+/* Offset from `offset` of the first UTF-16LE NUL character among `len` bytes, or -1. Reads the
+ * captured bytes in chunks of at most 512; past them tvb_get_letohs() throws as it always did,
+ * at the same character. */
+int cmrp_utf16_nul(tvbuff_t *tvb, int offset, int len);
+
 /* The UTF-16 string of `len` bytes at `offset` (`enc`: ENC_LITTLE_ENDIAN or ENC_BIG_ENDIAN), as
  * tvb_get_string_enc(scope, tvb, offset, len, ENC_UTF_16 | enc) returns it: the same C string
  * (what follows an embedded NUL character is not kept: no reader of the C string sees it) and

@@ -116,22 +116,6 @@ labels_shown(proto_tree *tree)
     return tree != NULL && PTREE_DATA(tree)->visible;
 }
 
-/* `v` in decimal, '-' first when `neg`, at the end of `buf` (24 bytes); returns its start:
- * what "%" PRIu64 (neg: "-%" PRIu64) writes. */
-static char *
-dec(char buf[24], uint64_t v, bool neg)
-{
-    char *p = buf + 23;
-    *p = '\0';
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    if (neg)
-        *--p = '-';
-    return p;
-}
-
 /* `a` `b` `c` in one string of `scope` */
 static const char *
 join3(wmem_allocator_t *scope, const char *a, const char *b, const char *c)
@@ -148,8 +132,8 @@ join3(wmem_allocator_t *scope, const char *a, const char *b, const char *c)
 static const char *
 bytes_str(wmem_allocator_t *scope, uint32_t n)
 {
-    char buf[24];
-    return join3(scope, dec(buf, n, false), n == 1 ? " byte" : " bytes", "");
+    char buf[CMRP_DEC_LEN];
+    return join3(scope, cmrp_dec(buf, n, false), n == 1 ? " byte" : " bytes", "");
 }
 
 /* ---- the meanings of common properties ---- */
@@ -511,7 +495,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
     const char *s = NULL;
     const syntax_layouts_t *sl;
     bool labels = labels_shown(tree);
-    char buf[24];
+    char buf[CMRP_DEC_LEN];
 
     *summary = "";
     vitem = proto_tree_add_item(tree, hf_prop_value, tvb, offset, end - offset, ENC_NA);
@@ -583,7 +567,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 if (pm && vtree)
                     s = add_meaning(tvb, data, v, pm, vtree, pinfo);
                 else if (labels)
-                    s = wmem_strdup(pinfo->pool, dec(buf, v, false));
+                    s = wmem_strdup(pinfo->pool, cmrp_dec(buf, v, false));
             }
             break;
         case CMRP_CLUSPROP_FORMAT_LONG:
@@ -591,7 +575,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 gint32 v;
                 proto_tree_add_item_ret_int(vtree, hf_prop_long, tvb, data, 4, ENC_LITTLE_ENDIAN, &v);
                 if (labels)
-                    s = wmem_strdup(pinfo->pool, dec(buf, v < 0 ? 0u - (uint64_t)(int64_t)v : (uint64_t)v, v < 0));
+                    s = wmem_strdup(pinfo->pool, cmrp_dec(buf, v < 0 ? 0u - (uint64_t)(int64_t)v : (uint64_t)v, v < 0));
             }
             break;
         case CMRP_CLUSPROP_FORMAT_WORD:
@@ -604,7 +588,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 } else {
                     proto_tree_add_item_ret_uint(vtree, hf_prop_word, tvb, data, 2, ENC_LITTLE_ENDIAN, &v);
                     if (labels)
-                        s = wmem_strdup(pinfo->pool, dec(buf, v, false));
+                        s = wmem_strdup(pinfo->pool, cmrp_dec(buf, v, false));
                 }
             }
             break;
@@ -613,7 +597,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 guint64 v;
                 proto_tree_add_item_ret_uint64(vtree, hf_prop_ularge, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
                 if (labels)
-                    s = wmem_strdup(pinfo->pool, dec(buf, v, false));
+                    s = wmem_strdup(pinfo->pool, cmrp_dec(buf, v, false));
             }
             break;
         case CMRP_CLUSPROP_FORMAT_LARGE_INTEGER:
@@ -621,7 +605,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
                 gint64 v;
                 proto_tree_add_item_ret_int64(vtree, hf_prop_large, tvb, data, 8, ENC_LITTLE_ENDIAN, &v);
                 if (labels)
-                    s = wmem_strdup(pinfo->pool, dec(buf, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, v < 0));
+                    s = wmem_strdup(pinfo->pool, cmrp_dec(buf, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, v < 0));
             }
             break;
         case CMRP_CLUSPROP_FORMAT_FILETIME:
@@ -652,7 +636,7 @@ dissect_value(tvbuff_t *tvb, int offset, int end, packet_info *pinfo, proto_tree
             unsigned n = cmrp_add_multi_sz(vtree, hf_prop_sz, tvb, data, dlen, pinfo, &ei_prop_unterminated,
                                            labels ? &sum : NULL);
             if (labels)
-                s = join3(pinfo->pool, "[", dec(buf, n, false), join3(pinfo->pool, "] ", sum, ""));
+                s = join3(pinfo->pool, "[", cmrp_dec(buf, n, false), join3(pinfo->pool, "] ", sum, ""));
             break;
         }
         case CMRP_CLUSPROP_FORMAT_SECURITY_DESCRIPTOR:
@@ -987,13 +971,13 @@ cmrp_property_list_summary(tvbuff_t *tvb, int offset, wmem_allocator_t *scope)
     uint32_t count;
     unsigned shown = 0;
     int off = offset + 4;
-    char buf[24];
+    char buf[CMRP_DEC_LEN];
 
     if (tvb_captured_length_remaining(tvb, offset) < 4)
         return NULL;
     count = tvb_get_letohl(tvb, offset);
     sb = wmem_strbuf_new(scope, "");
-    wmem_strbuf_append(sb, dec(buf, count, false));
+    wmem_strbuf_append(sb, cmrp_dec(buf, count, false));
     wmem_strbuf_append(sb, count == 1 ? " property" : " properties");
     for (uint32_t i = 0; i < count && shown < 3; i++) {
         uint32_t syntax, size;

@@ -19,6 +19,7 @@
 #include "cmrp-gen.h"
 #include "cmrp-handles.h"
 #include "cmrp-errors.h"
+#include "cmrp-prim.h"
 #include "packet-cmrp-ctl.h"
 #include "cmrp-stats.h"
 
@@ -102,14 +103,9 @@ info_addc(info_text_t *t, char c)
 static void
 info_uint(info_text_t *t, uint64_t v)
 {
-    char buf[24];
-    int i = (int)sizeof buf;
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    buf[--i] = ' ';
-    info_addn(t, buf + i, sizeof buf - (size_t)i);
+    char buf[CMRP_DEC_LEN];
+    info_addc(t, ' ');
+    info_add(t, cmrp_dec(buf, v, false));
 }
 
 bool
